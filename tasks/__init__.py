@@ -1,0 +1,133 @@
+"""The one registry of tasks. Adding a task is adding one entry to TASKS; behaviour lives in the kind modules."""
+import importlib
+
+from tasks.spec import TaskSpec
+
+XNLI_LANGS = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh")
+PAWSX_LANGS = ("de", "en", "es", "fr", "ja", "ko", "zh")
+UDPOS_NAMES = {
+    "af": "Afrikaans", "ar": "Arabic", "bg": "Bulgarian", "de": "German", "el": "Greek", "en": "English",
+    "es": "Spanish", "et": "Estonian", "eu": "Basque", "fa": "Persian", "fi": "Finnish", "fr": "French",
+    "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian", "id": "Indonesian", "it": "Italian", "ja": "Japanese",
+    "kk": "Kazakh", "ko": "Korean", "mr": "Marathi", "nl": "Dutch", "pt": "Portuguese", "ru": "Russian",
+    "ta": "Tamil", "te": "Telugu", "th": "Thai", "tl": "Tagalog", "tr": "Turkish", "ur": "Urdu",
+    "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese", "lt": "Lithuanian", "pl": "Polish", "uk": "Ukrainian",
+    "wo": "Wolof", "ro": "Romanian",
+}
+UDPOS_LANGS = ("af", "ar", "bg", "de", "el", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "hu", "id",
+               "it", "ja", "kk", "ko", "mr", "nl", "pt", "ru", "ta", "te", "th", "tl", "tr", "ur", "vi", "yo", "zh")
+UPOS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN",
+             "PUNCT", "SCONJ", "SYM", "VERB", "X")
+PANX_LANGS = ("af", "ar", "bg", "bn", "de", "el", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "hu",
+              "id", "it", "ja", "jv", "ka", "kk", "ko", "ml", "mr", "ms", "my", "nl", "pt", "ru", "sw", "ta",
+              "te", "th", "tl", "tr", "ur", "vi", "yo", "zh")
+NER_TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
+XQUAD_LANGS = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
+MLQA_LANGS = ("ar", "de", "en", "es", "hi", "vi", "zh")
+TYDIQA_NAMES = {"ar": "arabic", "bn": "bengali", "en": "english", "fi": "finnish", "id": "indonesian",
+                "ko": "korean", "ru": "russian", "sw": "swahili", "te": "telugu"}
+BUCC_LANGS = ("de", "fr", "ru", "zh")
+TATOEBA_NAMES = {  # XTREME code -> LASER/Tatoeba ISO 639-3 code
+    "af": "afr", "ar": "ara", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "es": "spa", "et": "est",
+    "eu": "eus", "fa": "pes", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin", "hu": "hun", "id": "ind",
+    "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat", "kk": "kaz", "ko": "kor", "ml": "mal", "mr": "mar",
+    "nl": "nld", "pt": "por", "ru": "rus", "sw": "swh", "ta": "tam", "te": "tel", "th": "tha", "tl": "tgl",
+    "tr": "tur", "ur": "urd", "vi": "vie", "zh": "cmn",
+}
+XCOPA_LANGS = ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh")
+NLI_LABELS = ("entailment", "neutral", "contradiction")
+NLI_COLUMNS = {"text_a": "premise", "text_b": "hypothesis", "label": "label"}
+
+_T = TaskSpec
+TASKS = {spec.name: spec for spec in [
+    # ---- English intermediate tasks (the paper's nine, plus SQuAD v2) ----
+    _T("mnli", "classification", "accuracy", labels=NLI_LABELS, hub_path="nyu-mll/glue", hub_config="mnli",
+       hub_splits={"validation": "validation_matched", "test": "validation_mismatched"}, hub_columns=NLI_COLUMNS,
+       description="MultiNLI; dev = validation_matched (test = validation_mismatched: GLUE's test has no labels)"),
+    _T("qqp", "classification", "accuracy", labels=("not_duplicate", "duplicate"), hub_path="nyu-mll/glue",
+       hub_config="qqp", hub_splits={"test": "validation"},
+       hub_columns={"text_a": "question1", "text_b": "question2", "label": "label"},
+       description="Quora Question Pairs; reports accuracy and F1"),
+    _T("anli", "classification", "accuracy", labels=NLI_LABELS, hub_path="facebook/anli",
+       hub_splits={"train": ("train_r1", "train_r2", "train_r3"), "validation": ("dev_r1", "dev_r2", "dev_r3"),
+                   "test": ("test_r1", "test_r2", "test_r3")}, hub_columns=NLI_COLUMNS,
+       description="Adversarial NLI, rounds 1-3 together"),
+    _T("ccg", "tagging", "accuracy", hub_path=None, description="CCGbank supertagging (licensed: local files only); "
+       "labels from the training data; word accuracy"),
+    _T("commonsenseqa", "multiple_choice", "accuracy", labels=("A", "B", "C", "D", "E"),
+       hub_path="tau/commonsense_qa", hub_splits={"test": "validation"},
+       hub_columns={"context": ["question"], "choices": "choices.text", "label": "answerKey"}),
+    _T("cosmosqa", "multiple_choice", "accuracy", hub_path="allenai/cosmos_qa", hub_splits={"test": "validation"},
+       hub_columns={"context": ["context", "question"], "choices": ["answer0", "answer1", "answer2", "answer3"],
+                    "label": "label"}, max_seq_length=256),
+    _T("hellaswag", "multiple_choice", "accuracy", hub_path="Rowan/hellaswag", hub_splits={"test": "validation"},
+       hub_columns={"context": ["ctx_a"], "choice_prefix": "ctx_b", "choices": "endings", "label": "label"}),
+    _T("socialiqa", "multiple_choice", "accuracy", labels=("1", "2", "3"), hub_path="allenai/social_i_qa",
+       hub_splits={"test": "validation"},
+       hub_columns={"context": ["context", "question"], "choices": ["answerA", "answerB", "answerC"],
+                    "label": "label"}),
+    _T("squad", "span_qa", "f1", hub_path="rajpurkar/squad", hub_splits={"test": "validation"}, max_seq_length=384,
+       description="SQuAD v1.1"),
+    _T("squad_v2", "span_qa", "f1", hub_path="rajpurkar/squad_v2", hub_splits={"test": "validation"},
+       max_seq_length=384, description="SQuAD v2.0 (unanswerable questions)"),
+    _T("copa", "multiple_choice", "accuracy", hub_path="aps/super_glue", hub_config="copa",
+       hub_splits={"test": "validation"},
+       hub_columns={"context": ["premise", "question"], "choices": ["choice1", "choice2"], "label": "label"},
+       description="English COPA: XCOPA's training set in XTREME-R"),
+    # ---- XTREME targets: trained on English, evaluated zero-shot ----
+    _T("xnli", "classification", "accuracy", languages=XNLI_LANGS, train_task="mnli", labels=NLI_LABELS,
+       hub_path="google/xtreme", hub_config="XNLI", hub_filter=("language", "{lang}"),
+       hub_columns={"text_a": "sentence1", "text_b": "sentence2", "label": "gold_label"}),
+    _T("pawsx", "classification", "accuracy", languages=PAWSX_LANGS, train_task="pawsx", labels=("0", "1"),
+       hub_path="google/xtreme", hub_config="PAWS-X.{lang}",
+       hub_columns={"text_a": "sentence1", "text_b": "sentence2", "label": "label"}),
+    _T("udpos", "tagging", "f1", languages=UDPOS_LANGS, xtreme_r_languages=("lt", "pl", "uk", "wo", "ro"),
+       train_task="udpos", labels=UPOS_TAGS, hub_path="google/xtreme", hub_config="udpos.{lang}",
+       hub_lang_names=UDPOS_NAMES, hub_columns={"tokens": "tokens", "tags": "pos_tags"}),
+    _T("panx", "tagging", "f1", languages=PANX_LANGS, train_task="panx", labels=NER_TAGS,
+       hub_path="google/xtreme", hub_config="PAN-X.{lang}", hub_columns={"tokens": "tokens", "tags": "ner_tags"}),
+    _T("xquad", "span_qa", "f1", languages=XQUAD_LANGS, xtreme_r_languages=("ro",), train_task="squad",
+       hub_path="google/xtreme", hub_config="XQuAD.{lang}", hub_splits={"test": "validation"}, max_seq_length=384),
+    _T("mlqa", "span_qa", "f1", languages=MLQA_LANGS, train_task="squad", hub_path="google/xtreme",
+       hub_config="MLQA.{lang}.{lang}", max_seq_length=384),
+    _T("tydiqa", "span_qa", "f1", languages=tuple(TYDIQA_NAMES), train_task="tydiqa", hub_path="google/xtreme",
+       hub_config="tydiqa", hub_splits={"test": "validation"}, hub_lang_names=TYDIQA_NAMES,
+       hub_filter=("id", "{lang}"), max_seq_length=384, description="TyDiQA-GoldP; language = the id's prefix"),
+    _T("bucc", "retrieval", "f1", languages=BUCC_LANGS, hub_path="google/xtreme", hub_config="bucc18.{lang}",
+       hub_splits={"validation": "validation", "test": "test"}, max_seq_length=512),
+    _T("tatoeba", "retrieval", "accuracy", languages=tuple(TATOEBA_NAMES), hub_path="google/xtreme",
+       hub_config="tatoeba.{lang}", hub_lang_names=TATOEBA_NAMES, hub_splits={"test": "validation"},
+       max_seq_length=512),
+    _T("xcopa", "multiple_choice", "accuracy", languages=XCOPA_LANGS, train_task="copa",
+       hub_path="cambridgeltl/xcopa", hub_config="{lang}",
+       hub_columns={"context": ["premise", "question"], "choices": ["choice1", "choice2"], "label": "label"}),
+]}
+
+INTERMEDIATE_TASKS = ("anli", "ccg", "commonsenseqa", "cosmosqa", "hellaswag", "mnli", "qqp", "squad", "socialiqa")
+
+
+def get_task(name: str) -> TaskSpec:
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}") from None
+
+
+def kind_module(spec: TaskSpec):
+    """The module that implements the task's kind (tasks/<kind>.py)."""
+    return importlib.import_module(f"tasks.{spec.kind}")
+
+
+def resolve_languages(spec: TaskSpec, languages: str | None) -> list[str]:
+    """`--languages`: None = the task's XTREME languages; 'xtreme_r' adds XTREME-R's; else a comma list."""
+    if not languages:
+        return list(spec.languages)
+    if languages == "xtreme_r":
+        return list(spec.languages) + [lang for lang in spec.xtreme_r_languages if lang not in spec.languages]
+    wanted = [lang.strip() for lang in languages.split(",") if lang.strip()]
+    known = set(spec.languages) | set(spec.xtreme_r_languages)
+    unknown = [lang for lang in wanted if lang not in known and spec.kind != "retrieval"]
+    if unknown:
+        raise ValueError(f"--languages: {', '.join(unknown)} not a language of task {spec.name!r} "
+                         f"(known: {', '.join(sorted(known))})")
+    return wanted

@@ -1,0 +1,97 @@
+"""Sentence-pair and single-sentence classification (MNLI, QQP, ANLI, XNLI, PAWS-X).
+
+Schema: {"id", "text_a", "text_b" (null for single sentences), "label" (a label name of the task)}.
+"""
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding
+
+from utils.data import check_values, ensure_ids, require_columns
+
+FIELDS = ("id", "text_a", "text_b", "label")
+
+
+def read_tsv(path, columns, has_header):
+    """Rows of a tab-separated file as dicts; a row with the wrong number of columns names file and line."""
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if number == 1 and has_header or not line.strip():
+                continue
+            cells = line.rstrip("\n").split("\t")
+            if len(cells) != len(columns):
+                raise ValueError(f"{path}:{number}: expected {len(columns)} tab-separated columns "
+                                 f"({', '.join(columns)}), got {len(cells)}")
+            yield number, dict(zip(columns, cells))
+
+
+def xnli_tsv(path, **_):
+    """XNLI-style TSV without header: premise, hypothesis, label (as in SuperGLEBer's German XNLI)."""
+    for number, row in read_tsv(path, ("premise", "hypothesis", "label"), has_header=False):
+        yield {"id": f"{number}", "text_a": row["premise"], "text_b": row["hypothesis"], "label": row["label"]}
+
+
+def pawsx_tsv(path, **_):
+    """PAWS-X TSV with the header id, sentence1, sentence2, label."""
+    for number, row in read_tsv(path, ("id", "sentence1", "sentence2", "label"), has_header=True):
+        yield {"id": row["id"], "text_a": row["sentence1"], "text_b": row["sentence2"], "label": row["label"]}
+
+
+RAW_FORMATS = {"xnli_tsv": xnli_tsv, "pawsx_tsv": pawsx_tsv}
+
+
+def from_hub(spec, dataset, lang):
+    columns, labels = spec.hub_columns, spec.labels
+
+    def convert(batch):
+        text_b = batch[columns["text_b"]] if columns.get("text_b") else [None] * len(batch[columns["text_a"]])
+        names = [labels[v] if isinstance(v, int) and v >= 0 else (str(v) if v is not None else None)
+                 for v in batch[columns["label"]]]
+        return {"text_a": batch[columns["text_a"]], "text_b": text_b, "label": names}
+
+    dataset = ensure_ids(dataset, f"{spec.name}-{lang}")
+    dataset = dataset.map(convert, batched=True, remove_columns=[c for c in dataset.column_names if c != "id"])
+    return dataset.filter(lambda names: [n is not None and n != "-1" for n in names], batched=True,
+                          input_columns="label")  # unlabelled rows (GLUE test, label -1)
+
+
+def validate(spec, dataset, path):
+    require_columns(dataset, path, FIELDS, nullable=("text_b",))
+    check_values(dataset, path, "label", spec.labels, f"label of task {spec.name!r}:")
+
+
+def preprocess(spec, tokenizer, data_args, is_train):
+    label_ids = {name: i for i, name in enumerate(spec.labels)}
+    max_length = data_args.max_seq_length or spec.max_seq_length
+    padding = "max_length" if data_args.pad_to_max_length else False
+
+    def tokenize(batch):
+        pairs = [batch["text_a"]] if all(b is None for b in batch["text_b"]) else [batch["text_a"], batch["text_b"]]
+        features = tokenizer(*pairs, truncation=True, max_length=max_length, padding=padding)
+        features["labels"] = [label_ids[str(name)] for name in batch["label"]]
+        return features
+
+    return tokenize
+
+
+def model_class(spec):
+    return AutoModelForSequenceClassification
+
+
+def data_collator(spec, tokenizer, data_args):
+    return DataCollatorWithPadding(tokenizer)
+
+
+def postprocess(spec, predictions, examples, features, data_args):
+    logits = predictions[0] if isinstance(predictions, tuple) else predictions
+    predicted = np.asarray(logits).argmax(-1)
+    return [{"id": i, "prediction": spec.labels[p], "label": str(label)}
+            for i, p, label in zip(examples["id"], predicted.tolist(), examples["label"])]
+
+
+def compute_metrics(spec, records, lang):
+    gold = [r["label"] for r in records]
+    predicted = [r["prediction"] for r in records]
+    metrics = {"accuracy": 100 * accuracy_score(gold, predicted)}
+    if len(spec.labels) == 2:  # QQP, PAWS-X: F1 of the positive class (the second label)
+        metrics["f1"] = 100 * f1_score(gold, predicted, pos_label=spec.labels[1], zero_division=0)
+    return metrics

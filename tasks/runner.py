@@ -1,0 +1,149 @@
+"""The engine behind run_intermediate.py and run_target.py: train one task with the HF Trainer, select the
+checkpoint on the English dev set, evaluate every language, and write the run's outputs (DESIGN.md)."""
+import logging
+import shutil
+import time
+from contextlib import nullcontext
+from dataclasses import replace
+from pathlib import Path
+
+from transformers import AutoTokenizer, Trainer, set_seed
+from transformers.trainer_utils import get_last_checkpoint
+
+from tasks import get_task, kind_module, resolve_languages
+from utils.data import load_rows
+from utils.modeling import load_with_new_head, save_encoder
+from utils.data import read_jsonl
+from utils.results import (is_done, mark_done, metrics_document, read_json, run_config, run_lock,
+                           write_json_atomic, write_jsonl_atomic)
+
+logger = logging.getLogger(__name__)
+
+
+class TaskData:
+    """Loads and tokenises the splits of one task (cached by datasets' fingerprinting)."""
+
+    def __init__(self, spec, tokenizer, data_args, model_args, training_args):
+        self.spec, self.kind, self.tokenizer = spec, kind_module(spec), tokenizer
+        self.data_args, self.model_args, self.training_args = data_args, model_args, training_args
+
+    def examples(self, split, lang, limit=None):
+        with self.training_args.main_process_first(desc=f"loading {self.spec.name} {split}-{lang}"):
+            dataset = load_rows(self.spec, split, lang, self.data_args, self.kind, self.model_args.cache_dir)
+        return dataset.select(range(min(limit, len(dataset)))) if limit else dataset
+
+    def features(self, examples, is_train):
+        function = self.kind.preprocess(self.spec, self.tokenizer, self.data_args, is_train)
+        with self.training_args.main_process_first(desc=f"tokenising {self.spec.name}"):
+            return examples.map(function, batched=True, remove_columns=examples.column_names,
+                                num_proc=self.data_args.preprocessing_num_workers,
+                                desc=f"Tokenising {self.spec.name} ({'train' if is_train else 'eval'})")
+
+
+def _labels(train_spec, kind, train_examples, model_args):
+    """The label list: the registry's, else read from the training data, else (evaluation only) the model's."""
+    if train_spec.labels is not None:
+        return list(train_spec.labels)
+    if hasattr(kind, "labels_from_data") and train_examples is not None:
+        return kind.labels_from_data(train_spec, train_examples)
+    if hasattr(kind, "labels_from_data"):
+        from transformers import AutoConfig
+        config = AutoConfig.from_pretrained(model_args.model_name_or_path, cache_dir=model_args.cache_dir)
+        return [config.id2label[i] for i in range(len(config.id2label))]
+    return None
+
+
+def evaluate_language(trainer, data, split, lang, out_dir, limit):
+    """Predict one split of one language; predictions written by the main process, metrics returned.
+    A predictions file left by an interrupted run is reused (the rerun resumes at language granularity)."""
+    spec, kind = data.spec, data.kind
+    path = Path(out_dir) / "predictions" / spec.name / f"{split}-{lang}.jsonl"
+    if path.is_file():
+        return kind.compute_metrics(spec, read_jsonl(path), lang)
+    examples = data.examples(split, lang, limit)
+    features = data.features(examples, is_train=False)
+    output = trainer.predict(features, metric_key_prefix=f"{split}_{lang}")
+    records = kind.postprocess(spec, output.predictions, examples, features, data.data_args)
+    if trainer.is_world_process_zero():
+        write_jsonl_atomic(path, records)
+    metrics = kind.compute_metrics(spec, records, lang)
+    logger.info("%s %s-%s: %s", spec.name, split, lang, metrics)
+    return metrics
+
+
+def run_task(task_name, model_args, data_args, training_args, *, eval_splits, save_encoder_to=None, extra=None):
+    """Train (if asked) and evaluate one task; returns its metrics document. A finished run is skipped."""
+    spec = get_task(task_name)
+    out = Path(training_args.output_dir)
+    if is_done(out) and not data_args.overwrite:
+        logger.info("%s is finished (DONE); skipping it (pass --overwrite to rerun)", out)
+        return read_json(out / "metrics.json")
+    main = training_args.process_index == 0
+    with run_lock(out) if main else nullcontext():
+        if data_args.overwrite and main:
+            for stale in ("DONE", "metrics.json"):
+                (out / stale).unlink(missing_ok=True)
+            shutil.rmtree(out / "predictions", ignore_errors=True)
+        return _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra or {})
+
+
+def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra):
+    started, out = time.time(), Path(training_args.output_dir)
+    set_seed(training_args.seed)
+    train_spec = get_task(spec.train_task) if spec.is_target else spec
+    kind = kind_module(spec)
+    tokenizer = AutoTokenizer.from_pretrained(model_args.tokenizer_name or model_args.model_name_or_path,
+                                              cache_dir=model_args.cache_dir,
+                                              trust_remote_code=model_args.trust_remote_code)
+    train_data = TaskData(train_spec, tokenizer, data_args, model_args, training_args)
+    config = run_config(model_args, data_args, training_args, task=spec.name, train_task=train_spec.name, **extra)
+    if main_process(training_args):
+        write_json_atomic(out / "run_config.json", config)
+    train_examples = train_data.examples("train", "en", data_args.max_train_samples) if training_args.do_train else None
+    labels = _labels(train_spec, kind, train_examples, model_args)
+    label_kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
+                    "label2id": {n: i for i, n in enumerate(labels)}} if labels else {}
+    if labels and spec.labels is None:  # labels read from the training data (CCG)
+        spec, train_spec = replace(spec, labels=tuple(labels)), replace(train_spec, labels=tuple(labels))
+        train_data.spec = train_spec
+    model = load_with_new_head(kind.model_class(spec), model_args, **label_kwargs)
+
+    dev_examples = train_data.examples("validation", "en", data_args.max_eval_samples)
+    dev_features = train_data.features(dev_examples, is_train=False)
+
+    def selection_metrics(prediction):
+        records = kind.postprocess(train_spec, prediction.predictions, dev_examples, dev_features, data_args)
+        return kind.compute_metrics(train_spec, records, "en")
+
+    if training_args.metric_for_best_model == "task":
+        training_args.metric_for_best_model = train_spec.metric
+    trainer = Trainer(model=model, args=training_args, processing_class=tokenizer,
+                      train_dataset=train_data.features(train_examples, True) if train_examples is not None else None,
+                      eval_dataset=dev_features, data_collator=kind.data_collator(spec, tokenizer, data_args),
+                      compute_metrics=selection_metrics)
+    if training_args.do_train:
+        trainer.train(resume_from_checkpoint=get_last_checkpoint(str(out)) if out.is_dir() else None)
+        if save_encoder_to and trainer.is_world_process_zero():
+            save_encoder(trainer.model, tokenizer, save_encoder_to)
+
+    eval_data = TaskData(spec, tokenizer, data_args, model_args, training_args)
+    per_language = {}
+    for lang in resolve_languages(spec, data_args.languages) if spec.is_target else ["en"]:
+        for split in eval_splits:
+            data = eval_data if spec.is_target else train_data
+            scores = evaluate_language(trainer, data, split, lang, out, data_args.max_eval_samples)
+            per_language.setdefault(lang, {})[split] = scores
+    document = metrics_document(spec.name, spec.metric, per_language, train_task=train_spec.name)
+    if trainer.is_world_process_zero():
+        write_json_atomic(out / "metrics.json", document)
+        write_json_atomic(out / "run_config.json", {**config, "end_time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                                                    "duration_s": round(time.time() - started, 1)})
+        if not data_args.keep_checkpoints:
+            for checkpoint in out.glob("checkpoint-*"):
+                shutil.rmtree(checkpoint, ignore_errors=True)
+        mark_done(out)
+    return document
+
+
+def main_process(training_args):
+    return training_args.process_index == 0

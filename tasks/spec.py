@@ -1,0 +1,43 @@
+"""TaskSpec: everything the scripts need to know about one task, as data (behaviour lives in the kind modules)."""
+from dataclasses import dataclass, field
+
+KINDS = ("classification", "multiple_choice", "span_qa", "tagging", "retrieval", "mlm")
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    kind: str
+    metric: str                                  # metric used to select checkpoints and to report, e.g. "accuracy"
+    languages: tuple = ("en",)                   # evaluation languages (XTREME codes)
+    xtreme_r_languages: tuple = ()               # languages XTREME-R adds (used with --languages xtreme_r)
+    train_task: str | None = None                # target tasks: the task whose English train/validation sets train it
+    labels: tuple | None = None                  # label names (classification, tagging); None = read from training data
+    hub_path: str | None = None                  # datasets hub id; None = local files only (e.g. CCGbank)
+    hub_config: str | None = None                # config name; "{lang}" is filled in (after hub_lang_names mapping)
+    hub_lang_names: dict = field(default_factory=dict)   # XTREME code -> the name the hub config uses
+    hub_splits: dict = field(default_factory=dict)       # our split -> hub split name, or a tuple to concatenate
+    hub_columns: dict = field(default_factory=dict)      # our schema field -> hub column(s); meaning per kind
+    hub_filter: tuple | None = None              # (column, "{lang}") keeps the rows of one language (XNLI, TyDiQA)
+    max_seq_length: int = 128
+    description: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"task {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}")
+        for split in self.hub_splits:
+            if split not in SPLITS:
+                raise ValueError(f"task {self.name!r}: hub_splits key {split!r} is not one of {SPLITS}")
+
+    @property
+    def is_target(self) -> bool:
+        return self.train_task is not None
+
+    def hub_config_for(self, lang: str) -> str | None:
+        if self.hub_config is None:
+            return None
+        return self.hub_config.format(lang=self.hub_lang_names.get(lang, lang))
+
+    def hub_split(self, split: str):
+        return self.hub_splits.get(split, split)
