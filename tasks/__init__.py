@@ -33,10 +33,14 @@ TATOEBA_NAMES = {  # XTREME code -> LASER/Tatoeba ISO 639-3 code
     "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat", "kk": "kaz", "ko": "kor", "ml": "mal", "mr": "mar",
     "nl": "nld", "pt": "por", "ru": "rus", "sw": "swh", "ta": "tam", "te": "tel", "th": "tha", "tl": "tgl",
     "tr": "tur", "ur": "urd", "vi": "vie", "zh": "cmn",
+    "az": "aze", "lt": "lit", "pl": "pol", "uk": "ukr", "ro": "ron",  # XTREME-R's five (its run_tatoeba.sh)
 }
+TATOEBA_XTREME_R = ("az", "lt", "pl", "uk", "ro")
+TATOEBA_LANGS = tuple(lang for lang in TATOEBA_NAMES if lang not in TATOEBA_XTREME_R)  # XTREME's 36
 XCOPA_LANGS = ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh")
 NLI_LABELS = ("entailment", "neutral", "contradiction")
 NLI_COLUMNS = {"text_a": "premise", "text_b": "hypothesis", "label": "label"}
+COPA_CONTEXT = "{premise} What was the {question}?"  # XTREME-R's run_xcopa.py wording
 
 _T = TaskSpec
 TASKS = {spec.name: spec for spec in [
@@ -72,8 +76,9 @@ TASKS = {spec.name: spec for spec in [
        max_seq_length=384, description="SQuAD v2.0 (unanswerable questions)"),
     _T("copa", "multiple_choice", "accuracy", hub_path="aps/super_glue", hub_config="copa",
        hub_splits={"test": "validation"},
-       hub_columns={"context": ["premise", "question"], "choices": ["choice1", "choice2"], "label": "label"},
-       description="English COPA: XCOPA's training set in XTREME-R"),
+       hub_columns={"context": COPA_CONTEXT, "choices": ["choice1", "choice2"], "label": "label"},
+       description="English COPA: XCOPA's training set. XTREME-R trains on SocialIQA first, then on COPA "
+       "(train_xcopa.sh): run_intermediate.py --task socialiqa, then run_target.py --task xcopa from its encoder"),
     # ---- XTREME targets: trained on English, evaluated zero-shot ----
     _T("xnli", "classification", "accuracy", languages=XNLI_LANGS, train_task="mnli", labels=NLI_LABELS,
        hub_path="google/xtreme", hub_config="XNLI", hub_filter=("language", "{lang}"),
@@ -94,13 +99,17 @@ TASKS = {spec.name: spec for spec in [
        hub_config="tydiqa", hub_splits={"test": "validation"}, hub_lang_names=TYDIQA_NAMES,
        hub_filter=("id", "{lang}"), max_seq_length=384, description="TyDiQA-GoldP; language = the id's prefix"),
     _T("bucc", "retrieval", "f1", languages=BUCC_LANGS, hub_path="google/xtreme", hub_config="bucc18.{lang}",
-       hub_splits={"validation": "validation", "test": "test"}, max_seq_length=512),
-    _T("tatoeba", "retrieval", "accuracy", languages=tuple(TATOEBA_NAMES), hub_path="google/xtreme",
+       hub_splits={"validation": "validation", "test": "test"}, max_seq_length=512,
+       hub_columns={"source": "source_sentence", "target": "target_sentence", "source_id": "source_lang",
+                    "target_id": "target_lang"},  # the hub's bucc18 configs hold only the gold pairs
+       description="BUCC 2018 mining; validation = BUCC 'sample', test = BUCC 'training' (XTREME's split)"),
+    _T("tatoeba", "retrieval", "accuracy", languages=TATOEBA_LANGS, xtreme_r_languages=TATOEBA_XTREME_R,
+       hub_columns={"source": "source_sentence", "target": "target_sentence"}, hub_path="google/xtreme",
        hub_config="tatoeba.{lang}", hub_lang_names=TATOEBA_NAMES, hub_splits={"test": "validation"},
        max_seq_length=512),
     _T("xcopa", "multiple_choice", "accuracy", languages=XCOPA_LANGS, train_task="copa",
        hub_path="cambridgeltl/xcopa", hub_config="{lang}",
-       hub_columns={"context": ["premise", "question"], "choices": ["choice1", "choice2"], "label": "label"}),
+       hub_columns={"context": COPA_CONTEXT, "choices": ["choice1", "choice2"], "label": "label"}),
 ]}
 
 INTERMEDIATE_TASKS = ("anli", "ccg", "commonsenseqa", "cosmosqa", "hellaswag", "mnli", "qqp", "squad", "socialiqa")
@@ -113,9 +122,9 @@ def get_task(name: str) -> TaskSpec:
         raise ValueError(f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}") from None
 
 
-def kind_module(spec: TaskSpec):
-    """The module that implements the task's kind (tasks/<kind>.py)."""
-    return importlib.import_module(f"tasks.{spec.kind}")
+def kind_module(spec: TaskSpec | str):
+    """The module that implements a task's kind (tasks/<kind>.py); takes a TaskSpec or a kind name."""
+    return importlib.import_module(f"tasks.{spec if isinstance(spec, str) else spec.kind}")
 
 
 def resolve_languages(spec: TaskSpec, languages: str | None) -> list[str]:

@@ -7,12 +7,12 @@ from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
-from transformers import AutoTokenizer, Trainer, set_seed
+from transformers import Trainer, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
 from tasks import get_task, kind_module, resolve_languages
 from utils.data import load_rows
-from utils.modeling import load_with_new_head, save_encoder
+from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
 from utils.data import read_jsonl
 from utils.results import (is_done, mark_done, metrics_document, read_json, run_config, run_lock,
                            write_json_atomic, write_jsonl_atomic)
@@ -92,11 +92,10 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
     set_seed(training_args.seed)
     train_spec = get_task(spec.train_task) if spec.is_target else spec
     kind = kind_module(spec)
-    tokenizer = AutoTokenizer.from_pretrained(model_args.tokenizer_name or model_args.model_name_or_path,
-                                              cache_dir=model_args.cache_dir,
-                                              trust_remote_code=model_args.trust_remote_code)
+    tokenizer = load_tokenizer(model_args)
     train_data = TaskData(train_spec, tokenizer, data_args, model_args, training_args)
-    config = run_config(model_args, data_args, training_args, task=spec.name, train_task=train_spec.name, **extra)
+    config = run_config(model_args, data_args, training_args, task=spec.name, train_task=train_spec.name,
+                        **provenance(model_args.model_name_or_path), **extra)
     if main_process(training_args):
         write_json_atomic(out / "run_config.json", config)
     train_examples = train_data.examples("train", "en", data_args.max_train_samples) if training_args.do_train else None
@@ -143,6 +142,17 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
                 shutil.rmtree(checkpoint, ignore_errors=True)
         mark_done(out)
     return document
+
+
+def provenance(model_path) -> dict:
+    """Which base model and intermediate task an encoder came from (for reports): an encoder written by
+    run_intermediate.py sits in a run folder whose run_config.json says; anything else is a base model."""
+    parent_config = Path(model_path).parent / "run_config.json"
+    if Path(model_path).is_dir() and parent_config.is_file():
+        parent = read_json(parent_config)
+        return {"intermediate_task": parent.get("intermediate_tasks") or parent.get("task"),
+                "base_model": parent.get("base_model") or parent["arguments"].get("model_name_or_path")}
+    return {"intermediate_task": "none", "base_model": model_path}
 
 
 def main_process(training_args):

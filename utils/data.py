@@ -108,6 +108,8 @@ def ensure_ids(dataset: datasets.Dataset, prefix: str) -> datasets.Dataset:
     """Give every row an "id" (hub sets such as GLUE have none, or an int idx)."""
     if "id" in dataset.column_names:
         return dataset.cast_column("id", datasets.Value("string"))
+    if "idx" in dataset.column_names:
+        return dataset.map(lambda idx: {"id": str(idx)}, input_columns="idx", remove_columns=["idx"])
     return dataset.map(lambda _, i: {"id": f"{prefix}-{i}"}, with_indices=True)
 
 

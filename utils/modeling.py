@@ -4,7 +4,7 @@ import os
 import shutil
 from pathlib import Path
 
-from transformers import AutoConfig
+from transformers import AutoConfig, AutoTokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,19 @@ def load_with_new_head(model_class, model_args, **config_kwargs):
         if info.get(key):
             logger.warning("%s: %s re-initialised (%s)", path, info[key], detail)
     return model
+
+
+def load_tokenizer(model_args):
+    """The tokenizer of --tokenizer_name or the model; a path that is no model is a clear error first."""
+    path = model_args.tokenizer_name or model_args.model_name_or_path
+    common = dict(cache_dir=model_args.cache_dir, trust_remote_code=model_args.trust_remote_code)
+    try:
+        AutoConfig.from_pretrained(model_args.model_name_or_path, **common)
+        return AutoTokenizer.from_pretrained(path, **common)
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(f"--model_name_or_path {model_args.model_name_or_path}: not a loadable encoder checkpoint "
+                         f"or hub model (expected a directory with config.json, weights and a tokenizer, e.g. "
+                         f"runs/mnli/encoder): {error}") from error
 
 
 def save_encoder(model, tokenizer, directory):

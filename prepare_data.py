@@ -1,0 +1,125 @@
+#!/usr/bin/env python
+"""Write the local data layout (DIR/<task>/<split>-<lang>.jsonl, DESIGN.md) for offline clusters.
+
+From the hub (the real `datasets.load_dataset` paths of each task's registry entry):
+    python prepare_data.py --tasks mnli,xnli,pawsx --out DIR [--languages de,fr] [--splits validation,test]
+From the original public formats (each kind module's RAW_FORMATS):
+    python prepare_data.py --from_raw xnli_tsv --input dev.txt --task xnli --split validation --lang de --out DIR
+    python prepare_data.py --list_formats
+"""
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
+
+from tasks import TASKS, get_task, kind_module, resolve_languages  # noqa: E402
+from tasks.spec import SPLITS  # noqa: E402
+from utils.data import load_hub, load_local, local_path  # noqa: E402
+from utils.results import write_jsonl_atomic  # noqa: E402
+
+logger = logging.getLogger("prepare_data")
+KINDS_WITH_FILES = ("classification", "multiple_choice", "span_qa", "tagging", "retrieval")
+
+
+def raw_formats() -> dict:
+    """Every converter of every kind module: format name -> (kind, function)."""
+    formats = {}
+    for kind in KINDS_WITH_FILES:
+        try:
+            module = kind_module(kind)
+        except ModuleNotFoundError:
+            continue
+        formats.update({name: (kind, fn) for name, fn in getattr(module, "RAW_FORMATS", {}).items()})
+    return formats
+
+
+def write_rows(out, task, split, lang, rows):
+    """Write converted rows; a converter may return {suffix: rows} for multi-file layouts (BUCC)."""
+    if isinstance(rows, dict):
+        paths = []
+        for suffix, part in rows.items():
+            path = Path(out) / task / f"{split}-{lang}.{suffix}.jsonl"
+            write_jsonl_atomic(path, list(part))
+            paths.append(path)
+        return paths
+    path = local_path(out, task, split, lang)
+    rows = list(rows)
+    if not rows:
+        raise ValueError(f"nothing to write for {task} {split}-{lang}: the input has no examples")
+    write_jsonl_atomic(path, rows)
+    return [path]
+
+
+def convert_raw(args):
+    formats = raw_formats()
+    if args.from_raw not in formats:
+        raise SystemExit(f"--from_raw {args.from_raw}: unknown format; known: {', '.join(sorted(formats))}")
+    if not (args.input and args.task and args.split and args.lang):
+        raise SystemExit("--from_raw needs --input, --task, --split and --lang")
+    if not Path(args.input).exists():
+        raise SystemExit(f"--input {args.input}: no such file or directory")
+    spec = get_task(args.task)
+    kind, convert = formats[args.from_raw]
+    paths = write_rows(args.out, spec.name, args.split, args.lang, convert(args.input))
+    if kind == spec.kind and len(paths) == 1:  # check what we wrote against the task (labels, schema)
+        kind_module(spec).validate(spec, load_local(paths[0]), paths[0])
+    print("\n".join(str(p) for p in paths))
+
+
+def hub_splits(spec, lang):
+    """Which splits to export: targets have per-language evaluation sets; training tasks have all three."""
+    if spec.kind == "retrieval":
+        return [s for s in SPLITS if s in spec.hub_splits]
+    if spec.is_target and spec.train_task != spec.name:
+        return ["validation", "test"]
+    return list(SPLITS) if lang == "en" else ["validation", "test"]
+
+
+def export_hub(args):
+    for name in args.tasks.split(","):
+        spec = get_task(name.strip())
+        kind = kind_module(spec)
+        languages = resolve_languages(spec, args.languages) if spec.is_target or spec.kind == "retrieval" else ["en"]
+        for lang in languages:
+            for split in args.splits.split(",") if args.splits else hub_splits(spec, lang):
+                try:
+                    hub = load_hub(spec, split, lang)
+                except ValueError as error:  # a split the hub does not have for this language
+                    logger.warning("%s %s-%s: not on the hub (%s); skipped", spec.name, split, lang, error)
+                    continue
+                dataset = kind.from_hub(spec, hub, lang)
+                rows = kind.export_rows(spec, dataset) if hasattr(kind, "export_rows") else dataset
+                for path in write_rows(args.out, spec.name, split, lang, rows):
+                    logger.info("wrote %s", path)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", help="comma list of registry tasks to export from the hub")
+    parser.add_argument("--out", help="output DIR of the local layout")
+    parser.add_argument("--languages", help="comma list (default: every language of each task)")
+    parser.add_argument("--splits", help="comma list (default: all the task has)")
+    parser.add_argument("--from_raw", help="convert an original file of this format instead of using the hub")
+    parser.add_argument("--input", help="--from_raw: the original file (or folder)")
+    parser.add_argument("--task", help="--from_raw: the task the rows belong to")
+    parser.add_argument("--split", choices=SPLITS, help="--from_raw: the split")
+    parser.add_argument("--lang", help="--from_raw: the language code")
+    parser.add_argument("--list_formats", action="store_true", help="list the --from_raw formats")
+    args = parser.parse_args(argv)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S", level=logging.INFO)
+    if args.list_formats:
+        print("\n".join(f"{name} ({kind})" for name, (kind, _) in sorted(raw_formats().items())))
+    elif not args.out:
+        parser.error("--out is required")
+    elif args.from_raw:
+        convert_raw(args)
+    elif args.tasks:
+        export_hub(args)
+    else:
+        parser.error(f"give --tasks (from the hub; known: {', '.join(sorted(TASKS))}) or --from_raw")
+
+
+if __name__ == "__main__":
+    main()

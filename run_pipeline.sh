@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Chain the method's phases for one intermediate task and a list of targets:
+#   intermediate training (run_intermediate.py) -> for each target: run_target.py, or run_retrieval.py for
+#   bucc/tatoeba. `--intermediate none` is the baseline (targets start from the base model).
+# Every stage leaves DONE in its folder: a rerun skips finished stages and resumes an interrupted one from its
+# last checkpoint. Flags after `--` go to every stage (any TrainingArguments flag).
+#
+#   bash run_pipeline.sh --intermediate mnli --targets xnli,pawsx,tatoeba --model_name_or_path xlm-roberta-large \
+#        --output_dir runs [--data_dir DIR] [--seed 1] [--languages de,fr] [--launcher "torchrun --nproc_per_node 4"] \
+#        [--intermediate_flags "..."] [--target_flags "..."] [-- --num_train_epochs 2 ...]
+# Layout: <output_dir>/<intermediate>/ (encoder/ inside) and <output_dir>/<intermediate>/<target>/;
+#         the baseline's targets are in <output_dir>/baseline/<target>/.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+usage() { sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+die() { echo "run_pipeline.sh: error: $*" >&2; exit 2; }
+
+intermediate="" targets="" model="xlm-roberta-large" out="" data_dir="" seed="" languages=""
+python="${PYTHON:-$( [ -x "$here/.venv/bin/python" ] && echo "$here/.venv/bin/python" || echo python3)}"
+launcher="$python" intermediate_flags="" target_flags="" extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --intermediate) intermediate="${2:?}"; shift 2 ;;
+    --targets) targets="${2:?}"; shift 2 ;;
+    --model_name_or_path) model="${2:?}"; shift 2 ;;
+    --output_dir) out="${2:?}"; shift 2 ;;
+    --data_dir) data_dir="${2:?}"; shift 2 ;;
+    --seed) seed="${2:?}"; shift 2 ;;
+    --languages) languages="${2:?}"; shift 2 ;;
+    --launcher) launcher="${2:?}"; shift 2 ;;
+    --intermediate_flags) intermediate_flags="${2:?}"; shift 2 ;;
+    --target_flags) target_flags="${2:?}"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    --) shift; extra=("$@"); break ;;
+    *) die "unknown argument '$1' (Trainer flags go after '--'; see --help)" ;;
+  esac
+done
+[ -n "$intermediate" ] || die "--intermediate is required (a task such as mnli, or 'none' for the baseline)"
+[ -n "$targets" ] || die "--targets is required (e.g. xnli,pawsx)"
+[ -n "$out" ] || die "--output_dir is required"
+
+common=()
+[ -n "$data_dir" ] && common+=(--data_dir "$data_dir")
+[ -n "$seed" ] && common+=(--seed "$seed")
+
+stage() {  # stage NAME DIR SCRIPT ARGS...: skip when DIR/DONE exists, else run (resuming from checkpoints)
+  local name="$1" dir="$2"; shift 2
+  if [ -f "$dir/DONE" ]; then echo "[pipeline] $name: finished earlier ($dir/DONE), skipped"; return 0; fi
+  echo "[pipeline] $name: running -> $dir"
+  # shellcheck disable=SC2086
+  $launcher "$@" --output_dir "$dir" "${common[@]}" "${extra[@]}"
+}
+
+if [ "$intermediate" = "none" ] || [ "$intermediate" = "baseline" ]; then
+  run_dir="$out/baseline"; encoder="$model"
+else
+  run_dir="$out/$intermediate"; encoder="$run_dir/encoder"
+  # shellcheck disable=SC2086
+  stage "intermediate $intermediate" "$run_dir" "$here/run_intermediate.py" $intermediate_flags \
+    --task "$intermediate" --model_name_or_path "$model"
+fi
+
+lang_args=()
+[ -n "$languages" ] && lang_args+=(--languages "$languages")
+IFS=',' read -r -a target_list <<< "$targets"
+for target in "${target_list[@]}"; do
+  case "$target" in
+    bucc|tatoeba) script="$here/run_retrieval.py" ;;
+    *) script="$here/run_target.py" ;;
+  esac
+  # shellcheck disable=SC2086
+  stage "target $target" "$run_dir/$target" "$script" $target_flags --task "$target" \
+    --model_name_or_path "$encoder" "${lang_args[@]}"
+done
+echo "[pipeline] done: $run_dir"

@@ -1,0 +1,399 @@
+"""Sentence retrieval with an encoder and no training: BUCC 2018 bitext mining and Tatoeba, as XTREME does them.
+
+Embeddings: mean (or CLS) pooling of hidden_states[layer] (0 = embeddings), cached on disk. Search: exact cosine
+k-NN in chunk x chunk blocks; each block gives the row-wise AND the column-wise top-k, so both directions cost one
+matrix product. BUCC: ratio margin (k = 4 both ways), forward + backward candidates, F1-optimal threshold on dev
+applied unchanged to test. Tatoeba: top-1 accuracy in XTREME's direction (each English sentence retrieves its
+translation) and the reverse.
+Schemas: tatoeba {"source", "target"}; bucc <split>-<lang>.{source,target}.jsonl {"id", "text"} and
+<split>-<lang>.gold.jsonl {"source_id", "target_id"}.
+"""
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from utils.data import load_hub, read_jsonl, require_columns
+
+logger = logging.getLogger(__name__)
+POOLINGS = ("mean", "cls")
+LASER_TATOEBA = tuple("""afr amh ang ara arq arz ast awa aze bel ben ber bos bre bul cat cbk ceb ces cha cmn cor csb
+cym dan deu dsb dtp ell epo est eus fao fin fra fry gla gle glg gsw heb hin hrv hsb hun hye ido ile ina ind isl ita
+jav jpn kab kat kaz khm kor kur kzj lat lfn lit lvs mal mar max mhr mkd mon nds nld nno nob nov oci orv pam pes pms
+pol por ron rus slk slv spa sqi srp swe swg swh tam tat tel tgl tha tuk tur tzl uig ukr urd uzb vie war wuu xho yid
+yue zsm""".split())  # facebookresearch/LASER data/tatoeba/v1: the 112 languages paired with English
+
+
+# ---------------------------------------------------------------- representation
+def resolve_layer(layer, num_layers: int):
+    """(hidden_states index, the rule that chose it). Default: 14 of 24 layers (XTREME, jiant), same depth else."""
+    if layer is None:
+        layer = 14 if num_layers == 24 else round(14 / 24 * num_layers)
+        rule = ("default: layer 14 of 24 (XTREME/jiant for XLM-R large)" if num_layers == 24 else
+                f"default: round(14/24 * {num_layers}) = {layer} (the relative depth of layer 14 of 24)")
+    else:
+        rule = "--layer"
+    if not 0 <= layer <= num_layers:
+        raise ValueError(f"--layer {layer}: the model has {num_layers} layers, so hidden_states indices run from "
+                         f"0 (embeddings) to {num_layers}")
+    return layer, rule
+
+
+@contextmanager
+def only_layers(model, layer: int):
+    """Run just the first `layer` transformer layers where the model keeps them in encoder.layer (BERT, XLM-R)."""
+    layers = getattr(getattr(model, "encoder", None), "layer", None)
+    if not isinstance(layers, torch.nn.ModuleList) or layer >= len(layers):
+        yield
+        return
+    model.encoder.layer = layers[:layer]
+    try:
+        yield
+    finally:
+        model.encoder.layer = layers
+
+
+def pool(hidden, attention_mask, pooling: str):
+    if pooling == "cls":
+        return hidden[:, 0]
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # mean over every real token, specials included (XTREME)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+
+def embed_sentences(model, tokenizer, sentences, layer, pooling, max_seq_length, batch_size, device):
+    """(n, hidden) float32 embeddings, in input order; batches are sorted by length so padding is small."""
+    from tqdm.auto import tqdm
+    encoded = tokenizer(list(sentences), truncation=True, max_length=max_seq_length)
+    keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
+    order = sorted(range(len(sentences)), key=lambda i: -len(encoded["input_ids"][i]))
+    out = None
+    with torch.inference_mode(), only_layers(model, layer):
+        for start in tqdm(range(0, len(order), batch_size), desc="encoding", disable=len(order) <= batch_size):
+            index = order[start:start + batch_size]
+            batch = tokenizer.pad({k: [encoded[k][i] for i in index] for k in keys}, return_tensors="pt").to(device)
+            hidden = model(**batch, output_hidden_states=True).hidden_states[layer]
+            pooled = pool(hidden, batch["attention_mask"], pooling).float().cpu()
+            out = torch.empty(len(sentences), pooled.shape[1]) if out is None else out
+            out[index] = pooled
+    return out if out is not None else torch.empty(0, 0)
+
+
+def model_fingerprint(path) -> str:
+    """A hub id as it is; a local directory by its path and its files' sizes and modification times."""
+    p = Path(path)
+    if not p.is_dir():
+        return str(path)
+    files = sorted(f for f in p.iterdir() if f.is_file())
+    return f"{p.resolve()}|" + "|".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
+
+
+class Encoder:
+    """Sentence embeddings of one hidden layer, cached on disk by model, layer, pooling, length and input hash."""
+
+    def __init__(self, model_name_or_path, layer=None, pooling="mean", max_seq_length=512, batch_size=64,
+                 tokenizer_name=None, cache_dir=None, embedding_cache_dir=None, trust_remote_code=False):
+        from transformers import AutoModel, AutoTokenizer
+        if pooling not in POOLINGS:
+            raise ValueError(f"--pooling {pooling!r}: expected one of {', '.join(POOLINGS)}")
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_name or model_name_or_path, cache_dir=cache_dir,
+                                                       trust_remote_code=trust_remote_code)
+        self.model = AutoModel.from_pretrained(model_name_or_path, cache_dir=cache_dir,
+                                               trust_remote_code=trust_remote_code).to(self.device).eval()
+        self.layer, self.layer_rule = resolve_layer(layer, self.model.config.num_hidden_layers)
+        limit = self.tokenizer.model_max_length
+        if not 2 <= max_seq_length <= (limit if limit < 1e6 else max_seq_length):
+            raise ValueError(f"--max_seq_length {max_seq_length}: expected 2 .. {limit} for this tokenizer")
+        self.pooling, self.max_seq_length, self.batch_size = pooling, max_seq_length, batch_size
+        self.key = {"model": model_fingerprint(model_name_or_path), "tokenizer": str(tokenizer_name),
+                    "layer": self.layer, "pooling": pooling, "max_seq_length": max_seq_length}
+        home = os.environ.get("HF_HOME", os.path.join(os.path.expanduser("~"), ".cache", "huggingface"))
+        self.cache_dir = Path(embedding_cache_dir or os.path.join(home, "xstilts", "embeddings"))
+
+    def embed(self, sentences) -> torch.Tensor:
+        text_hash = hashlib.sha256("\n".join(sentences).encode("utf-8")).hexdigest()
+        key = hashlib.sha256(json.dumps({**self.key, "input": text_hash}, sort_keys=True).encode()).hexdigest()
+        path = self.cache_dir / f"{key}.npy"
+        if path.is_file():
+            return torch.from_numpy(np.load(path))
+        emb = embed_sentences(self.model, self.tokenizer, sentences, self.layer, self.pooling, self.max_seq_length,
+                              self.batch_size, self.device)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, emb.numpy())
+        os.replace(tmp, path)
+        return emb
+
+
+# ---------------------------------------------------------------- exact k-NN, both directions from one product
+def _update_topk(run_v, run_i, block, offset: int):
+    """Merge a block (rows = queries, columns = candidates offset..) into the running top-k, in place.
+    Only rows whose block maximum beats their current k-th value are touched; ties keep the lower index."""
+    k = run_v.shape[1]
+    rows = (block.amax(dim=1) > run_v[:, -1]).nonzero().squeeze(1)
+    if len(rows) == 0:
+        return
+    sub = block if len(rows) == len(block) else block.index_select(0, rows)
+    v, i = sub.max(dim=1, keepdim=True) if k == 1 else sub.topk(min(k, sub.shape[1]), dim=1)
+    v, i = torch.cat([run_v[rows], v], 1), torch.cat([run_i[rows], i + offset], 1)
+    v, order = v.sort(dim=1, descending=True, stable=True)
+    run_v[rows], run_i[rows] = v[:, :k], i.gather(1, order)[:, :k]
+
+
+def knn_both(x, y, k: int, chunk_size: int = 8192, device=None):
+    """Cosine top-k of y for every row of x, and of x for every row of y: ((n, k) sims, ids), ((m, k) sims, ids).
+    Memory beyond the inputs and outputs: one chunk_size x chunk_size block (never n x m)."""
+    device = torch.device(device) if device else x.device
+    x, y = F.normalize(x.float(), dim=1), F.normalize(y.float(), dim=1).to(device)
+    n, m = len(x), len(y)
+    fv, fi = torch.full((n, min(k, m)), -np.inf), torch.full((n, min(k, m)), -1, dtype=torch.long)
+    bv = torch.full((m, min(k, n)), -np.inf, device=device)
+    bi = torch.full((m, min(k, n)), -1, dtype=torch.long, device=device)
+    for xs in range(0, n, chunk_size):
+        xc, rv, ri = (t[xs:xs + chunk_size].to(device) for t in (x, fv, fi))
+        for ys in range(0, m, chunk_size):
+            block = xc @ y[ys:ys + chunk_size].T
+            _update_topk(rv, ri, block, ys)
+            _update_topk(bv[ys:ys + chunk_size], bi[ys:ys + chunk_size], block.T, xs)
+        fv[xs:xs + chunk_size], fi[xs:xs + chunk_size] = rv.cpu(), ri.cpu()
+    return (fv, fi), (bv.cpu(), bi.cpu())
+
+
+def knn(x, y, k, chunk_size=8192, device=None, use_faiss=False):
+    """knn_both, or two faiss flat searches when asked for and installed."""
+    if use_faiss:
+        try:
+            import faiss
+        except ImportError:
+            warnings.warn("--use_faiss: faiss is not installed; using the exact torch search")
+        else:
+            x, y = (F.normalize(t.float(), dim=1).numpy() for t in (x, y))
+            def search(base, queries):
+                index = faiss.IndexFlatIP(base.shape[1])
+                index.add(base)
+                return tuple(map(torch.from_numpy, index.search(queries, min(k, len(base)))))
+            return search(y, x), search(x, y)
+    return knn_both(x, y, k, chunk_size, device)
+
+
+# ---------------------------------------------------------------- Tatoeba and BUCC scoring
+def tatoeba_scores(source_emb, english_emb, chunk_size=8192, device=None, use_faiss=False):
+    """Top-1 predictions and accuracies: XTREME's direction (English -> source) and the reverse."""
+    (_, to_english), (_, to_source) = knn(source_emb, english_emb, 1, chunk_size, device, use_faiss)
+    xtreme, reverse = to_source[:, 0], to_english[:, 0]
+    gold = torch.arange(len(xtreme))
+    metrics = {"accuracy": 100.0 * (xtreme == gold).float().mean().item(),
+               "accuracy_reverse": 100.0 * (reverse == gold).float().mean().item()}
+    return metrics, xtreme.tolist(), reverse.tolist()
+
+
+def mine(x, y, k=4, chunk_size=8192, device=None, use_faiss=False):
+    """Ratio-margin mining (cos / mean of both k-NN means), forward and backward best candidates, kept one-to-one
+    greedily by score (XTREME/LASER 'max'). Returns numpy (source index, target index, score), best first."""
+    (fv, fi), (bv, bi) = knn(x, y, k, chunk_size, device, use_faiss)
+    fmean, bmean = fv.mean(1), bv.mean(1)
+    fscore = fv / ((fmean[:, None] + bmean[fi]) / 2)
+    bscore = bv / ((bmean[:, None] + fmean[bi]) / 2)
+    n, m = len(x), len(y)
+    src = torch.cat([torch.arange(n), bi[torch.arange(m), bscore.argmax(1)]]).numpy()
+    tgt = torch.cat([fi[torch.arange(n), fscore.argmax(1)], torch.arange(m)]).numpy()
+    score = torch.cat([fscore.amax(1), bscore.amax(1)]).numpy()
+    keep, seen_src, seen_tgt = [], set(), set()
+    for c in np.argsort(-score, kind="stable"):
+        if src[c] not in seen_src and tgt[c] not in seen_tgt:
+            seen_src.add(src[c]), seen_tgt.add(tgt[c]), keep.append(c)
+    keep = np.array(keep, dtype=np.int64)
+    return src[keep], tgt[keep], score[keep]
+
+
+def best_threshold(scores, correct, n_gold: int) -> float:
+    """The score threshold (predict score >= t) with the best F1; it falls between two different scores."""
+    if len(scores) == 0:
+        return 0.0
+    order = np.argsort(-scores, kind="stable")
+    s, hits = scores[order], np.cumsum(correct[order])
+    f1 = 2 * hits / (np.arange(1, len(s) + 1) + n_gold)  # F1 = 2 correct / (predicted + gold)
+    f1[:-1][s[:-1] == s[1:]] = -1  # no cut between equal scores
+    best = int(np.argmax(f1))
+    if hits[best] == 0:
+        return float(s[0]) + 1.0  # nothing right: predict nothing
+    return float((s[best] + s[best + 1]) / 2) if best + 1 < len(s) else float(s[best])
+
+
+def prf(n_correct, n_predicted, n_gold) -> dict:
+    p = n_correct / n_predicted if n_predicted else 0.0
+    r = n_correct / n_gold if n_gold else 0.0
+    return {"precision": 100 * p, "recall": 100 * r, "f1": 100 * (2 * p * r / (p + r) if p + r else 0.0)}
+
+
+def unique_texts(texts):
+    """(distinct texts in first-seen order, index of each input text among them)."""
+    position = {}
+    inverse = [position.setdefault(t, len(position)) for t in texts]
+    return list(position), np.array(inverse, dtype=np.int64)
+
+
+def bucc_candidates(encoder, parts, args, device=None):
+    """Mine one split. Identical sentences cannot be told apart by any encoder, so mining and scoring run over
+    distinct texts (as LASER/XTREME do); without duplicates this equals BUCC's id-level scoring.
+    Returns candidates [(src ids, tgt ids, score, is_gold)] best first, and the number of gold text pairs."""
+    src_texts, src_inv = unique_texts([r["text"] for r in parts["source"]])
+    tgt_texts, tgt_inv = unique_texts([r["text"] for r in parts["target"]])
+    src_ids, tgt_ids = {}, {}
+    for row, u in zip(parts["source"], src_inv):
+        src_ids.setdefault(u, []).append(row["id"])
+    for row, u in zip(parts["target"], tgt_inv):
+        tgt_ids.setdefault(u, []).append(row["id"])
+    src_of = {r["id"]: u for r, u in zip(parts["source"], src_inv)}
+    tgt_of = {r["id"]: u for r, u in zip(parts["target"], tgt_inv)}
+    gold = {(src_of[g["source_id"]], tgt_of[g["target_id"]]) for g in parts["gold"]}
+    s, t, score = mine(encoder.embed(src_texts), encoder.embed(tgt_texts), args.margin_k, args.knn_chunk_size,
+                       device, args.use_faiss)
+    return [(src_ids[a], tgt_ids[b], float(c), (a, b) in gold) for a, b, c in zip(s, t, score)], len(gold)
+
+
+def bucc_scores(candidates, n_gold, threshold):
+    """P/R/F1 of the candidates scoring >= threshold, and their prediction records."""
+    chosen = [c for c in candidates if c[2] >= threshold]
+    metrics = {**prf(sum(c[3] for c in chosen), len(chosen), n_gold), "threshold": threshold}
+    records = [{"id": s[0], "prediction": t[0], "score": score, "label": ok, "source_ids": s, "target_ids": t}
+               for s, t, score, ok in chosen]
+    return metrics, records
+
+
+# ---------------------------------------------------------------- data
+def tatoeba_language(code: str) -> str:
+    """An XTREME code (de) or a LASER code (deu) -> the code we use (XTREME's when it has one)."""
+    from tasks import TATOEBA_NAMES
+    code = {v: k for k, v in TATOEBA_NAMES.items()}.get(code, code)
+    if code not in TATOEBA_NAMES and code not in LASER_TATOEBA:
+        raise ValueError(f"--languages: {code!r} is not a Tatoeba language; expected an XTREME code "
+                         f"({', '.join(TATOEBA_NAMES)}) or one of LASER's 112 codes ({', '.join(LASER_TATOEBA)})")
+    return code
+
+
+def _read_lines(path):
+    with open(path, encoding="utf-8") as f:
+        lines = [line.rstrip("\r\n") for line in f]
+    if not lines:
+        raise ValueError(f"{path}: the file is empty; expected one sentence per line")
+    return lines
+
+
+def tatoeba_pair(input_path, **_):
+    """LASER's tatoeba.<xxx>-eng.<xxx> with tatoeba.<xxx>-eng.eng (either may be given): {"source", "target"}."""
+    match = re.fullmatch(r"(tatoeba\.(\w+)-eng)\.(\w+)", Path(input_path).name)
+    if not match:
+        raise ValueError(f"{input_path}: expected a LASER file named tatoeba.<xxx>-eng.<xxx> or tatoeba.<xxx>-eng.eng")
+    source = Path(input_path).with_name(f"{match[1]}.{match[2]}")
+    english = Path(input_path).with_name(f"{match[1]}.eng")
+    src, eng = _read_lines(source), _read_lines(english)
+    if len(src) != len(eng):
+        raise ValueError(f"{source} has {len(src)} lines but {english} has {len(eng)}; line i of one must be the "
+                         "translation of line i of the other")
+    return [{"source": s, "target": e} for s, e in zip(src, eng)]
+
+
+def _read_bucc_sentences(path):
+    rows, seen = [], set()
+    for number, line in enumerate(_read_lines(path), 1):
+        parts = line.split("\t", 1)
+        if len(parts) != 2 or parts[0] in seen:
+            problem = "a repeated id" if len(parts) == 2 else "no tab"
+            raise ValueError(f"{path}:{number}: {problem}; expected '<unique id><TAB><sentence>'")
+        seen.add(parts[0])
+        rows.append({"id": parts[0], "text": parts[1]})
+    return rows
+
+
+def check_bucc(parts, where):
+    """Non-empty parts and gold pairs that name known ids; `where` maps a part to its file name."""
+    for name in ("source", "target", "gold"):
+        if not parts[name]:
+            raise ValueError(f"{where[name]}: no rows; expected at least one")
+    known = {name: {r["id"] for r in parts[name]} for name in ("source", "target")}
+    for number, pair in enumerate(parts["gold"], 1):
+        for side in ("source", "target"):
+            if pair[f"{side}_id"] not in known[side]:
+                raise ValueError(f"{where['gold']}:{number}: {side} id {pair[f'{side}_id']!r} is not in "
+                                 f"{where[side]}")
+    return parts
+
+
+def bucc_files(input_path, **_):
+    """BUCC 2018 originals <lang>-en.<split>.{<lang>,en,gold} (give any one or the prefix): a dict of three parts,
+    "source" and "target" [{"id", "text"}] and "gold" [{"source_id", "target_id"}]."""
+    match = re.fullmatch(r"((\w+)-en\.\w+)(\.\w+)?", Path(input_path).name)
+    if not match:
+        raise ValueError(f"{input_path}: expected BUCC 2018 files named <lang>-en.<split>.<lang|en|gold>")
+    prefix = Path(input_path).with_name(match[1])
+    where = {"source": f"{prefix}.{match[2]}", "target": f"{prefix}.en", "gold": f"{prefix}.gold"}
+    gold = []
+    for number, line in enumerate(_read_lines(where["gold"]), 1):
+        ids = line.split("\t")
+        if len(ids) != 2:
+            raise ValueError(f"{where['gold']}:{number}: expected '<source id><TAB><target id>'")
+        gold.append({"source_id": ids[0], "target_id": ids[1]})
+    parts = {"source": _read_bucc_sentences(where["source"]), "target": _read_bucc_sentences(where["target"]),
+             "gold": gold}
+    return check_bucc(parts, where)
+
+
+RAW_FORMATS = {"tatoeba": tatoeba_pair, "bucc": bucc_files}
+
+
+def from_hub(spec, dataset, lang):
+    """tatoeba: the schema rows. bucc: {"source", "target", "gold"} datasets built from the hub's gold pairs."""
+    cols = spec.hub_columns
+    if spec.name != "bucc":
+        strip = lambda b: {f: [s.strip() for s in b[cols[f]]] for f in ("source", "target")}
+        return dataset.map(strip, batched=True, remove_columns=dataset.column_names)
+    import datasets
+    rows = dataset.to_dict()
+    pairs = list(zip(*(rows[cols[f]] for f in ("source_id", "source", "target_id", "target"))))
+    return {"source": datasets.Dataset.from_list([{"id": p[0], "text": p[1]} for p in pairs]),
+            "target": datasets.Dataset.from_list([{"id": p[2], "text": p[3]} for p in pairs]),
+            "gold": datasets.Dataset.from_list([{"source_id": p[0], "target_id": p[2]} for p in pairs])}
+
+
+def validate(spec, dataset, path):
+    require_columns(dataset, path, ("source", "target"))
+    if len(dataset) == 0:
+        raise ValueError(f"{path}: no rows; expected at least one {{'source', 'target'}} pair")
+
+
+def bucc_local_paths(data_dir, split, lang) -> dict:
+    return {part: Path(data_dir) / "bucc" / f"{split}-{lang}.{part}.jsonl" for part in ("source", "target", "gold")}
+
+
+def load_bucc(spec, split, lang, data_args, cache_dir=None):
+    """One BUCC split as {"source", "target", "gold"} lists: local files, or (incomplete) the hub's gold pairs."""
+    if not data_args.data_dir:
+        warnings.warn(f"bucc {lang} {split}: google/xtreme's bucc18 configs hold only the gold pairs, without the "
+                      "non-parallel sentences, so mining them is far easier than BUCC 2018 and the F1 is not "
+                      "comparable; for real figures convert the original files with prepare_data.py --from_raw "
+                      "bucc and pass --data_dir")
+        parts = from_hub(spec, load_hub(spec, split, lang, cache_dir), lang)
+        return check_bucc({k: v.to_list() for k, v in parts.items()}, {k: spec.hub_config_for(lang) for k in parts})
+    where = bucc_local_paths(data_args.data_dir, split, lang)
+    fields = {"source": ("id", "text"), "target": ("id", "text"), "gold": ("source_id", "target_id")}
+    parts = {}
+    for part, path in where.items():
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file; expected DIR/bucc/<split>-<lang>.{{source,target,gold}}"
+                                    ".jsonl (prepare_data.py --from_raw bucc writes them)")
+        parts[part] = read_jsonl(path)
+        for number, row in enumerate(parts[part], 1):
+            if any(not isinstance(row.get(f), str) for f in fields[part]):
+                raise ValueError(f"{path}:{number}: expected string fields {', '.join(fields[part])}")
+    return check_bucc(parts, where)

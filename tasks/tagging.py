@@ -1,0 +1,223 @@
+"""Word tagging: UDPOS (17 UPOS tags), PAN-X / WikiANN (IOB2 entities), CCG supertagging (tags from the data).
+
+Schema: {"id", "tokens": [..], "tags": [..]} (one tag per token).
+
+Sub-words: the tag of a word sits on its FIRST sub-word (label -100 on the others and on special tokens), found
+with the fast tokenizer's word_ids(). A sentence longer than the maximum length is not truncated: it is split
+into consecutive windows (return_overflowing_tokens, no overlap), so every word of every sentence gets a
+prediction and is scored. A word the tokenizer turns into no sub-word at all (rare: e.g. a lone zero-width
+character) cannot be predicted; it is scored as predicted "O" (for NER: no entity; for POS and CCG a wrong tag).
+
+Metrics (in percent):
+  PAN-X   f1 = seqeval entity F1 (conlleval-style chunks from IOB2), with precision, recall, word accuracy.
+  UDPOS   f1 = seqeval F1 on the UPOS sequences, exactly as XTREME's run_tag.py computes it (seqeval reads a
+          tag like "NOUN" as chunk prefix "N" + type "OUN", so a run of identical tags is one chunk), and
+          accuracy = plain word accuracy.
+  CCG     accuracy = word accuracy. The label set is the training data's (labels_from_data); a gold tag of an
+          evaluation set that the training data never had is kept and scored as a miss (the model cannot
+          predict it), not an error.
+"""
+import logging
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+from seqeval.metrics import f1_score, precision_score, recall_score
+from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification
+
+from utils.data import fail_at, require_columns
+
+logger = logging.getLogger(__name__)
+FIELDS = ("id", "tokens", "tags")
+OUTSIDE = "O"
+
+
+# ---- raw formats (prepare_data.py --from_raw NAME) ----
+def _sentences(path, parse_line):
+    """Blank-line separated sentences of (token, tag) lines; parse_line(line, where) -> (token, tag) or None."""
+    tokens, tags, stem = [], [], Path(path).stem
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if line.strip():
+                pair = parse_line(line, f"{path}:{number}")
+                if pair:
+                    tokens.append(pair[0])
+                    tags.append(pair[1])
+            elif tokens:
+                yield {"id": f"{stem}-{number}", "tokens": tokens, "tags": tags}
+                tokens, tags = [], []
+    if tokens:
+        yield {"id": f"{stem}-end", "tokens": tokens, "tags": tags}
+
+
+def conllu(path, **_):
+    """CoNLL-U: FORM (column 2) and UPOS (column 4); comments, multiword ranges ("1-2") and empty nodes
+    ("1.1") are skipped. Ids are the file stem and the line where a sentence ends."""
+    def parse(line, where):
+        if line.startswith("#"):
+            return None
+        cells = line.split("\t")
+        if len(cells) != 10:
+            raise ValueError(f"{where}: expected 10 tab-separated CoNLL-U columns, got {len(cells)}")
+        if "-" in cells[0] or "." in cells[0]:
+            return None
+        return cells[1], cells[3]
+    return _sentences(path, parse)
+
+
+def wikiann(path, **_):
+    """WikiANN / PAN-X: `lang:token<TAB>tag` lines (the "xx:" prefix is removed), a blank line between sentences."""
+    def parse(line, where):
+        cells = line.split("\t")
+        if len(cells) != 2 or ":" not in cells[0]:
+            raise ValueError(f"{where}: expected `lang:token<TAB>tag`, got {line[:80]!r}")
+        return cells[0].split(":", 1)[1], cells[1]
+    return _sentences(path, parse)
+
+
+def ccg(path, **_):
+    """CCG supertags, CCGbank-derived: `word<TAB>supertag` lines, a blank line between sentences."""
+    def parse(line, where):
+        cells = line.split("\t")
+        if len(cells) != 2:
+            raise ValueError(f"{where}: expected `word<TAB>supertag`, got {line[:80]!r}")
+        return cells[0], cells[1]
+    return _sentences(path, parse)
+
+
+AUTO_LEAF = re.compile(r"<L (\S+) \S+ \S+ (\S+) \S+>")
+
+
+def ccg_auto(path, **_):
+    """CCGbank AUTO files: an `ID=...` line, then the tree on one line; its leaves `(<L cat POS POS word pred>)`
+    give the words and supertags in order."""
+    with open(path, encoding="utf-8") as f:
+        sentence_id = None
+        for number, line in enumerate(f, 1):
+            if line.startswith("ID="):
+                sentence_id = line.split()[0][3:]
+            elif line.strip():
+                leaves = AUTO_LEAF.findall(line)
+                if not leaves:
+                    raise ValueError(f"{path}:{number}: expected a CCGbank AUTO tree with (<L ...>) leaves")
+                yield {"id": sentence_id or f"{Path(path).stem}-{number}", "tokens": [w for _, w in leaves],
+                       "tags": [category for category, _ in leaves]}
+
+
+RAW_FORMATS = {"conllu": conllu, "wikiann": wikiann, "ccg": ccg, "ccg_auto": ccg_auto}
+
+
+# ---- data ----
+def from_hub(spec, dataset, lang):
+    """google/xtreme udpos.* / PAN-X.*: tokens + ClassLabel ids -> tag names."""
+    names, columns = spec.labels, spec.hub_columns
+
+    def convert(batch, indices):
+        tags = [[names[t] if isinstance(t, int) else t for t in row] for row in batch[columns["tags"]]]
+        return {"id": [f"{spec.name}-{lang}-{i}" for i in indices], "tokens": batch[columns["tokens"]], "tags": tags}
+
+    return dataset.map(convert, batched=True, with_indices=True, remove_columns=dataset.column_names)
+
+
+def _learns_labels(spec):
+    from tasks import TASKS  # the registry's entry says whether labels come from the data (CCG)
+    registered = TASKS.get(spec.name)
+    return registered is not None and registered.labels is None
+
+
+def validate(spec, dataset, path):
+    """tokens and tags of equal length; every tag in the label set (unless the labels come from the data)."""
+    require_columns(dataset, path, FIELDS)
+    n_tokens, n_tags = dataset["tokens"], dataset["tags"]
+    for row, (tokens, tags) in enumerate(zip(n_tokens, n_tags)):
+        if len(tokens) != len(tags):
+            fail_at(path, row, f"{len(tokens)} tokens but {len(tags)} tags; expected one tag per token")
+        if not tokens:
+            fail_at(path, row, "empty sentence; expected at least one token")
+    if spec.labels is None or _learns_labels(spec):
+        return
+    allowed = set(spec.labels)
+    for row, tags in enumerate(n_tags):
+        bad = [tag for tag in tags if tag not in allowed]
+        if bad:
+            fail_at(path, row, f"tag {bad[0]!r} is not a label of task {spec.name!r} ({', '.join(spec.labels)})")
+
+
+def labels_from_data(spec, train_dataset):
+    """The sorted set of tags of the training data (CCG supertags)."""
+    tags = sorted({tag for row in train_dataset["tags"] for tag in row})
+    logger.info("%s: %d labels read from the training data", spec.name, len(tags))
+    return tags
+
+
+def preprocess(spec, tokenizer, data_args, is_train):
+    if not getattr(tokenizer, "is_fast", False):
+        raise ValueError("tagging needs a fast tokenizer (word_ids); pass --tokenizer_name with a fast one")
+    label_ids = {name: i for i, name in enumerate(spec.labels)}
+    max_length = data_args.max_seq_length or spec.max_seq_length
+    padding = "max_length" if data_args.pad_to_max_length else False
+
+    def tokenize(batch):
+        features = tokenizer(batch["tokens"], is_split_into_words=True, truncation=True, max_length=max_length,
+                             padding=padding, return_overflowing_tokens=True, stride=0)
+        samples = features.pop("overflow_to_sample_mapping")
+        features["labels"], features["word_ids"], features["example_id"] = [], [], []
+        for window, sample in enumerate(samples):
+            words = first_subwords(features.word_ids(window), features, window, samples)
+            tags = batch["tags"][sample]
+            features["word_ids"].append(words)
+            features["labels"].append([label_ids.get(tags[w], -100) if w >= 0 else -100 for w in words])
+            features["example_id"].append(batch["id"][sample])
+        return features
+
+    return tokenize
+
+
+def first_subwords(word_ids, features, window, samples):
+    """Per token: the word index where the token is the first sub-word of its word, else -1. A word split
+    across two windows is labelled in the window holding its first sub-word only."""
+    previous = None
+    if window > 0 and samples[window - 1] == samples[window]:
+        previous = next((w for w in reversed(features.word_ids(window - 1)) if w is not None), None)
+    words = []
+    for w in word_ids:
+        words.append(w if w is not None and w != previous else -1)
+        previous = w if w is not None else previous
+    return words
+
+
+def model_class(spec):
+    return AutoModelForTokenClassification
+
+
+def data_collator(spec, tokenizer, data_args):
+    return DataCollatorForTokenClassification(tokenizer)
+
+
+def postprocess(spec, predictions, examples, features, data_args):
+    """Word-level predictions per example, from the first sub-word of each word (all windows merged)."""
+    logits = predictions[0] if isinstance(predictions, tuple) else predictions
+    best = np.asarray(logits).argmax(-1)
+    predicted = {i: [OUTSIDE] * len(tokens) for i, tokens in zip(examples["id"], examples["tokens"])}
+    for row, (example_id, words) in enumerate(zip(features["example_id"], features["word_ids"])):
+        words = np.asarray(words)
+        positions = np.flatnonzero(words >= 0)
+        for position, label in zip(positions, best[row, positions].tolist()):
+            predicted[example_id][words[position]] = spec.labels[label]
+    return [{"id": i, "prediction": predicted[i], "label": tags} for i, tags in zip(examples["id"], examples["tags"])]
+
+
+def compute_metrics(spec, records, lang):
+    gold = [r["label"] for r in records]
+    predicted = [r["prediction"] for r in records]
+    pairs = [(g, p) for gs, ps in zip(gold, predicted) for g, p in zip(gs, ps)]
+    metrics = {"accuracy": 100 * sum(g == p for g, p in pairs) / max(len(pairs), 1)}
+    if spec.metric == "f1":
+        with warnings.catch_warnings():  # seqeval warns that POS tags are not IOB tags: expected here
+            warnings.simplefilter("ignore")
+            metrics["f1"] = 100 * f1_score(gold, predicted, zero_division=0)
+            metrics["precision"] = 100 * precision_score(gold, predicted, zero_division=0)
+            metrics["recall"] = 100 * recall_score(gold, predicted, zero_division=0)
+    return metrics
