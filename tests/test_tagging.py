@@ -1,0 +1,229 @@
+"""Tagging: raw formats, hub mapping, first-sub-word labels and windows, metrics by hand, bad input, tiny runs."""
+import json
+import random
+from dataclasses import replace
+from types import SimpleNamespace
+
+import datasets
+import numpy as np
+import pytest
+from conftest import FAST, WORDS, write_jsonl
+
+from tasks import get_task
+from tasks import tagging
+from utils.data import load_local
+
+
+def tokenizer_of(model_dir):
+    from transformers import AutoTokenizer
+    return AutoTokenizer.from_pretrained(model_dir)
+
+
+# ---- raw formats ----
+CONLLU = """# sent_id = s1
+# text = Don't go.
+1-2\tDon't\t_\t_\t_\t_\t_\t_\t_\t_
+1\tDo\tdo\tAUX\tVBP\t_\t3\taux\t_\t_
+2\tn't\tnot\tPART\tRB\t_\t3\tadvmod\t_\t_
+3\tgo\tgo\tVERB\tVB\t_\t0\troot\t_\tSpaceAfter=No
+3.1\tgone\tgo\tVERB\tVB\t_\t_\t_\t3:conj\t_
+4\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_
+
+1\tHi\thi\tINTJ\tUH\t_\t0\troot\t_\t_
+"""
+
+
+def test_conllu_skips_comments_ranges_and_empty_nodes(tmp_path):
+    path = tmp_path / "en_ewt-ud-dev.conllu"
+    path.write_text(CONLLU, encoding="utf-8")
+    rows = list(tagging.conllu(path))
+    assert [(r["tokens"], r["tags"]) for r in rows] == [(["Do", "n't", "go", "."], ["AUX", "PART", "VERB", "PUNCT"]),
+                                                        (["Hi"], ["INTJ"])]
+    assert len({r["id"] for r in rows}) == 2
+
+
+def test_conllu_bad_line_names_file_and_line(tmp_path):
+    path = tmp_path / "x.conllu"
+    path.write_text("1\tDo\tdo\tAUX\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"{path}:1: expected 10 tab-separated CoNLL-U columns, got 4"):
+        list(tagging.conllu(path))
+
+
+def test_wikiann_strips_the_language_prefix_only(tmp_path):
+    path = tmp_path / "test"
+    path.write_text("de:Hu\tB-LOC\nde:http://x.de\tO\n\nde:Anna\tB-PER\n", encoding="utf-8")
+    rows = list(tagging.wikiann(path))
+    assert [(r["tokens"], r["tags"]) for r in rows] == [(["Hu", "http://x.de"], ["B-LOC", "O"]), (["Anna"], ["B-PER"])]
+    path.write_text("de:Hu\tB-LOC\nBerlin B-LOC\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"{path}:2: expected `lang:token<TAB>tag`"):
+        list(tagging.wikiann(path))
+
+
+def test_ccg_formats(tmp_path):
+    tsv = tmp_path / "train.ccg"
+    tsv.write_text("Pierre\tN/N\nVinken\tN\n\nIt\tNP\n", encoding="utf-8")
+    assert [r["tags"] for r in tagging.ccg(tsv)] == [["N/N", "N"], ["NP"]]
+    auto = tmp_path / "wsj_0001.auto"
+    auto.write_text("ID=wsj_0001.1 PARSER=GOLD NUMPARSE=1\n"
+                    "(<T S[dcl] 0 2> (<T NP 0 1> (<L N/N NNP NNP Pierre N_73/N_73>) (<L N NNP NNP Vinken N>) ) "
+                    "(<L S[dcl]\\NP VBZ VBZ sleeps S[dcl]\\NP_1>) )\n", encoding="utf-8")
+    assert list(tagging.ccg_auto(auto)) == [{"id": "wsj_0001.1", "tokens": ["Pierre", "Vinken", "sleeps"],
+                                            "tags": ["N/N", "N", "S[dcl]\\NP"]}]
+
+
+# ---- hub mapping and validation ----
+def test_from_hub_maps_class_label_ids_to_names():
+    features = datasets.Features({"tokens": datasets.Sequence(datasets.Value("string")),
+                                  "ner_tags": datasets.Sequence(datasets.ClassLabel(names=list(get_task("panx").labels))),
+                                  "langs": datasets.Sequence(datasets.Value("string"))})
+    hub = datasets.Dataset.from_dict({"tokens": [["Anna", "sees", "Paris"]], "ner_tags": [[1, 0, 5]],
+                                      "langs": [["de", "de", "de"]]}, features=features)
+    out = tagging.from_hub(get_task("panx"), hub, "de")
+    assert out.to_list() == [{"id": "panx-de-0", "tokens": ["Anna", "sees", "Paris"], "tags": ["B-PER", "O", "B-LOC"]}]
+
+
+@pytest.mark.parametrize("bad_row, message", [
+    ({"id": "x", "tokens": ["a", "b"], "tags": ["NOUN"]}, "2 tokens but 1 tags"),
+    ({"id": "x", "tokens": ["a", "b"], "tags": ["NOUN", "B-PER"]}, "tag 'B-PER' is not a label of task 'udpos'"),
+])
+def test_validate_names_file_and_line(tmp_path, bad_row, message):
+    good = {"id": "g", "tokens": ["a"], "tags": ["NOUN"]}
+    path = write_jsonl(tmp_path / "udpos" / "test-de.jsonl", [good, bad_row])
+    with pytest.raises(ValueError, match=rf"{path}:2: {message}"):
+        tagging.validate(get_task("udpos"), load_local(path), path)
+
+
+def test_ccg_labels_come_from_training_data_and_unseen_tags_are_misses(tmp_path):
+    train = datasets.Dataset.from_list([{"id": "1", "tokens": ["a", "b"], "tags": ["NP", "S\\NP"]},
+                                        {"id": "2", "tokens": ["c"], "tags": ["N/N"]}])
+    labels = tagging.labels_from_data(get_task("ccg"), train)
+    assert labels == ["N/N", "NP", "S\\NP"]
+    spec = replace(get_task("ccg"), labels=tuple(labels))
+    path = write_jsonl(tmp_path / "ccg" / "validation-en.jsonl",
+                       [{"id": "d", "tokens": ["x", "y"], "tags": ["NP", "(S\\NP)/NP"]}])
+    tagging.validate(spec, load_local(path), path)  # an unseen tag is no error ...
+    records = [{"id": "d", "prediction": ["NP", "NP"], "label": ["NP", "(S\\NP)/NP"]}]
+    assert tagging.compute_metrics(spec, records, "en") == {"accuracy": 50.0}  # ... but a miss
+
+
+# ---- first sub-word labels, windows, post-processing ----
+def check_every_word_labelled_once(features, batch, label_names):
+    seen = {}
+    for window, example_id in enumerate(features["example_id"]):
+        row = batch["id"].index(example_id)
+        for word, label in zip(features["word_ids"][window], features["labels"][window]):
+            assert (word >= 0) == (label != -100)
+            if word >= 0:
+                assert (example_id, word) not in seen
+                seen[(example_id, word)] = label_names[label]
+                assert seen[(example_id, word)] == batch["tags"][row][word]
+    assert len(seen) == sum(len(t) for t in batch["tokens"])
+
+
+def test_labels_only_on_first_subword(tiny_model_dir):
+    tokenizer = tokenizer_of(tiny_model_dir)
+    spec = get_task("panx")
+    batch = {"id": ["s"], "tokens": [["Annacat", "sees", "Berlinriver"]], "tags": [["B-PER", "O", "B-LOC"]]}
+    features = tagging.preprocess(spec, tokenizer, SimpleNamespace(max_seq_length=64, pad_to_max_length=False),
+                                  False)(batch)
+    pieces = tokenizer.convert_ids_to_tokens(features["input_ids"][0])
+    assert len(pieces) > 5  # the made-up words are split into several sub-words
+    labelled = [(piece, spec.labels[label]) for piece, label in zip(pieces, features["labels"][0]) if label != -100]
+    assert [label for _, label in labelled] == ["B-PER", "O", "B-LOC"]
+    assert not any(piece.startswith("##") for piece, _ in labelled)
+    check_every_word_labelled_once(features, batch, spec.labels)
+
+
+def test_long_sentences_are_split_into_windows_and_every_word_is_scored(tiny_model_dir):
+    tokenizer = tokenizer_of(tiny_model_dir)
+    spec = get_task("udpos")
+    rng = random.Random(0)
+    tokens = [rng.choice(WORDS) + ("xq" if i % 4 == 0 else "") for i in range(40)]
+    tags = [rng.choice(spec.labels) for _ in tokens]
+    batch = {"id": ["long", "short"], "tokens": [tokens, ["cat"]], "tags": [tags, ["NOUN"]]}
+    features = tagging.preprocess(spec, tokenizer, SimpleNamespace(max_seq_length=12, pad_to_max_length=False),
+                                  False)(batch)
+    assert features["example_id"].count("long") > 3
+    check_every_word_labelled_once(features, batch, spec.labels)
+    # logits that pick the gold label at every labelled position: post-processing recovers every tag
+    width = max(len(ids) for ids in features["input_ids"])
+    logits = np.full((len(features["input_ids"]), width, len(spec.labels)), -100.0)
+    for row, labels in enumerate(features["labels"]):
+        for position, label in enumerate(labels):
+            if label != -100:
+                logits[row, position, label] = 1.0
+    records = tagging.postprocess(spec, logits, batch, features, None)
+    assert [r["prediction"] for r in records] == batch["tags"]
+    assert tagging.compute_metrics(spec, records, "de")["accuracy"] == 100.0
+
+
+# ---- metrics by hand ----
+def test_panx_entity_f1_by_hand():
+    records = [{"id": "1", "label": ["B-PER", "I-PER", "O", "B-LOC"], "prediction": ["B-PER", "I-PER", "O", "B-ORG"]},
+               {"id": "2", "label": ["B-ORG", "I-ORG", "O"], "prediction": ["B-ORG", "O", "O"]}]
+    # gold entities: PER(0-1), LOC(3), ORG(0-1); predicted: PER(0-1) right, ORG(3) wrong, ORG(0) wrong span
+    metrics = tagging.compute_metrics(get_task("panx"), records, "de")
+    assert metrics["precision"] == pytest.approx(100 / 3) and metrics["recall"] == pytest.approx(100 / 3)
+    assert metrics["f1"] == pytest.approx(100 / 3)
+    assert metrics["accuracy"] == pytest.approx(100 * 5 / 7)
+
+
+def test_udpos_f1_is_seqeval_on_upos_as_in_xtreme_and_accuracy_is_per_word():
+    records = [{"id": "1", "label": ["DET", "NOUN", "VERB"], "prediction": ["DET", "NOUN", "NOUN"]}]
+    # seqeval reads "NOUN" as prefix N + type OUN: gold chunks DET | NOUN | VERB (3), predicted DET | NOUN NOUN (2,
+    # the run of identical tags is one chunk); 1 chunk matches: P = 1/2, R = 1/3, F1 = 0.4
+    metrics = tagging.compute_metrics(get_task("udpos"), records, "fr")
+    assert metrics["precision"] == pytest.approx(50.0) and metrics["recall"] == pytest.approx(100 / 3)
+    assert metrics["f1"] == pytest.approx(40.0)
+    assert metrics["accuracy"] == pytest.approx(200 / 3)
+
+
+# ---- tiny end-to-end runs ----
+def tag_rows(n, seed, task, prefix="s"):
+    """Learnable: capitalised words are entities (PAN-X) / proper nouns (UDPOS), 'the'/'a' determiners."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        tokens = [rng.choice(WORDS) for _ in range(rng.randint(3, 9))]
+        if task == "panx":
+            tags = ["B-LOC" if t[0].isupper() else "O" for t in tokens]
+        elif task == "udpos":
+            tags = ["PROPN" if t[0].isupper() else "DET" if t in ("the", "a") else "NOUN" for t in tokens]
+        else:  # ccg
+            tags = ["NP" if t[0].isupper() else "NP/N" if t in ("the", "a") else "N" for t in tokens]
+        rows.append({"id": f"{prefix}{i}", "tokens": tokens, "tags": tags})
+    return rows
+
+
+@pytest.mark.parametrize("task", ["udpos", "panx"])
+def test_tiny_end_to_end_target(tmp_path, tiny_model_dir, task):
+    import run_target
+    data = tmp_path / "data"
+    write_jsonl(data / task / "train-en.jsonl", tag_rows(40, 1, task))
+    write_jsonl(data / task / "validation-en.jsonl", tag_rows(8, 2, task))
+    for lang, seed in (("de", 3), ("fr", 4)):
+        write_jsonl(data / task / f"test-{lang}.jsonl", tag_rows(6, seed, task, prefix=f"{lang}-"))
+    out = tmp_path / task
+    run_target.main(["--task", task, "--model_name_or_path", str(tiny_model_dir), "--output_dir", str(out),
+                     "--data_dir", str(data), "--languages", "de,fr", *FAST])
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["per_language"]) == {"de", "fr"}
+    assert {"f1", "accuracy"} <= set(metrics["per_language"]["de"]["test"])
+    record = json.loads((out / "predictions" / task / "test-fr.jsonl").read_text().splitlines()[0])
+    assert len(record["prediction"]) == len(record["label"])
+
+
+def test_tiny_end_to_end_ccg_intermediate(tmp_path, tiny_model_dir):
+    import run_intermediate
+    data = tmp_path / "data"
+    write_jsonl(data / "ccg" / "train-en.jsonl", tag_rows(40, 1, "ccg"))
+    dev = tag_rows(8, 2, "ccg")
+    dev[0]["tags"][0] = "(S\\NP)/NP"  # a tag the training data never had: scored as a miss
+    write_jsonl(data / "ccg" / "validation-en.jsonl", dev)
+    out = tmp_path / "ccg"
+    run_intermediate.main(["--task", "ccg", "--model_name_or_path", str(tiny_model_dir), "--output_dir", str(out),
+                           "--data_dir", str(data), *FAST])
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["metric"] == "accuracy" and 0 <= metrics["per_language"]["en"]["validation"]["accuracy"] < 100
+    config = json.loads((out / "encoder" / "config.json").read_text())
+    assert "id2label" not in config or len(config["id2label"]) in (2, 3)
