@@ -1,0 +1,219 @@
+"""Writes report.py's tables as Markdown and CSV, and its PNG plots (matplotlib, Agg backend). All writes atomic."""
+import csv
+import io
+import os
+import re
+from pathlib import Path
+
+from utils.results import write_text_atomic
+
+BASELINE = "baseline"
+
+
+def fmt(value, signed=False, empty="–"):
+    if value is None:
+        return empty
+    if isinstance(value, float):
+        return f"{value:+.1f}" if signed else f"{value:.1f}"
+    return str(value)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.") or "model"
+
+
+def unique(values):
+    return list(dict.fromkeys(values))
+
+
+def markdown_table(header, rows) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(rows: list) -> str:
+    buffer = io.StringIO()
+    columns = unique(key for row in rows for key in row)
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: (round(v, 4) if isinstance(v, float) else ("" if v is None else v))
+                         for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def score_cell(row) -> str:
+    text = fmt(row["mean"])
+    if row.get("std") is not None:
+        text += f" ± {row['std']:.1f}"
+    if row.get("delta") is not None and row["intermediate"] != BASELINE:
+        text += f" ({row['delta']:+.1f})"
+    return text
+
+
+def pivot(rows, column_key, cell=score_cell):
+    """rows of one base model -> (columns, [[intermediate, cells...]]), one line per intermediate task."""
+    columns = unique(row[column_key] for row in rows)
+    lines = {}
+    for row in rows:
+        lines.setdefault(row["intermediate"], {})[row[column_key]] = cell(row)
+    return columns, [[inter] + [cells.get(c, "–") for c in columns] for inter, cells in lines.items()]
+
+
+def by_base(rows):
+    bases = unique(row["base_model"] for row in rows)
+    return [(base, [row for row in rows if row["base_model"] == base]) for base in bases]
+
+
+def paper_markdown(paper) -> str:
+    text = ("## The paper's table\n\nMean ± standard deviation over seeds of the test average over languages "
+            "(QA: (EM + F1) / 2); in brackets the difference to the baseline.\n")
+    for base, rows in by_base(paper):
+        columns, lines = pivot(rows, "target")
+        text += f"\n### Base model `{base}`\n\n" + markdown_table(["intermediate"] + columns, lines)
+    return text
+
+
+def xtreme_markdown(rows) -> str:
+    if not rows:
+        return ""
+    keys = [k for k in rows[0] if k not in ("base_model", "intermediate")]
+    lines = [[r["base_model"], r["intermediate"]] + [fmt(r[k], signed=(k == "delta")) for k in keys] for r in rows]
+    return ("## XTREME score\n\nPer task, per category and overall (the mean over the tasks present, n_tasks); "
+            "delta: difference to the baseline's score on the same tasks.\n\n"
+            + markdown_table(["base model", "intermediate"] + keys, lines))
+
+
+def base_models_markdown(rows) -> str:
+    if not rows:
+        return ""
+    keys = [k for k in rows[0] if k not in ("intermediate", "target")]
+    lines = [[r["intermediate"], r["target"]] + [fmt(r[k], signed=k.endswith("delta")) for k in keys] for r in rows]
+    return "## Base models compared\n\n" + markdown_table(["intermediate", "target"] + keys, lines)
+
+
+def runs_markdown(rows) -> str:
+    problems = [[r["path"], r["status"], r["problem"]] for r in rows if r["status"] != "finished"]
+    intermediate = [[r["base_model"], r["task"], fmt(r["seed"]), fmt(r["average"])] for r in rows
+                    if r["status"] == "finished" and r["role"] == "intermediate"]
+    text = ""
+    if intermediate:
+        text += "## Intermediate runs\n\n" + markdown_table(["base model", "task", "seed", "score"], intermediate)
+    if problems:
+        text += ("\n" if text else "") + ("## Runs left out (never averaged in)\n\n"
+                 + markdown_table(["run", "status", "problem"], problems))
+    return text
+
+
+def languages_markdown(lang_rows) -> str:
+    text = "# Per-language results\n\nMean ± std over seeds; in brackets the difference to the baseline.\n"
+    for base, rows in by_base(lang_rows):
+        for task in unique(row["target"] for row in rows):
+            columns, lines = pivot([r for r in rows if r["target"] == task], "language")
+            text += f"\n## `{base}`: {task}\n\n" + markdown_table(["intermediate"] + columns, lines)
+    return text
+
+
+def groups_markdown(group_rows) -> str:
+    text = ("# Per language family, genus and script\n\nOver the group's languages: mean, mean difference to "
+            "the baseline (Δ), worst language, best-worst gap, standard deviation.\n")
+    header = ["group", "languages", "intermediate", "mean", "Δ", "worst", "gap", "std"]
+    sections = unique((r["base_model"], r["target"], r["grouping"]) for r in group_rows)
+    for base, task, grouping in sections:
+        rows = [r for r in group_rows if (r["base_model"], r["target"], r["grouping"]) == (base, task, grouping)]
+        lines = [[r["group"], r["languages"], r["intermediate"], fmt(r["mean"]), fmt(r["delta"], signed=True),
+                  f"{r['worst_language']} {r['worst']:.1f}", fmt(r["gap"]), fmt(r["std"])] for r in rows]
+        text += f"\n## `{base}`: {task} by {grouping}\n\n" + markdown_table(header, lines)
+    return text
+
+
+# ---------------------------------------------------------------- plots
+def pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_png(fig, path: Path):
+    tmp = path.with_name(f".{path.name}.tmp")
+    fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+    os.replace(tmp, path)
+    pyplot().close(fig)
+
+
+def heatmap(rows, base, path: Path) -> bool:
+    """Intermediate task x target task, coloured by the difference to the baseline."""
+    rows = [r for r in rows if r["intermediate"] != BASELINE and r["delta"] is not None]
+    if not rows:
+        return False
+    plt = pyplot()
+    inters, targets = unique(r["intermediate"] for r in rows), unique(r["target"] for r in rows)
+    grid = [[float("nan")] * len(targets) for _ in inters]
+    for r in rows:
+        grid[inters.index(r["intermediate"])][targets.index(r["target"])] = r["delta"]
+    limit = max(abs(r["delta"]) for r in rows) or 1.0
+    fig, ax = plt.subplots(figsize=(1.5 + 0.9 * len(targets), 1.0 + 0.5 * len(inters)))
+    image = ax.imshow(grid, cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+    for r in rows:
+        ax.text(targets.index(r["target"]), inters.index(r["intermediate"]), f"{r['delta']:+.1f}",
+                ha="center", va="center", fontsize=8, color="white" if abs(r["delta"]) > limit / 2 else "black")
+    ax.set_xticks(range(len(targets)), targets, rotation=45, ha="right")
+    ax.set_yticks(range(len(inters)), inters)
+    ax.set_title(f"{base}: difference to the baseline")
+    fig.colorbar(image, ax=ax)
+    save_png(fig, path)
+    return True
+
+
+def language_bars(rows, title, path: Path):
+    """One bar per language and configuration (baseline and each intermediate task)."""
+    plt = pyplot()
+    configs, langs = unique(r["intermediate"] for r in rows), unique(r["language"] for r in rows)
+    width = 0.8 / len(configs)
+    fig, ax = plt.subplots(figsize=(2 + 0.35 * len(langs) * max(1, len(configs) / 2), 3.5))
+    for i, config in enumerate(configs):
+        scores = {r["language"]: r["mean"] for r in rows if r["intermediate"] == config}
+        xs = [j + i * width for j, lang in enumerate(langs) if lang in scores]
+        ax.bar(xs, [scores[lang] for lang in langs if lang in scores], width, label=config)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(langs))], langs)
+    ax.set_ylabel("score")
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    save_png(fig, path)
+
+
+def write_plots(out: Path, tables) -> list:
+    written = []
+    for base, rows in by_base(tables["paper_table"]):
+        path = out / f"heatmap_{slug(base)}.png"
+        if heatmap(rows, base, path):
+            written.append(path)
+    for base, rows in by_base(tables["per_language"]):
+        for task in unique(row["target"] for row in rows):
+            path = out / f"languages_{slug(base)}_{task}.png"
+            language_bars([r for r in rows if r["target"] == task], f"{base}: {task}", path)
+            written.append(path)
+    return written
+
+
+def write_report(out: Path, tables, split: str) -> list:
+    """Write every CSV, the Markdown files and the plots into out; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, rows in tables.items():
+        if rows:
+            write_text_atomic(out / f"{name}.csv", csv_text(rows))
+            written.append(out / f"{name}.csv")
+    plots = write_plots(out, tables)
+    parts = ["# xstilts report\n", f"Split: `{split}`. Files: " + ", ".join(f"[{p.name}]({p.name})"
+             for p in written + plots) + ", [languages.md](languages.md), [groups.md](groups.md).\n",
+             paper_markdown(tables["paper_table"]), xtreme_markdown(tables["xtreme_score"]),
+             base_models_markdown(tables["base_models"]), runs_markdown(tables["runs"])]
+    parts += [f"![{p.stem}]({p.name})\n" for p in plots if p.name.startswith("heatmap")]
+    for name, text in (("report.md", "\n".join(part for part in parts if part)), ("languages.md", languages_markdown(tables["per_language"])),
+                       ("groups.md", groups_markdown(tables["per_group"]))):
+        write_text_atomic(out / name, text)
+        written.append(out / name)
+    return written + plots

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Run a grid of intermediate tasks x targets x seeds x base models with run_pipeline.sh. One job = one base
+# model, seed and intermediate task with all the targets (the intermediate checkpoint is trained once and
+# reused by every target). Job J writes <output_dir>/<model>/seed<S>/<intermediate>/<target>/ and logs to
+# <output_dir>/sweep_logs/<model>_seed<S>_<intermediate>.log (its exit status beside it, .rc).
+#
+#   bash scripts/sweep.sh --intermediates none,mnli,squad --targets xnli,pawsx,tatoeba --output_dir runs \
+#        [--models xlm-roberta-large,xlm-roberta-base] [--seeds 1,2,3] [--data_dir DIR] [--languages de,fr] \
+#        [--mode local|gpus|slurm] [--gpus 0,1,2,3] [--max_parallel N] [--sbatch_option OPT]... \
+#        [--pipeline PATH] [--dry_run] [-- extra Trainer flags for every stage]
+#
+# Modes: local runs the jobs one after another; gpus runs one job per GPU (CUDA_VISIBLE_DEVICES) from a queue;
+# slurm writes <output_dir>/sweep_logs/sweep.sbatch (a job array, one GPU per job) and submits it with sbatch
+# (--sbatch_option adds '#SBATCH OPT' lines; --max_parallel caps running array jobs). --dry_run prints the
+# commands, or the sbatch file, and runs nothing. Idempotent: jobs whose targets all have DONE are skipped and
+# the pipeline skips finished stages and resumes interrupted ones. A failed job does not stop the others; the
+# failures are listed at the end with their logs (exit status 1). 'none' (or 'baseline') is the baseline.
+# The pipeline is run_pipeline.sh beside scripts/, or --pipeline PATH, or $XSTILTS_PIPELINE.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+usage() { sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+die() { echo "sweep.sh: error: $*" >&2; exit 2; }
+
+intermediates="" targets="" out="" models="xlm-roberta-large" seeds="1" data_dir="" languages=""
+mode="local" gpus="" max_parallel="" dry_run=0 sbatch_options=() extra=()
+pipeline="${XSTILTS_PIPELINE:-$here/../run_pipeline.sh}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --intermediates) intermediates="${2:?}"; shift 2 ;;
+    --targets) targets="${2:?}"; shift 2 ;;
+    --output_dir) out="${2:?}"; shift 2 ;;
+    --models) models="${2:?}"; shift 2 ;;
+    --seeds) seeds="${2:?}"; shift 2 ;;
+    --data_dir) data_dir="${2:?}"; shift 2 ;;
+    --languages) languages="${2:?}"; shift 2 ;;
+    --mode) mode="${2:?}"; shift 2 ;;
+    --gpus) gpus="${2:?}"; shift 2 ;;
+    --max_parallel) max_parallel="${2:?}"; shift 2 ;;
+    --sbatch_option) sbatch_options+=("${2:?}"); shift 2 ;;
+    --pipeline) pipeline="${2:?}"; shift 2 ;;
+    --dry_run) dry_run=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    --) shift; extra=("$@"); break ;;
+    *) die "unknown argument '$1' (Trainer flags go after '--'; see --help)" ;;
+  esac
+done
+[ -n "$intermediates" ] || die "--intermediates is required (e.g. none,mnli,squad; 'none' = the baseline)"
+[ -n "$targets" ] || die "--targets is required (e.g. xnli,pawsx)"
+[ -n "$out" ] || die "--output_dir is required"
+case "$mode" in local|gpus|slurm) ;; *) die "--mode must be local, gpus or slurm, got '$mode'" ;; esac
+[ -f "$pipeline" ] || die "pipeline script $pipeline not found (--pipeline PATH or \$XSTILTS_PIPELINE)"
+[[ "$seeds" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--seeds must be a comma list of integers, got '$seeds'"
+[ -z "$max_parallel" ] || [[ "$max_parallel" =~ ^[1-9][0-9]*$ ]] || die "--max_parallel must be a positive integer"
+case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+pipeline="$(cd "$(dirname "$pipeline")" && pwd)/$(basename "$pipeline")"
+logdir="$out/sweep_logs"
+
+# ---- the job list: cmds[i] (a shell-quoted command line), logs[i], names[i], dirs[i] (its run folder)
+cmds=() logs=() names=() dirs=() tags=""
+IFS=',' read -r -a model_list <<< "$models"
+IFS=',' read -r -a seed_list <<< "$seeds"
+IFS=',' read -r -a inter_list <<< "$intermediates"
+IFS=',' read -r -a target_list <<< "$targets"
+for model in "${model_list[@]}"; do
+  tag="$(basename "$model" | tr -c 'A-Za-z0-9._\n-' '_')"
+  case " $tags " in *" $tag "*) die "two models in --models share the folder name '$tag'" ;; esac
+  tags="$tags $tag"
+  for seed in "${seed_list[@]}"; do
+    for inter in "${inter_list[@]}"; do
+      name="$inter"; [ "$inter" = "none" ] && name="baseline"
+      args=(bash "$pipeline" --intermediate "$inter" --targets "$targets" --model_name_or_path "$model"
+            --output_dir "$out/$tag/seed$seed" --seed "$seed")
+      [ -n "$data_dir" ] && args+=(--data_dir "$data_dir")
+      [ -n "$languages" ] && args+=(--languages "$languages")
+      [ ${#extra[@]} -gt 0 ] && args+=(-- "${extra[@]}")
+      cmds+=("$(printf '%q ' "${args[@]}")")
+      names+=("$tag seed$seed $name")
+      logs+=("$logdir/${tag}_seed${seed}_${name}.log")
+      dirs+=("$out/$tag/seed$seed/$name")
+    done
+  done
+done
+
+job_done() {  # every target of job $1 has its DONE marker
+  local target
+  for target in "${target_list[@]}"; do [ -f "${dirs[$1]}/$target/DONE" ] || return 1; done
+}
+
+run_job() {  # run_job INDEX [GPU]: run one job, its output appended to its log, its exit status in .rc
+  local i="$1" gpu="${2:-}" rc=0
+  echo "[sweep] start: ${names[i]}${gpu:+ on GPU $gpu} (log ${logs[i]})"
+  echo "=== $(date '+%F %T') ${gpu:+CUDA_VISIBLE_DEVICES=$gpu }${cmds[i]}" >> "${logs[i]}"
+  if [ -n "$gpu" ]; then
+    (export CUDA_VISIBLE_DEVICES="$gpu"; eval "${cmds[i]}") >> "${logs[i]}" 2>&1 || rc=$?
+  else
+    (eval "${cmds[i]}") >> "${logs[i]}" 2>&1 || rc=$?
+  fi
+  echo "$rc" > "${logs[i]%.log}.rc"
+  if [ "$rc" = 0 ]; then echo "[sweep] finished: ${names[i]}"; else echo "[sweep] FAILED (exit $rc): ${names[i]}"; fi
+}
+
+# ---- which jobs still need to run
+todo=()
+for i in "${!cmds[@]}"; do
+  if job_done "$i"; then echo "[sweep] skip (all targets DONE): ${names[i]}"; else todo+=("$i"); fi
+done
+echo "[sweep] ${#cmds[@]} jobs, ${#todo[@]} to run, mode $mode"
+[ ${#todo[@]} -gt 0 ] || exit 0
+
+gpu_list() {
+  if [ -n "$gpus" ]; then echo "$gpus"
+  elif [ -n "${CUDA_VISIBLE_DEVICES:-}" ]; then echo "$CUDA_VISIBLE_DEVICES"
+  else nvidia-smi --query-gpu=index --format=csv,noheader 2>/dev/null | paste -sd, -; fi
+}
+
+sbatch_file() {  # the job array: array task k runs todo[k]
+  local k i
+  echo "#!/usr/bin/env bash"
+  echo "#SBATCH --job-name=xstilts-sweep"
+  echo "#SBATCH --array=0-$(( ${#todo[@]} - 1 ))${max_parallel:+%$max_parallel}"
+  echo "#SBATCH --gres=gpu:1"
+  echo "#SBATCH --output=$logdir/slurm-%A_%a.out"
+  for opt in "${sbatch_options[@]}"; do echo "#SBATCH $opt"; done
+  echo 'rc=0; case "${SLURM_ARRAY_TASK_ID:?run me with sbatch}" in'
+  for k in "${!todo[@]}"; do
+    i="${todo[k]}"
+    echo "  $k) log=$(printf '%q' "${logs[i]}"); cmd=(${cmds[i]}) ;;"
+  done
+  echo 'esac'
+  echo 'echo "=== $(date "+%F %T") ${cmd[*]}" >> "$log"'
+  echo '"${cmd[@]}" >> "$log" 2>&1 || rc=$?'
+  echo 'echo "$rc" > "${log%.log}.rc"; exit "$rc"'
+}
+
+if [ "$mode" = slurm ]; then
+  if [ "$dry_run" = 1 ]; then sbatch_file; echo "# dry run: would write $logdir/sweep.sbatch and run: sbatch $logdir/sweep.sbatch"; exit 0; fi
+  mkdir -p "$logdir"
+  sbatch_file > "$logdir/sweep.sbatch.tmp" && mv "$logdir/sweep.sbatch.tmp" "$logdir/sweep.sbatch"
+  ${SBATCH:-sbatch} "$logdir/sweep.sbatch" || die "sbatch $logdir/sweep.sbatch failed"
+  echo "[sweep] submitted ${#todo[@]} array jobs; logs and exit statuses (.rc) in $logdir;" \
+       "rerun this command after they end to resubmit only the unfinished ones"
+  exit 0
+fi
+
+IFS=',' read -r -a gpu_array <<< "$( [ "$mode" = gpus ] && gpu_list )"
+[ "$mode" != gpus ] || [ ${#gpu_array[@]} -gt 0 ] || die "--mode gpus: no GPU found (give --gpus 0,1,...)"
+if [ "$dry_run" = 1 ]; then  # gpus mode: the first round's GPUs; later jobs take whichever GPU frees first
+  for k in "${!todo[@]}"; do
+    i="${todo[k]}"; prefix=""
+    [ "$mode" = gpus ] && prefix="CUDA_VISIBLE_DEVICES=${gpu_array[k % ${#gpu_array[@]}]} "
+    echo "$prefix${cmds[i]}>> $(printf '%q' "${logs[i]}") 2>&1"
+  done
+  exit 0
+fi
+
+mkdir -p "$logdir"
+for i in "${todo[@]}"; do rm -f "${logs[i]%.log}.rc"; done
+if [ "$mode" = local ]; then
+  for i in "${todo[@]}"; do run_job "$i"; done
+else  # one job per GPU: start the next job on the first free GPU
+  slot_pids=()
+  for i in "${todo[@]}"; do
+    while :; do
+      for s in "${!gpu_array[@]}"; do
+        pid="${slot_pids[s]:-}"
+        if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then break 2; fi
+      done
+      sleep 1
+    done
+    run_job "$i" "${gpu_array[s]}" &
+    slot_pids[s]=$!
+  done
+  wait
+fi
+
+failed=0
+for i in "${todo[@]}"; do
+  rc="$(cat "${logs[i]%.log}.rc" 2>/dev/null || echo "?")"
+  if [ "$rc" != 0 ]; then
+    [ "$failed" = 0 ] && echo "[sweep] failed jobs:"
+    failed=$((failed + 1)); echo "  ${names[i]} (exit $rc): log ${logs[i]}"
+  fi
+done
+echo "[sweep] ${#todo[@]} jobs run, $((${#todo[@]} - failed)) finished, $failed failed"
+[ "$failed" = 0 ]

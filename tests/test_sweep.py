@@ -1,0 +1,146 @@
+"""scripts/sweep.sh: dry runs in every mode (the printed commands parsed), and real sweeps with a stub pipeline."""
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SWEEP = ROOT / "scripts" / "sweep.sh"
+
+# A stand-in for run_pipeline.sh: records its arguments and GPU, writes DONE per target, fails for 'bad'.
+STUB = r"""#!/usr/bin/env bash
+set -eu
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --intermediate) inter="$2"; shift 2 ;; --targets) targets="$2"; shift 2 ;;
+    --output_dir) out="$2"; shift 2 ;; --) shift; echo "extra: $*"; break ;; *) shift 2 ;;
+  esac
+done
+echo "stub: $inter gpu=${CUDA_VISIBLE_DEVICES:-none}"
+echo "$inter gpu=${CUDA_VISIBLE_DEVICES:-none}" >> "$(dirname "$0")/calls.txt"
+[ "$inter" = bad ] && { echo "boom: training diverged" >&2; exit 3; }
+[ "$inter" = none ] && inter=baseline
+IFS=',' read -r -a list <<< "$targets"
+for t in "${list[@]}"; do mkdir -p "$out/$inter/$t"; touch "$out/$inter/$t/DONE"; done
+"""
+
+
+def sweep(*args, env=None, check=False):
+    result = subprocess.run(["bash", str(SWEEP), *map(str, args)], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, **(env or {})})
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def stub(tmp_path):
+    path = tmp_path / "stub" / "pipeline.sh"
+    path.parent.mkdir()
+    path.write_text(STUB)
+    return path
+
+
+def commands(stdout):
+    """The dry run's command lines, split into words (comments and [sweep] lines left out)."""
+    return [shlex.split(line) for line in stdout.splitlines() if line and not line.startswith(("#", "[sweep]"))]
+
+
+def option(words, name):
+    return words[words.index(name) + 1]
+
+
+def test_dry_run_local_grid(tmp_path):
+    out = tmp_path / "runs"
+    result = sweep("--intermediates", "none,mnli", "--targets", "xnli,tatoeba", "--models", "xlm-roberta-base,org/mbert",
+                   "--seeds", "1,2", "--output_dir", out, "--data_dir", "/d", "--dry_run", "--", "--num_train_epochs", "1",
+                   check=True)
+    lines = commands(result.stdout)
+    assert len(lines) == 2 * 2 * 2
+    first = lines[0]
+    assert first[:2] == ["bash", str((ROOT / "run_pipeline.sh").resolve())]
+    assert (option(first, "--intermediate"), option(first, "--targets"), option(first, "--seed")) == ("none", "xnli,tatoeba", "1")
+    assert option(first, "--output_dir") == str(out / "xlm-roberta-base" / "seed1")
+    assert option(first, "--data_dir") == "/d"
+    assert first[first.index("--") + 1:first.index(">>")] == ["--num_train_epochs", "1"]
+    assert first[-2:] == [str(out / "sweep_logs" / "xlm-roberta-base_seed1_baseline.log"), "2>&1"]
+    grid = {(option(w, "--model_name_or_path"), option(w, "--seed"), option(w, "--intermediate")) for w in lines}
+    assert grid == {(m, s, i) for m in ("xlm-roberta-base", "org/mbert") for s in "12" for i in ("none", "mnli")}
+    assert not out.exists()  # a dry run runs and writes nothing
+
+
+def test_dry_run_multi_gpu_assigns_one_job_per_gpu(tmp_path):
+    result = sweep("--intermediates", "none,mnli,squad", "--targets", "xquad", "--output_dir", tmp_path / "runs",
+                   "--mode", "gpus", "--gpus", "0,1", "--dry_run", check=True)
+    lines = commands(result.stdout)
+    assert [w[0] for w in lines] == ["CUDA_VISIBLE_DEVICES=0", "CUDA_VISIBLE_DEVICES=1", "CUDA_VISIBLE_DEVICES=0"]
+    assert [option(w, "--intermediate") for w in lines] == ["none", "mnli", "squad"]
+
+
+def test_dry_run_slurm_prints_job_array(tmp_path):
+    out = tmp_path / "runs"
+    result = sweep("--intermediates", "none,mnli", "--targets", "xnli", "--seeds", "1,2,3", "--output_dir", out,
+                   "--mode", "slurm", "--max_parallel", "4", "--sbatch_option", "--partition=gpu", "--dry_run", check=True)
+    text = result.stdout
+    assert "#SBATCH --array=0-5%4" in text and "#SBATCH --partition=gpu" in text and "#SBATCH --gres=gpu:1" in text
+    cases = [line.split("cmd=(", 1)[1] for line in text.splitlines() if re.match(r"  \d+\) log=", line)]
+    jobs = [shlex.split(case[:case.rindex(")")]) for case in cases]
+    assert len(jobs) == 6 and {option(w, "--seed") for w in jobs} == {"1", "2", "3"}
+    assert "would write" in text and not out.exists()
+
+
+def test_failure_does_not_stop_the_rest_and_is_listed(tmp_path):
+    pipeline = stub(tmp_path)
+    out = tmp_path / "runs"
+    result = sweep("--intermediates", "none,bad,mnli", "--targets", "xnli,pawsx", "--models", "m", "--output_dir", out,
+                   "--pipeline", pipeline, "--", "--fp16")
+    assert result.returncode == 1
+    assert (pipeline.parent / "calls.txt").read_text().split("\n")[:3] == ["none gpu=none", "bad gpu=none", "mnli gpu=none"]
+    for inter in ("baseline", "mnli"):
+        assert (out / "m" / "seed1" / inter / "pawsx" / "DONE").is_file()
+    bad_log = out / "sweep_logs" / "m_seed1_bad.log"
+    assert "failed jobs:\n  m seed1 bad (exit 3): log " + str(bad_log) in result.stdout
+    assert "boom: training diverged" in bad_log.read_text()
+    assert "extra: --fp16" in (out / "sweep_logs" / "m_seed1_mnli.log").read_text()
+    assert "3 jobs run, 2 finished, 1 failed" in result.stdout
+
+    again = sweep("--intermediates", "none,bad,mnli", "--targets", "xnli,pawsx", "--models", "m", "--output_dir", out,
+                  "--pipeline", pipeline)
+    assert "skip (all targets DONE): m seed1 baseline" in again.stdout and "1 jobs run, 0 finished, 1 failed" in again.stdout
+
+
+def test_multi_gpu_queue_runs_every_job_on_a_gpu(tmp_path):
+    pipeline = stub(tmp_path)
+    out = tmp_path / "runs"
+    result = sweep("--intermediates", "none,mnli,squad,bad,qqp", "--targets", "xnli", "--output_dir", out,
+                   "--mode", "gpus", "--gpus", "0,1", env={"XSTILTS_PIPELINE": str(pipeline)})
+    assert result.returncode == 1 and "4 finished, 1 failed" in result.stdout
+    calls = (pipeline.parent / "calls.txt").read_text().split()
+    assert sorted(calls[0::2]) == ["bad", "mnli", "none", "qqp", "squad"]
+    assert set(calls[1::2]) <= {"gpu=0", "gpu=1"}
+
+
+def test_slurm_submits_with_sbatch_and_the_array_file_runs(tmp_path):
+    pipeline = stub(tmp_path)
+    out = tmp_path / "runs"
+    fake = tmp_path / "bin" / "sbatch"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\necho "Submitted batch job 7 ($1)"\n')
+    fake.chmod(0o755)
+    result = sweep("--intermediates", "none,mnli", "--targets", "xnli", "--output_dir", out, "--mode", "slurm",
+                   "--pipeline", pipeline, env={"PATH": f"{fake.parent}:{os.environ['PATH']}"}, check=True)
+    batch = out / "sweep_logs" / "sweep.sbatch"
+    assert f"Submitted batch job 7 ({batch})" in result.stdout
+    for task_id in ("0", "1"):  # what Slurm would do with the array
+        subprocess.run(["bash", str(batch)], env={**os.environ, "SLURM_ARRAY_TASK_ID": task_id}, check=True)
+    assert (out / "xlm-roberta-large" / "seed1" / "mnli" / "xnli" / "DONE").is_file()
+    assert (out / "sweep_logs" / "xlm-roberta-large_seed1_mnli.rc").read_text().strip() == "0"
+
+
+def test_bad_arguments_are_named(tmp_path):
+    result = sweep("--targets", "xnli", "--output_dir", tmp_path)
+    assert result.returncode == 2 and "--intermediates is required" in result.stderr
+    result = sweep("--intermediates", "mnli", "--targets", "xnli", "--output_dir", tmp_path, "--mode", "cloud")
+    assert result.returncode == 2 and "--mode must be local, gpus or slurm" in result.stderr
+    result = sweep("--intermediates", "mnli", "--targets", "xnli", "--output_dir", tmp_path, "--seeds", "a")
+    assert "--seeds must be a comma list of integers" in result.stderr
