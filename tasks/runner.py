@@ -62,6 +62,7 @@ def evaluate_language(trainer, data, split, lang, out_dir, limit):
         return kind.compute_metrics(spec, read_jsonl(path), lang)
     examples = data.examples(split, lang, limit)
     features = data.features(examples, is_train=False)
+    trainer.compute_metrics = None  # it scores the English dev set (checkpoint selection), not this split
     output = trainer.predict(features, metric_key_prefix=f"{split}_{lang}")
     records = kind.postprocess(spec, output.predictions, examples, features, data.data_args)
     if trainer.is_world_process_zero():
@@ -121,7 +122,10 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
                       eval_dataset=dev_features, data_collator=kind.data_collator(spec, tokenizer, data_args),
                       compute_metrics=selection_metrics)
     if training_args.do_train:
-        trainer.train(resume_from_checkpoint=get_last_checkpoint(str(out)) if out.is_dir() else None)
+        last = get_last_checkpoint(str(out)) if out.is_dir() else None
+        if last:
+            logger.info("Resuming the interrupted run from %s", last)
+        trainer.train(resume_from_checkpoint=last)
         if save_encoder_to and trainer.is_world_process_zero():
             save_encoder(trainer.model, tokenizer, save_encoder_to)
 

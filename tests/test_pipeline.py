@@ -1,0 +1,100 @@
+"""The pipeline driver end to end, rerun skips, resume from a checkpoint, and torchrun on two CPU processes."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FAST, ROOT
+
+import run_target
+from utils.data import read_jsonl
+
+ENV = {**os.environ, "PYTHON": sys.executable, "TOKENIZERS_PARALLELISM": "false"}
+
+
+def pipeline(*args):
+    return subprocess.run(["bash", str(ROOT / "run_pipeline.sh"), *map(str, args)], capture_output=True, text=True,
+                          env=ENV, timeout=600)
+
+
+def test_pipeline_end_to_end_then_rerun_skips(tiny_model_dir, tiny_data_dir, tmp_path):
+    runs = tmp_path / "runs"
+    args = ["--intermediate", "mnli", "--targets", "xnli,pawsx", "--model_name_or_path", tiny_model_dir,
+            "--output_dir", runs, "--data_dir", tiny_data_dir, "--languages", "de", "--", *FAST]
+    first = pipeline(*args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert (runs / "mnli" / "encoder" / "model.safetensors").is_file()
+    for target in ("xnli", "pawsx"):
+        metrics = json.loads((runs / "mnli" / target / "metrics.json").read_text())
+        assert list(metrics["per_language"]) == ["de"] and (runs / "mnli" / target / "DONE").is_file()
+    assert "xnli (accuracy)" in first.stdout
+    second = pipeline(*args)
+    assert second.returncode == 0 and second.stdout.count("finished earlier") == 3, second.stdout
+    baseline = pipeline("--intermediate", "none", "--targets", "pawsx", "--model_name_or_path", tiny_model_dir,
+                        "--output_dir", runs, "--data_dir", tiny_data_dir, "--languages", "de", "--", *FAST)
+    assert baseline.returncode == 0, baseline.stderr[-3000:]
+    config = json.loads((runs / "baseline" / "pawsx" / "run_config.json").read_text())
+    assert config["intermediate_task"] == "none"
+
+
+def test_pipeline_rejects_bad_arguments(tmp_path):
+    result = pipeline("--targets", "xnli", "--output_dir", tmp_path)
+    assert result.returncode == 2 and "--intermediate is required" in result.stderr
+    result = pipeline("--intermediate", "mnli", "--targets", "xnli", "--output_dir", tmp_path, "--bogus", "1")
+    assert result.returncode == 2 and "unknown argument '--bogus'" in result.stderr
+
+
+def test_rerun_is_skipped_and_interrupted_run_resumes(tiny_model_dir, tiny_data_dir, tmp_path, caplog):
+    out = tmp_path / "pawsx"
+    argv = ["--task", "pawsx", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(tiny_data_dir),
+            "--output_dir", str(out), "--languages", "de", "--keep_checkpoints", *FAST]
+    run_target.main(argv)
+    finished = json.loads((out / "metrics.json").read_text())
+    stamp = (out / "metrics.json").stat().st_mtime_ns
+    run_target.main(argv)  # finished: a no-op
+    assert (out / "metrics.json").stat().st_mtime_ns == stamp
+    # Simulate a run killed after its first checkpoint: no DONE, no results, only checkpoint-3 left.
+    for name in ("DONE", "metrics.json"):
+        (out / name).unlink()
+    shutil.rmtree(out / "predictions")
+    shutil.rmtree(out / "checkpoint-6")
+    with caplog.at_level("INFO"):
+        run_target.main(argv)
+    assert "Resuming" in caplog.text and "checkpoint-3" in caplog.text
+    state = json.loads((out / "checkpoint-6" / "trainer_state.json").read_text())
+    assert state["global_step"] == 6 and (out / "DONE").is_file()
+    resumed = json.loads((out / "metrics.json").read_text())
+    assert resumed["per_language"] == finished["per_language"]
+
+
+def test_torchrun_two_processes_scores_every_example_once(tiny_model_dir, tmp_path):
+    from conftest import nli_rows, write_jsonl
+    data = tmp_path / "data"
+    write_jsonl(data / "mnli" / "train-en.jsonl", nli_rows(24, 1))
+    write_jsonl(data / "mnli" / "validation-en.jsonl", nli_rows(7, 2))
+    for lang, seed in (("de", 3), ("fr", 4)):
+        write_jsonl(data / "xnli" / f"test-{lang}.jsonl", nli_rows(11, seed, prefix=f"{lang}-"))  # odd: uneven shards
+    common = ["--task", "xnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data),
+              "--languages", "de,fr", "--per_device_eval_batch_size", "4", "--use_cpu", "--seed", "3"]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+                str(ROOT / "run_target.py")]
+    flags = ["--per_device_train_batch_size", "4", "--max_steps", "4", "--eval_strategy", "steps", "--eval_steps", "2"]
+    trained = subprocess.run([*torchrun, *common, *flags, "--output_dir", str(tmp_path / "ddp_train")],
+                             capture_output=True, text=True, env=ENV, timeout=600)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    for lang in ("de", "fr"):
+        ids = [r["id"] for r in read_jsonl(tmp_path / "ddp_train" / "predictions" / "xnli" / f"test-{lang}.jsonl")]
+        assert sorted(ids) == sorted(f"{lang}-{i}" for i in range(11))  # every example exactly once
+    # Evaluation only (same seed, same fresh head): two processes give exactly the single process's results.
+    ddp = subprocess.run([*torchrun, *common, "--do_eval", "--output_dir", str(tmp_path / "ddp")],
+                         capture_output=True, text=True, env=ENV, timeout=600)
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    run_target.main([*common, "--do_eval", "--output_dir", str(tmp_path / "single")])
+    for lang in ("de", "fr"):
+        name = Path("predictions") / "xnli" / f"test-{lang}.jsonl"
+        assert read_jsonl(tmp_path / "ddp" / name) == read_jsonl(tmp_path / "single" / name)
+    load = lambda d: json.loads((tmp_path / d / "metrics.json").read_text())["per_language"]  # noqa: E731
+    assert load("ddp") == load("single")
