@@ -1,0 +1,95 @@
+"""Masked language modelling on multilingual text: one more task in multi-task intermediate training.
+
+Schema: {"text"}. A corpus is local text files (one sentence per line, any languages; a file, a directory of
+files, or a comma list) or a hub dataset `NAME[:CONFIG]` (its train split's "text" column). Masking is done per
+batch by transformers' DataCollatorForLanguageModeling: 15% of the tokens, of which 80% become <mask>, 10% a
+random token and 10% stay (BERT's recipe).
+"""
+from pathlib import Path
+
+import datasets
+from transformers import AutoModelForMaskedLM, DataCollatorForLanguageModeling
+
+from tasks.spec import TaskSpec
+from utils import data as data_utils
+from utils.data import require_columns
+
+MLM_PROBABILITY = 0.15
+SPEC = TaskSpec("mlm", "mlm", "loss", hub_path=None, max_seq_length=128,
+                description="masked language modelling on the --mlm_corpus text")
+RAW_FORMATS = {}
+LOCAL_SUFFIXES = (".txt", ".text", ".raw", ".tok", ".jsonl")
+
+
+def corpus_files(source: str) -> list[Path] | None:
+    """The local files named by a file, a directory (its files, sorted) or a comma list; None = a hub name."""
+    parts = [p.strip() for p in source.split(",") if p.strip()]
+    local = len(parts) > 1 or any(Path(p).exists() or Path(p).suffix in LOCAL_SUFFIXES or p.startswith(("/", "."))
+                                  for p in parts)
+    if not local:
+        return None
+    files = []
+    for path in map(Path, parts):
+        if path.is_dir():
+            files += sorted(f for f in path.iterdir() if f.is_file() and not f.name.startswith("."))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"--mlm_corpus: {path} is not a file or directory")
+    return files
+
+
+def load_corpus(source: str, cache_dir=None) -> datasets.Dataset:
+    """The corpus as a Dataset {"text"}, blank lines dropped; an empty corpus is an error naming its files."""
+    files = corpus_files(source)
+    if files is not None:
+        lines = []
+        for path in files:
+            with open(path, encoding="utf-8") as f:
+                lines += [line.strip() for line in f if line.strip()]
+        where = ", ".join(map(str, files)) or f"{source} (no files in it)"
+        dataset = datasets.Dataset.from_dict({"text": lines})
+    else:  # a hub corpus NAME[:CONFIG]
+        name, _, config = source.partition(":")
+        dataset = data_utils.hub_load(name, config or None, split="train", cache_dir=cache_dir)
+        where = f"hub dataset {source} (train split)"
+        require_columns(dataset, where, ("text",))
+        dataset = dataset.select_columns(["text"]).filter(lambda texts: [bool(t and t.strip()) for t in texts],
+                                                          batched=True, input_columns="text")
+    if len(dataset) == 0:
+        raise ValueError(f"--mlm_corpus: {where} has no text (expected one sentence per line)")
+    return dataset
+
+
+def from_hub(spec, dataset, lang):
+    return dataset.select_columns(["text"])
+
+
+def validate(spec, dataset, path):
+    require_columns(dataset, path, ("text",))
+
+
+def preprocess(spec, tokenizer, data_args, is_train):
+    max_length = data_args.max_seq_length or spec.max_seq_length
+    padding = "max_length" if data_args.pad_to_max_length else False
+
+    def tokenize(batch):
+        return tokenizer(batch["text"], truncation=True, max_length=max_length, padding=padding)
+
+    return tokenize
+
+
+def model_class(spec):
+    return AutoModelForMaskedLM
+
+
+def data_collator(spec, tokenizer, data_args):
+    return DataCollatorForLanguageModeling(tokenizer, mlm_probability=MLM_PROBABILITY)
+
+
+def postprocess(spec, predictions, examples, features, data_args):
+    raise NotImplementedError("MLM has no per-example predictions; its training loss is logged (loss_mlm)")
+
+
+def compute_metrics(spec, records, lang):
+    raise NotImplementedError("MLM has no per-example predictions; its training loss is logged (loss_mlm)")
