@@ -45,8 +45,8 @@ def answer_error(answers, context) -> str | None:
 def validate(spec, dataset, path):
     """Schema checks; errors name the file and line (hub splits: the row)."""
     require_columns(dataset, path, SCHEMA)
-    for row, (context, question, answers) in enumerate(
-            zip(dataset["context"], dataset["question"], dataset["answers"])):
+    rows = _columns(dataset, ["context", "question", "answers"])
+    for row, (context, question, answers) in enumerate(zip(rows["context"], rows["question"], rows["answers"])):
         if not isinstance(context, str) or not context or not isinstance(question, str):
             fail_at(path, row, "expected a non-empty string context and a string question")
         error = answer_error(answers, context)
@@ -109,11 +109,13 @@ def _answer_tokens(offsets, sequence_ids, answers):
 
 
 def _truncate_questions(tokenizer, questions, max_query_length):
-    """Keep the first max_query_length tokens of each question (cut by character offset)."""
+    """Keep the first max_query_length tokens of each question (cut by character offset); also the longest
+    question's length in tokens."""
     questions = [q.lstrip() for q in questions]
     encoded = tokenizer(questions, add_special_tokens=False, truncation=True, max_length=max_query_length,
                         return_offsets_mapping=True)
-    return [q[:offsets[-1][1]] if offsets else q for q, offsets in zip(questions, encoded["offset_mapping"])]
+    cut = [q[:offsets[-1][1]] if offsets else q for q, offsets in zip(questions, encoded["offset_mapping"])]
+    return cut, max(len(ids) for ids in encoded["input_ids"])
 
 
 def preprocess(spec, tokenizer, data_args, is_train: bool):
@@ -122,9 +124,14 @@ def preprocess(spec, tokenizer, data_args, is_train: bool):
     Every feature has start_positions/end_positions; evaluation features also keep example_id and
     offset_mapping (None outside the context) for postprocess."""
     max_length = data_args.max_seq_length or spec.max_seq_length
+    specials = tokenizer.num_special_tokens_to_add(pair=True)
 
     def prepare(batch):
-        questions = _truncate_questions(tokenizer, batch["question"], data_args.max_query_length)
+        questions, longest = _truncate_questions(tokenizer, batch["question"], data_args.max_query_length)
+        if not 0 <= data_args.doc_stride < max_length - longest - specials:
+            raise ValueError(f"--doc_stride {data_args.doc_stride}: the overlap of context windows must be below "
+                             f"max_seq_length ({max_length}) - question tokens ({longest}, at most "
+                             f"--max_query_length) - special tokens ({specials})")
         encoded = tokenizer(questions, batch["context"], truncation="only_second", max_length=max_length,
                             stride=data_args.doc_stride, return_overflowing_tokens=True,
                             return_offsets_mapping=True,
@@ -162,6 +169,11 @@ def data_collator(spec, tokenizer, data_args):
 
 
 # ---- post-processing (vectorised) ----------------------------------------------------------------------------
+
+def _columns(dataset, names) -> dict[str, list]:
+    """Whole columns as Python lists in one Arrow conversion (iterating a Dataset column goes row by row)."""
+    return dataset.select_columns(names)[:]
+
 
 def _flat_offsets(features):
     """offset_mapping of all features as flat numpy arrays: start chars, end chars (-1 outside the context),
@@ -211,9 +223,10 @@ def postprocess(spec, predictions, examples, features, data_args):
     start_logits, end_logits = (np.asarray(p, dtype=np.float32) for p in predictions[:2])
     if len(start_logits) != len(features):
         raise ValueError(f"postprocess: {len(start_logits)} rows of logits for {len(features)} features")
-    ids = list(examples["id"])
+    examples = _columns(examples, ["id", "context", "answers"])
+    ids = examples["id"]
     index = {example_id: i for i, example_id in enumerate(ids)}
-    owner = np.fromiter((index[e] for e in features["example_id"]), dtype=np.int64, count=len(features))
+    owner = np.fromiter((index[e] for e in _columns(features, ["example_id"])["example_id"]), np.int64, len(features))
     offsets = _flat_offsets(features)
     parts = []
     for lo in range(0, len(features), CHUNK):

@@ -1,0 +1,340 @@
+"""Span QA: metrics by hand (SQuAD and MLQA normalisation), features with doc stride, vectorised post-processing,
+bad input, raw SQuAD JSON, a tiny end-to-end run squad -> xquad, and (slow) real XQuAD zero-shot transfer."""
+import json
+import random
+import sys
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pytest
+
+from conftest import FAST, ROOT, WORDS, write_jsonl
+from tasks import get_task, span_qa
+from tasks.qa_metrics import mixed_segmentation, normalize_mlqa, normalize_squad, qa_scores, token_f1
+from utils.args import DataArguments
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_qa_postprocess import loop_postprocess  # noqa: E402  (the per-feature reference implementation)
+
+XQUAD, MLQA, SQUAD_V2 = get_task("xquad"), get_task("mlqa"), get_task("squad_v2")
+FILLER = [w for w in WORDS if w.islower()]   # one token each for the tiny tokenizer; no names
+
+
+# ---- metrics, by hand ----------------------------------------------------------------------------------------
+
+def test_squad_normalisation_and_scores():
+    assert normalize_squad("The  Quick, brown fox!") == "quick brown fox"
+    assert token_f1("quick brown fox", "brown fox jumps") == pytest.approx(2 / 3)
+    records = [{"prediction": "the cat", "label": ["a cat", "dog"]},   # EM 1, F1 1 (articles dropped)
+               {"prediction": "dog house", "label": ["house"]}]        # EM 0, F1: P 1/2, R 1 -> 2/3
+    scores = qa_scores(records)
+    assert scores["exact_match"] == pytest.approx(50.0)
+    assert scores["f1"] == pytest.approx(100 * (1 + 2 / 3) / 2)
+    assert scores["avg"] == pytest.approx((scores["exact_match"] + scores["f1"]) / 2)
+
+
+def test_no_answer_scoring():
+    assert qa_scores([{"prediction": "", "label": []}]) == {"exact_match": 100.0, "f1": 100.0, "avg": 100.0}
+    assert qa_scores([{"prediction": "Paris", "label": []}])["f1"] == 0.0
+    assert qa_scores([{"prediction": "", "label": ["Paris"]}])["f1"] == 0.0
+
+
+def test_mlqa_german_articles():
+    assert normalize_mlqa("Der Hund", "de") == "hund"
+    assert span_qa.compute_metrics(MLQA, [{"prediction": "der Hund", "label": ["Hund"]}], "de")["exact_match"] == 100
+    squad = span_qa.compute_metrics(XQUAD, [{"prediction": "der Hund", "label": ["Hund"]}], "de")
+    assert squad["exact_match"] == 0 and squad["f1"] == pytest.approx(100 * 2 / 3)
+
+
+def test_mlqa_arabic_article():
+    assert normalize_mlqa("الكتاب", "ar") == "كتاب"
+    assert normalize_mlqa("قال", "ar") == "ق"  # MLQA's script removes "ال" inside words too
+    records = [{"prediction": "الكتاب", "label": ["كتاب"]}]
+    assert span_qa.compute_metrics(MLQA, records, "ar")["exact_match"] == 100
+    assert span_qa.compute_metrics(XQUAD, records, "ar")["exact_match"] == 0
+
+
+def test_mlqa_chinese_mixed_segmentation():
+    assert mixed_segmentation("2008年北京奥运会 Olympic Games") == \
+        ["2008", "年", "北", "京", "奥", "运", "会", "Olympic", "Games"]
+    assert normalize_mlqa("“北京”，", "zh") == "北 京"   # Unicode punctuation dropped
+    records = [{"prediction": "北京大学", "label": ["北京"]}]    # 2 of 4 characters: P 1/2, R 1 -> F1 2/3
+    mlqa = span_qa.compute_metrics(MLQA, records, "zh")
+    assert mlqa["exact_match"] == 0 and mlqa["f1"] == pytest.approx(100 * 2 / 3)
+    assert span_qa.compute_metrics(XQUAD, records, "zh")["f1"] == 0   # SQuAD: one token each, no overlap
+
+
+def test_mlqa_unicode_punctuation_and_spanish_articles():
+    assert normalize_mlqa("«Hola» – el mundo¿", "es") == "hola mundo"
+    assert normalize_squad("«Hola» – el mundo¿") == "«hola» – el mundo¿"   # SQuAD drops ASCII punctuation only
+
+
+# ---- features -------------------------------------------------------------------------------------------------
+
+def char_tokenizer(texts):
+    """One token per non-space character, with exact character offsets: for Chinese and Thai tests."""
+    from tokenizers import Regex, Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    vocab = {token: i for i, token in enumerate(specials + sorted({ch for t in texts for ch in t if not ch.isspace()}))}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
+                                                 pre_tokenizers.Split(Regex("."), "isolated")])
+    tok.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0), trim_offsets=False)
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", sep_token="</s>",
+                                  cls_token="<s>", unk_token="<unk>", pad_token="<pad>")
+
+
+def qa_row(i, context, question, answer, start=None):
+    """A schema row; the answer starts at `start` (default: its first occurrence in the context)."""
+    start = context.index(answer) if start is None else start
+    return {"id": i if isinstance(i, str) else f"q{i}", "context": context, "question": question,
+            "answers": {"text": [answer], "answer_start": [start]}}
+
+
+def featurize(rows, tokenizer, spec=XQUAD, is_train=False, **args):
+    examples = datasets.Dataset.from_list(rows)
+    data_args = DataArguments(**args)
+    function = span_qa.preprocess(spec, tokenizer, data_args, is_train)
+    return examples, examples.map(function, batched=True, remove_columns=examples.column_names), data_args
+
+
+def labelled_text(feature, context):
+    s, e = feature["start_positions"], feature["end_positions"]
+    return None if s == 0 else context[feature["offset_mapping"][s][0]:feature["offset_mapping"][e][1]]
+
+
+@pytest.fixture(scope="module")
+def tiny_tokenizer(tiny_model_dir):
+    from transformers import AutoTokenizer
+    return AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
+def long_context(n_words, seed=0):
+    rng = random.Random(seed)
+    return " ".join(rng.choice(FILLER) for _ in range(n_words))
+
+
+def test_long_context_windows_and_answers_spanning_two_windows(tiny_tokenizer):
+    # 60 one-token words; windows of 32 tokens - 7 (3 question tokens, 4 specials) = 25 context tokens,
+    # overlapping by 8: the windows hold words 0-24, 17-41, 34-58 and 51-59.
+    words = long_context(60).split()
+    words[20:22] = ["Anna", "Paris"]                 # inside the overlap of windows 1 and 2
+    words[23:26] = ["John", "Berlin", "London"]      # crosses the end of window 1
+    context = " ".join(words)
+    rows = [qa_row(0, context, "is the man", "Anna Paris"), qa_row(1, context, "is the man", "John Berlin London")]
+    examples, features, _ = featurize(rows, tiny_tokenizer, max_seq_length=32, doc_stride=8)
+    per_example = [[f for f in features if f["example_id"] == r["id"]] for r in rows]
+    assert [len(f) for f in per_example] == [4, 4]
+    assert [labelled_text(f, context) for f in per_example[0]] == ["Anna Paris", "Anna Paris", None, None]
+    assert [labelled_text(f, context) for f in per_example[1]] == [None, "John Berlin London", None, None]
+    for feature in features:   # offsets only for context tokens; specials and question tokens are None
+        assert feature["offset_mapping"][0] is None and feature["offset_mapping"][1] is None
+        assert len(feature["offset_mapping"]) == len(feature["input_ids"])
+
+
+def test_training_features_have_labels_only(tiny_tokenizer):
+    rows = [qa_row(0, "Anna sees the big dog.", "who sees", "Anna"),
+            {"id": "q1", "context": "John runs.", "question": "who", "answers": {"text": [], "answer_start": []}}]
+    _, features, _ = featurize(rows, tiny_tokenizer, is_train=True)
+    assert set(features.column_names) >= {"input_ids", "start_positions", "end_positions"}
+    assert not set(span_qa.EVAL_ONLY) & set(features.column_names)
+    assert features["start_positions"][1] == features["end_positions"][1] == 0   # no answer -> CLS
+
+
+def test_long_questions_are_truncated(tiny_tokenizer):
+    rows = [qa_row(0, "Anna sees the big dog.", long_context(100), "dog")]
+    _, features, _ = featurize(rows, tiny_tokenizer, max_query_length=10, max_seq_length=64, doc_stride=16)
+    assert len(features) == 1 and features[0]["input_ids"].index(2) <= 11   # <s> + 10 question tokens, </s>
+    with pytest.raises(ValueError, match="--doc_stride 128: the overlap"):
+        featurize(rows, tiny_tokenizer, max_seq_length=64)
+
+
+CJK_THAI = [("美国总统是拜登。他住在华盛顿的白宫。", "谁是总统？", "拜登"),
+            ("ประเทศไทยมีกรุงเทพเป็นเมืองหลวง และมีเชียงใหม่ทางเหนือ", "เมืองหลวงคืออะไร", "กรุงเทพ"),
+            ("東京は日本の首都です。大阪は西にあります。", "首都はどこ", "東京")]
+
+
+def one_hot_logits(features, width, noise=0.1, seed=0):
+    """Logits that put the labelled span on top (CLS for windows without the answer), -100 past each feature."""
+    rng = np.random.default_rng(seed)
+    start, end = (rng.normal(0, noise, (len(features), width)).astype(np.float32) for _ in range(2))
+    rows = np.arange(len(features))
+    start[rows, features["start_positions"]] += 10
+    end[rows, features["end_positions"]] += 10
+    for i, ids in enumerate(features["input_ids"]):
+        start[i, len(ids):] = end[i, len(ids):] = -100
+    return start, end
+
+
+def test_cjk_and_thai_answers_come_from_character_offsets():
+    rows = [qa_row(i, *row) for i, row in enumerate(CJK_THAI)]
+    tokenizer = char_tokenizer([t for r in CJK_THAI for t in r])
+    examples, features, data_args = featurize(rows, tokenizer, max_seq_length=32, doc_stride=6)
+    assert len(features) > len(rows)   # several windows per context
+    for feature in features:
+        context = rows[int(feature["example_id"][1:])]["context"]
+        assert labelled_text(feature, context) in (None, rows[int(feature["example_id"][1:])]["answers"]["text"][0])
+    records = span_qa.postprocess(XQUAD, one_hot_logits(features, 40), examples, features, data_args)
+    assert [r["prediction"] for r in records] == ["拜登", "กรุงเทพ", "東京"]
+    assert span_qa.compute_metrics(XQUAD, records, "zh")["exact_match"] == 100
+
+
+# ---- post-processing ------------------------------------------------------------------------------------------
+
+def random_rows(n, seed=0):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        context = long_context(rng.randint(5, 90), seed=i)
+        words = context.split()
+        k = rng.randrange(len(words))
+        answer = " ".join(words[k:k + rng.randint(1, 3)])
+        rows.append(qa_row(i, context, "who " + words[0], answer, start=len(" ".join(words[:k] + [""])) if k else 0))
+    return rows
+
+
+def test_vectorised_postprocess_matches_per_feature_loop(tiny_tokenizer):
+    rows = random_rows(60)
+    examples, features, data_args = featurize(rows, tiny_tokenizer, max_seq_length=40, doc_stride=10,
+                                              n_best_size=5, max_answer_length=4)
+    assert len(features) > 100     # many examples have several windows
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        start, end = (rng.standard_normal((len(features), 48)).astype(np.float32) for _ in range(2))
+        for i, ids in enumerate(features["input_ids"]):  # the Trainer's -100 padding across batches
+            start[i, len(ids):] = end[i, len(ids):] = -100
+        records = span_qa.postprocess(XQUAD, (start, end), examples, features, data_args)
+        expected = loop_postprocess(start, end, examples, features, 5, 4)
+        assert [r["prediction"] for r in records] == expected
+        assert [r["id"] for r in records] == [r["id"] for r in rows]
+        assert all(r["label"] == row["answers"]["text"] for r, row in zip(records, rows))
+
+
+def test_one_hot_logits_recover_answers_across_windows(tiny_tokenizer):
+    rows = random_rows(30, seed=1)
+    examples, features, data_args = featurize(rows, tiny_tokenizer, max_seq_length=40, doc_stride=10)
+    records = span_qa.postprocess(XQUAD, one_hot_logits(features, 40), examples, features, data_args)
+    assert [r["prediction"] for r in records] == [r["answers"]["text"][0] for r in rows]
+
+
+def test_no_valid_span_gives_empty_answer(tiny_tokenizer):
+    rows = [qa_row(0, "Anna sees the big dog in Paris.", "who sees", "Anna")]
+    examples, features, data_args = featurize(rows, tiny_tokenizer, n_best_size=1)
+    start, end = np.zeros((1, 20), np.float32), np.zeros((1, 20), np.float32)
+    start[0, 8], end[0, 6] = 5, 5        # the best end lies before the best start
+    assert span_qa.postprocess(XQUAD, (start, end), examples, features, data_args)[0]["prediction"] == ""
+    start[0, 2], end[0, 2] = 9, 9        # the best span lies in the question
+    assert span_qa.postprocess(XQUAD, (start, end), examples, features, data_args)[0]["prediction"] == ""
+
+
+def test_squad_v2_null_threshold(tiny_tokenizer):
+    rows = [qa_row(0, "Anna sees the big dog in Paris.", "who sees", "Anna")]
+    examples, features, data_args = featurize(rows, tiny_tokenizer, spec=SQUAD_V2)
+    start, end = one_hot_logits(features, 20, noise=0)
+    start[0, 0] = end[0, 0] = 11         # null score 22 > span score 10 + 10
+    assert span_qa.postprocess(SQUAD_V2, (start, end), examples, features, data_args)[0]["prediction"] == ""
+    assert span_qa.postprocess(XQUAD, (start, end), examples, features, data_args)[0]["prediction"] == "Anna"
+    data_args.null_score_diff_threshold = 3.0
+    assert span_qa.postprocess(SQUAD_V2, (start, end), examples, features, data_args)[0]["prediction"] == "Anna"
+
+
+def test_collator_drops_postprocessing_columns(tiny_tokenizer):
+    rows = [qa_row(0, "Anna sees the big dog.", "who sees", "Anna"), qa_row(1, "John runs in London.", "who", "John")]
+    _, features, data_args = featurize(rows, tiny_tokenizer)
+    batch = span_qa.data_collator(XQUAD, tiny_tokenizer, data_args)([features[0], features[1]])
+    assert set(batch) == {"input_ids", "attention_mask", "start_positions", "end_positions"}
+    assert batch["input_ids"].shape[0] == 2 and span_qa.model_class(XQUAD).__name__ == "AutoModelForQuestionAnswering"
+
+
+# ---- data: bad input, raw SQuAD JSON, hub --------------------------------------------------------------------
+
+def test_validate_names_file_and_line(tmp_path):
+    rows = [qa_row(0, "Anna sees the dog.", "who", "Anna"), qa_row(1, "John runs.", "who", "John")]
+    rows[1]["answers"]["answer_start"] = [3]
+    path = write_jsonl(tmp_path / "xquad" / "test-de.jsonl", rows)
+    from utils.data import load_local
+    with pytest.raises(ValueError, match=r"test-de\.jsonl:2: answer_start 3 does not point at the answer 'John'"):
+        span_qa.validate(XQUAD, load_local(path), path)
+    rows[1]["answers"] = {"text": ["John"], "answer_start": []}
+    write_jsonl(path, rows)
+    with pytest.raises(ValueError, match=r"test-de\.jsonl:2: expected answers"):
+        span_qa.validate(XQUAD, load_local(path), path)
+
+
+def squad_file(path, answer_start=0):
+    data = {"version": "v2.0", "data": [{"title": "t", "paragraphs": [{"context": "Anna sees the dog.", "qas": [
+        {"id": "a", "question": "Who?", "answers": [{"text": "Anna", "answer_start": answer_start}]},
+        {"id": "b", "question": "Why?", "answers": [], "plausible_answers": [{"text": "dog", "answer_start": 14}],
+         "is_impossible": True}]}]}]}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_read_squad_json(tmp_path):
+    rows = list(span_qa.RAW_FORMATS["squad_json"](str(squad_file(tmp_path / "v2.json"))))
+    assert rows == [{"id": "a", "context": "Anna sees the dog.", "question": "Who?",
+                     "answers": {"text": ["Anna"], "answer_start": [0]}},
+                    {"id": "b", "context": "Anna sees the dog.", "question": "Why?",
+                     "answers": {"text": [], "answer_start": []}}]
+    with pytest.raises(ValueError, match=r"bad\.json: data\[0\]\.paragraphs\[0\]\.qas\[0\]: answer_start 2"):
+        list(span_qa.read_squad_json(str(squad_file(tmp_path / "bad.json", answer_start=2))))
+    (tmp_path / "not.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match=r"not\.json: expected a SQuAD JSON file"):
+        list(span_qa.read_squad_json(str(tmp_path / "not.json")))
+
+
+def test_read_real_xquad_json(shared_data):
+    rows = list(span_qa.read_squad_json(str(shared_data / "xquad" / "xquad.th.json")))
+    assert len(rows) == 1190
+    span_qa.validate(XQUAD, datasets.Dataset.from_list(rows), "xquad.th.json")
+
+
+def test_tydiqa_hub_rows_split_by_id_prefix(monkeypatch):
+    import utils.data
+    calls = []
+    hub = datasets.Dataset.from_list([
+        {"id": f"{name}-{i}", "title": "t", "context": "Anna sees the dog.", "question": "Who?",
+         "answers": {"text": ["Anna"], "answer_start": [0]}} for i, name in enumerate(["arabic", "english", "arabic"])])
+    monkeypatch.setattr(utils.data, "hub_load", lambda path, config, split, cache_dir=None:
+                        calls.append((path, config, split)) or hub)
+    rows = utils.data.load_rows(get_task("tydiqa"), "test", "ar", DataArguments(), span_qa)
+    assert calls == [("google/xtreme", "tydiqa", "validation")]
+    assert rows.column_names == list(span_qa.SCHEMA) and rows["id"][:] == ["arabic-0", "arabic-2"]
+
+
+# ---- tiny end to end: squad (intermediate) -> xquad (target) ----------------------------------------------
+
+def synthetic_qa_rows(n, seed, prefix="q"):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        name = rng.choice(["Anna", "John", "Paris", "Berlin", "London"])
+        before = long_context(rng.randint(10, 50), seed=seed * 1000 + i)
+        context = f"{before} {name} has the red book. {long_context(rng.randint(5, 30), seed=-i)}"
+        rows.append(qa_row(f"{prefix}{i}", context, "who has the red book?", name, start=len(before) + 1))
+    return rows
+
+
+def test_tiny_end_to_end_squad_to_xquad(tmp_path, tiny_model_dir):
+    import run_intermediate
+    import run_target
+    data = tmp_path / "data"
+    write_jsonl(data / "squad" / "train-en.jsonl", synthetic_qa_rows(24, 1))
+    write_jsonl(data / "squad" / "validation-en.jsonl", synthetic_qa_rows(8, 2))
+    write_jsonl(data / "xquad" / "test-de.jsonl", synthetic_qa_rows(6, 3, prefix="de"))
+    write_jsonl(data / "xquad" / "test-zh.jsonl", [qa_row(f"zh{i}", *row) for i, row in enumerate(CJK_THAI)])
+    qa_flags = ["--max_seq_length", "48", "--doc_stride", "16", "--max_query_length", "16"]
+    run_intermediate.main(["--task", "squad", "--model_name_or_path", str(tiny_model_dir), "--output_dir",
+                           str(tmp_path / "squad"), "--data_dir", str(data), *qa_flags, *FAST])
+    assert json.loads((tmp_path / "squad" / "metrics.json").read_text())["per_language"]["en"]["validation"]["f1"] >= 0
+    out = tmp_path / "xquad"
+    run_target.main(["--task", "xquad", "--model_name_or_path", str(tmp_path / "squad" / "encoder"), "--output_dir",
+                     str(out), "--data_dir", str(data), "--languages", "de,zh", *qa_flags, *FAST])
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["per_language"]) == {"de", "zh"}
+    assert {"exact_match", "f1", "avg"} <= set(metrics["per_language"]["zh"]["test"])
+    records = [json.loads(line) for line in (out / "predictions" / "xquad" / "test-zh.jsonl").read_text().splitlines()]
+    contexts = {f"zh{i}": row[0] for i, row in enumerate(CJK_THAI)}
+    assert len(records) == 3 and all(r["prediction"] in contexts[r["id"]] for r in records)
