@@ -52,10 +52,15 @@ def resolve_layer(layer, num_layers: int):
 def only_layers(model, layer: int):
     """Run just the first `layer` transformer layers where the model keeps them in encoder.layer (BERT, XLM-R)."""
     layers = getattr(getattr(model, "encoder", None), "layer", None)
+    try:  # transformers records hidden_states with hooks installed at the first call: install them on every layer
+        from transformers.utils.output_capturing import maybe_install_capturing_hooks
+        maybe_install_capturing_hooks(model)
+    except (ImportError, AttributeError, TypeError):
+        layers = None  # unknown mechanism: run the whole model
     if not isinstance(layers, torch.nn.ModuleList) or layer >= len(layers):
         yield
         return
-    model.encoder.layer = layers[:layer]
+    model.encoder.layer = layers[:max(layer, 1)]  # hidden_states are recorded by the layers: keep one
     try:
         yield
     finally:
@@ -211,7 +216,9 @@ def mine(x, y, k=4, chunk_size=8192, device=None, use_faiss=False):
     keep, seen_src, seen_tgt = [], set(), set()
     for c in np.argsort(-score, kind="stable"):
         if src[c] not in seen_src and tgt[c] not in seen_tgt:
-            seen_src.add(src[c]), seen_tgt.add(tgt[c]), keep.append(c)
+            seen_src.add(src[c])
+            seen_tgt.add(tgt[c])
+            keep.append(c)
     keep = np.array(keep, dtype=np.int64)
     return src[keep], tgt[keep], score[keep]
 
@@ -228,6 +235,11 @@ def best_threshold(scores, correct, n_gold: int) -> float:
     if hits[best] == 0:
         return float(s[0]) + 1.0  # nothing right: predict nothing
     return float((s[best] + s[best + 1]) / 2) if best + 1 < len(s) else float(s[best])
+
+
+def candidates_threshold(candidates, n_gold: int) -> float:
+    scores = np.array([c[2] for c in candidates], dtype=float)
+    return best_threshold(scores, np.array([c[3] for c in candidates], dtype=float), n_gold)
 
 
 def prf(n_correct, n_predicted, n_gold) -> dict:

@@ -1,0 +1,126 @@
+#!/usr/bin/env python
+"""Evaluate an encoder, with no training, on sentence retrieval: Tatoeba (top-1 accuracy, both directions) or
+BUCC 2018 (margin mining; threshold tuned on validation, applied unchanged to test), as XTREME does.
+
+    python run_retrieval.py --task tatoeba --model_name_or_path runs/mnli/encoder --output_dir runs/mnli/tatoeba \
+        [--data_dir DIR] [--languages de,fr | deu,fra | xtreme_r] [--layer 14] [--pooling mean|cls] \
+        [--max_seq_length 512] [--batch_size 64] [--knn_chunk_size 8192] [--use_faiss] [--overwrite]
+
+Writes run_config.json, metrics.json, predictions/<task>/<split>-<lang>.jsonl and DONE (a finished run is skipped
+unless --overwrite). Embeddings are cached (--embedding_cache_dir), so a sweep re-encodes nothing twice.
+"""
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
+
+from tasks import get_task, resolve_languages  # noqa: E402
+from tasks import retrieval  # noqa: E402
+from utils.args import DataArguments, ModelArguments, RetrievalArguments, parse_args  # noqa: E402
+from utils.data import load_rows  # noqa: E402
+from utils.results import (is_done, mark_done, metrics_document, run_config, run_lock,  # noqa: E402
+                           write_json_atomic, write_jsonl_atomic)
+
+logger = logging.getLogger("run_retrieval")
+DEFAULT_MAX_SEQ_LENGTH = 512  # XTREME's retrieval length
+
+
+@dataclass
+class OutputArguments:
+    output_dir: str = field(metadata={"help": "Where run_config.json, metrics.json, predictions/ and DONE go."})
+
+
+def tatoeba(spec, lang, encoder, data_args, args):
+    """{"test": metrics} and {"test": prediction records} for one language."""
+    rows = load_rows(spec, "test", lang, data_args, retrieval)
+    source, target = encoder.embed(rows["source"]), encoder.embed(rows["target"])
+    metrics, xtreme, reverse = retrieval.tatoeba_scores(source, target, args.knn_chunk_size, encoder.device,
+                                                        args.use_faiss)
+    records = [{"id": i, "prediction": p, "prediction_reverse": r, "label": i}
+               for i, (p, r) in enumerate(zip(xtreme, reverse))]
+    return {"test": metrics}, {"test": records}
+
+
+def bucc(spec, lang, encoder, data_args, args):
+    """Threshold chosen on validation (BUCC 'sample'), applied unchanged to test (BUCC 'training')."""
+    metrics, records, threshold = {}, {}, None
+    for split in ("validation", "test"):
+        parts = retrieval.load_bucc(spec, split, lang, data_args)
+        candidates, n_gold = retrieval.bucc_candidates(encoder, parts, args, encoder.device)
+        if threshold is None:
+            threshold = retrieval.candidates_threshold(candidates, n_gold)
+        metrics[split], records[split] = retrieval.bucc_scores(candidates, n_gold, threshold)
+        metrics[split].update(sentences_source=len(parts["source"]), sentences_target=len(parts["target"]),
+                              gold_pairs=len(parts["gold"]))
+    return metrics, records
+
+
+def languages_of(spec, data_args):
+    languages = resolve_languages(spec, data_args.languages)
+    if spec.name == "tatoeba":
+        return [retrieval.tatoeba_language(lang) for lang in languages]
+    unknown = [lang for lang in languages if lang not in spec.languages]
+    if unknown:
+        raise ValueError(f"--languages: {', '.join(unknown)} not a BUCC language ({', '.join(spec.languages)})")
+    return languages
+
+
+def main(argv=None):
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S",
+                        level=logging.INFO)
+    model_args, data_args, args, out_args = parse_args(ModelArguments, DataArguments, RetrievalArguments,
+                                                       OutputArguments, argv=argv)
+    if data_args.task not in ("bucc", "tatoeba"):
+        raise SystemExit(f"run_retrieval.py: --task must be bucc or tatoeba, got {data_args.task!r}")
+    spec, out = get_task(data_args.task), Path(out_args.output_dir)
+    if is_done(out) and not data_args.overwrite:
+        print(f"{out} is finished (DONE exists); skipping it (pass --overwrite to run it again)")
+        return None
+    max_len = data_args.max_seq_length or DEFAULT_MAX_SEQ_LENGTH
+    languages = languages_of(spec, data_args)
+    with run_lock(out):
+        (out / "DONE").unlink(missing_ok=True)
+        encoder = retrieval.Encoder(model_args.model_name_or_path, args.layer, args.pooling, max_len,
+                                    args.batch_size, model_args.tokenizer_name, model_args.cache_dir,
+                                    args.embedding_cache_dir, model_args.trust_remote_code)
+        setting = {"model": model_args.model_name_or_path, "layer": encoder.layer, "layer_rule": encoder.layer_rule,
+                   "num_layers": encoder.model.config.num_hidden_layers, "pooling": args.pooling,
+                   "max_seq_length": max_len, "margin_k": args.margin_k if spec.name == "bucc" else None,
+                   "device": str(encoder.device)}
+        config = run_config(model_args, data_args, args, out_args, task=spec.name, **setting)
+        write_json_atomic(out / "run_config.json", config)
+        evaluate = tatoeba if spec.name == "tatoeba" else bucc
+        per_language, started = {}, time.time()
+        for lang in languages:
+            logger.info("%s %s: layer %d (%s), %s pooling", spec.name, lang, encoder.layer, encoder.layer_rule,
+                        args.pooling)
+            per_language[lang], records = evaluate(spec, lang, encoder, data_args, args)
+            for split, rows in records.items():
+                write_jsonl_atomic(out / "predictions" / spec.name / f"{split}-{lang}.jsonl", rows)
+        extra = {"tatoeba": {"directions": {"accuracy": "XTREME's: each English sentence retrieves its translation",
+                                            "accuracy_reverse": "each source sentence retrieves its English"}},
+                 "bucc": {"data_source": "local files" if data_args.data_dir else
+                          "hub gold pairs only (incomplete: F1 not comparable to BUCC 2018)"}}[spec.name]
+        document = metrics_document(spec.name, spec.metric, per_language, **setting, **extra,
+                                    seconds=round(time.time() - started, 1))
+        write_json_atomic(out / "metrics.json", document)
+        write_json_atomic(out / "run_config.json", {**config, "end_time": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        mark_done(out)
+    print_summary(document)
+    return document
+
+
+def print_summary(document):
+    names = ["accuracy", "accuracy_reverse"] if document["task"] == "tatoeba" else ["f1", "precision", "recall"]
+    print(f"\n{document['task']}: layer {document['layer']} ({document['layer_rule']}), {document['pooling']} "
+          f"pooling, max length {document['max_seq_length']}")
+    for lang, splits in list(document["per_language"].items()) + [("avg", document["average"])]:
+        for split, scores in splits.items():
+            print(f"  {lang:>4} {split:<10} " + "  ".join(f"{n} {scores[n]:6.2f}" for n in names if n in scores))
+
+
+if __name__ == "__main__":
+    main()
