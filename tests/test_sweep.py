@@ -5,6 +5,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SWEEP = ROOT / "scripts" / "sweep.sh"
 
@@ -26,8 +28,8 @@ for t in "${list[@]}"; do mkdir -p "$out/$inter/$t"; touch "$out/$inter/$t/DONE"
 """
 
 
-def sweep(*args, env=None, check=False):
-    result = subprocess.run(["bash", str(SWEEP), *map(str, args)], capture_output=True, text=True, timeout=120,
+def sweep(*args, env=None, check=False, timeout=120):
+    result = subprocess.run(["bash", str(SWEEP), *map(str, args)], capture_output=True, text=True, timeout=timeout,
                             env={**os.environ, **(env or {})})
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
@@ -144,3 +146,28 @@ def test_bad_arguments_are_named(tmp_path):
     assert result.returncode == 2 and "--mode must be local, gpus or slurm" in result.stderr
     result = sweep("--intermediates", "mnli", "--targets", "xnli", "--output_dir", tmp_path, "--seeds", "a")
     assert "--seeds must be a comma list of integers" in result.stderr
+
+
+@pytest.mark.slow
+def test_real_pipeline_sweep_then_report(tiny_model_dir, tiny_data_dir, tmp_path):
+    """The whole chain on a tiny model: sweep -> run_pipeline.sh -> runs -> report.py reads every run."""
+    import sys
+    from conftest import FAST
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import report
+    fast = [flag for i, flag in enumerate(FAST) if "--seed" not in FAST[max(i - 1, 0):i + 1]]
+    out = tmp_path / "runs"
+    result = sweep("--intermediates", "none,mnli", "--targets", "xnli", "--models", tiny_model_dir,
+                   "--seeds", "3", "--output_dir", out, "--data_dir", tiny_data_dir, "--languages", "de", "--", *fast,
+                   env={"PYTHON": sys.executable, "TOKENIZERS_PARALLELISM": "false"}, timeout=900)
+    assert result.returncode == 0, result.stdout + (out / "sweep_logs" / "tiny_model_seed3_mnli.log").read_text()[-3000:]
+    tables = report.main([str(out)])
+    assert {r["status"] for r in tables["runs"]} == {"finished"} and len(tables["runs"]) == 3
+    rows = {(r["intermediate"], r["target"]): r for r in tables["paper_table"]}
+    assert set(rows) == {(i, t) for i in ("baseline", "mnli") for t in ("xnli",)}
+    assert {r["base_model"] for r in tables["paper_table"]} == {str(tiny_model_dir)}
+    assert rows[("mnli", "xnli")]["seeds"] == "3"
+    assert rows[("mnli", "xnli")]["delta"] == pytest.approx(rows[("mnli", "xnli")]["mean"] - rows[("baseline", "xnli")]["mean"])
+    score = {r["intermediate"]: r for r in tables["xtreme_score"]}["mnli"]
+    assert score["classification"] == score["xtreme"] == rows[("mnli", "xnli")]["mean"]
+    assert (out / "report" / "report.md").is_file() and list((out / "report").glob("heatmap_*.png"))
