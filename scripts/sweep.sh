@@ -7,22 +7,23 @@
 #   bash scripts/sweep.sh --intermediates none,mnli,squad --targets xnli,pawsx,tatoeba --output_dir runs \
 #        [--models xlm-roberta-large,xlm-roberta-base] [--seeds 1,2,3] [--data_dir DIR] [--languages de,fr] \
 #        [--mode local|gpus|slurm] [--gpus 0,1,2,3] [--max_parallel N] [--sbatch_option OPT]... \
-#        [--pipeline PATH] [--dry_run] [-- extra Trainer flags for every stage]
+#        [--pipeline PATH] [--dry_run | --status] [-- extra Trainer flags for every stage]
 #
 # Modes: local runs the jobs one after another; gpus runs one job per GPU (CUDA_VISIBLE_DEVICES) from a queue;
 # slurm writes <output_dir>/sweep_logs/sweep.sbatch (a job array, one GPU per job) and submits it with sbatch
 # (--sbatch_option adds '#SBATCH OPT' lines; --max_parallel caps running array jobs). --dry_run prints the
-# commands, or the sbatch file, and runs nothing. Idempotent: jobs whose targets all have DONE are skipped and
-# the pipeline skips finished stages and resumes interrupted ones. A failed job does not stop the others; the
-# failures are listed at the end with their logs (exit status 1). 'none' (or 'baseline') is the baseline.
+# commands, or the sbatch file, and runs nothing; --status lists each job's state (done, failed, not run).
+# Idempotent: jobs whose targets all have DONE are skipped, and the pipeline skips finished stages and resumes
+# interrupted ones. A failed job does not stop the others; the failures are listed at the end with their logs
+# (exit status 1). 'none' (or 'baseline') is the baseline.
 # The pipeline is run_pipeline.sh beside scripts/, or --pipeline PATH, or $XSTILTS_PIPELINE.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-usage() { sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 die() { echo "sweep.sh: error: $*" >&2; exit 2; }
 
 intermediates="" targets="" out="" models="xlm-roberta-large" seeds="1" data_dir="" languages=""
-mode="local" gpus="" max_parallel="" dry_run=0 sbatch_options=() extra=()
+mode="local" gpus="" max_parallel="" dry_run=0 status=0 sbatch_options=() extra=()
 pipeline="${XSTILTS_PIPELINE:-$here/../run_pipeline.sh}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
     --sbatch_option) sbatch_options+=("${2:?}"); shift 2 ;;
     --pipeline) pipeline="${2:?}"; shift 2 ;;
     --dry_run) dry_run=1; shift ;;
+    --status) status=1; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) die "unknown argument '$1' (Trainer flags go after '--'; see --help)" ;;
@@ -98,6 +100,17 @@ run_job() {  # run_job INDEX [GPU]: run one job, its output appended to its log,
   echo "$rc" > "${logs[i]%.log}.rc"
   if [ "$rc" = 0 ]; then echo "[sweep] finished: ${names[i]}"; else echo "[sweep] FAILED (exit $rc): ${names[i]}"; fi
 }
+
+if [ "$status" = 1 ]; then  # done / failed (exit status, log) / not run or still running
+  failed=0
+  for i in "${!cmds[@]}"; do
+    rc="$(cat "${logs[i]%.log}.rc" 2>/dev/null || echo "")"
+    if job_done "$i"; then echo "done: ${names[i]}"
+    elif [ -n "$rc" ] && [ "$rc" != 0 ]; then failed=$((failed + 1)); echo "FAILED (exit $rc): ${names[i]}: log ${logs[i]}"
+    else echo "not run or running: ${names[i]}"; fi
+  done
+  [ "$failed" = 0 ]; exit
+fi
 
 # ---- which jobs still need to run
 todo=()
