@@ -149,7 +149,8 @@ def describe(run: Run, run_dir: Path, config: dict):
         parent = read_object(parent_dir / "run_config.json", optional=True)
     except ValueError:
         parent = {}
-    run.is_target = is_target_task(run.task)
+    own_encoder = (run_dir / "encoder").is_dir() or bool(config.get("intermediate_tasks"))
+    run.is_target = is_target_task(run.task) and not own_encoder
     start = config
     if run.is_target:
         inside_intermediate = bool(parent) or (parent_dir / "encoder").is_dir()
@@ -161,6 +162,19 @@ def describe(run: Run, run_dir: Path, config: dict):
     run.base_model = str(config.get("base_model") or setting(start, "model_name_or_path") or "unknown")
     seed = setting(config, "seed")
     run.seed = seed if seed is not None else path_seed(run_dir)
+
+
+def language_scores(per_language: dict, split: str, metric: str, where: str) -> dict:
+    scores = {}
+    for lang, values in per_language.items():
+        if split in values:
+            try:
+                scores[lang] = headline(values[split], metric)
+            except (ValueError, TypeError, AttributeError) as error:
+                raise ValueError(f"{where}: per_language/{lang}/{split}: {error}") from None
+    if not scores:
+        raise ValueError(f"{where}: no {split!r} scores in per_language (see --split)")
+    return scores
 
 
 def load_run(run_dir: Path, root: Path, split: str) -> Run:
@@ -177,10 +191,7 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
         describe(run, run_dir, config)
         if not run.is_target and not any(split in values for values in per_language.values()):
             split = "validation"
-        run.scores = {lang: headline(get_field(values, split, f"{where}: {lang}"), metric)
-                      for lang, values in per_language.items() if split in values}
-        if not run.scores:
-            raise ValueError(f"{where}: no {split!r} scores in per_language (see --split)")
+        run.scores = language_scores(per_language, split, metric, where)
     except (OSError, ValueError, TypeError, AttributeError) as error:
         run.status, run.problem = "corrupted", str(error)
     return run

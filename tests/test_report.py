@@ -178,6 +178,23 @@ def test_layout_fallback_without_fields(tmp_path):
     assert runs["mnli/xnli"].average == 70.0 and runs["mnli"].average == 80.0
 
 
+def test_multitask_intermediate_and_bad_scores(tmp_path):
+    """A multi-task intermediate run (task "multitask", intermediate_tasks) and the target trained from it."""
+    root = tmp_path / "runs"
+    make_run(root, "mt", "multitask", "average", {"en": {"mnli_accuracy": 70, "average": 60}},
+             {"task": "multitask", "intermediate_tasks": ["mnli", "ccg"], "base_model": "xlmr", "seed": 1},
+             split="validation")
+    make_run(root, "mt/xnli", "xnli", "accuracy", {"de": 70},
+             {"task": "xnli", "intermediate_task": ["mnli", "ccg"], "base_model": "xlmr", "seed": 1})
+    make_run(root, "baseline/xnli", "xnli", "accuracy", {"de": {"accuracy": "n/a"}}, {"task": "xnli"})
+    runs = {run.path: run for run in report.collect(root, root / "report", "test")}
+    assert (runs["mt"].is_target, runs["mt"].intermediate, runs["mt"].average) == (False, "mnli+ccg", 60.0)
+    assert (runs["mt/xnli"].is_target, runs["mt/xnli"].intermediate, runs["mt/xnli"].average) == (True, "mnli+ccg", 70.0)
+    assert runs["baseline/xnli"].status == "corrupted"
+    assert runs["baseline/xnli"].problem.endswith("metrics.json: per_language/de/test: could not convert string "
+                                                  "to float: 'n/a'")
+
+
 def test_duplicate_runs_are_not_averaged_twice(tmp_path):
     root = tmp_path / "runs"
     config = {"task": "xnli", "intermediate_task": None, "base_model": "m", "seed": 1}
