@@ -13,49 +13,21 @@ unfinished and unreadable ones as corrupted; neither is averaged in. Scores are 
 languages of the task's metric; QA uses (EM + F1) / 2 ("avg" when the run wrote it).
 """
 import argparse
-import os
-import re
 import statistics
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report_runs import BASELINE, collect, mean  # noqa: E402  (scripts/report_runs.py)
 from tasks import TASKS  # noqa: E402
 from utils.languages import GROUPINGS, get_language  # noqa: E402
-from utils.results import is_done, read_json  # noqa: E402
 
-BASELINE = "baseline"
 CATEGORIES = {"classification": ("xnli", "pawsx"), "structured prediction": ("udpos", "panx"),
               "question answering": ("xquad", "mlqa", "tydiqa"), "retrieval": ("bucc", "tatoeba")}
 XTREME_TASKS = tuple(task for tasks in CATEGORIES.values() for task in tasks)
 TASK_ORDER = XTREME_TASKS + ("xcopa",)
-RUN_FILES = ("DONE", "metrics.json", "run_config.json")
-EM_NAMES = ("exact_match", "exact", "em")
-
-
-@dataclass
-class Run:
-    path: str                          # relative to RUNS_DIR
-    status: str = "finished"           # finished | unfinished | corrupted | duplicate
-    problem: str = ""
-    base_model: str = ""
-    intermediate: str = ""             # BASELINE, or the intermediate task(s), e.g. "mnli+squad"
-    task: str = ""
-    seed: object = None
-    is_target: bool = True             # False for the intermediate run itself
-    scores: dict = field(default_factory=dict)   # language -> headline score on the chosen split
-
-    @property
-    def average(self):
-        return mean(self.scores.values())
-
-
-def mean(values):
-    values = list(values)
-    return sum(values) / len(values) if values else None
 
 
 def std(values):
@@ -66,147 +38,6 @@ def std(values):
 
 def diff(a, b):
     return None if a is None or b is None else a - b
-
-
-# ---------------------------------------------------------------- reading runs
-def find_run_dirs(root: Path, exclude: Path):
-    exclude = exclude.resolve()
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        has_checkpoint = any(name.startswith("checkpoint-") for name in dirnames)
-        dirnames[:] = sorted(name for name in dirnames if not (
-            name in ("encoder", "predictions") or name.startswith((".", "checkpoint-"))
-            or (here / name).resolve() == exclude))
-        if has_checkpoint or any(name in filenames for name in RUN_FILES):
-            yield here
-
-
-def read_object(path: Path, optional=False) -> dict:
-    if optional and not path.is_file():
-        return {}
-    doc = read_json(path)
-    if not isinstance(doc, dict):
-        raise ValueError(f"{path}: expected a JSON object, got {type(doc).__name__}")
-    return doc
-
-
-def get_field(doc: dict, key, where: str):
-    if not isinstance(doc, dict) or key not in doc:
-        raise ValueError(f"{where}: missing field {key!r}")
-    return doc[key]
-
-
-def headline(scores: dict, metric: str) -> float:
-    """A task's one number: "avg" when present, QA's (EM + F1) / 2, else the task's metric."""
-    if "avg" in scores:
-        return float(scores["avg"])
-    em = next((scores[name] for name in EM_NAMES if name in scores), None)
-    if em is not None and "f1" in scores:
-        return (float(em) + float(scores["f1"])) / 2
-    if metric not in scores:
-        raise ValueError(f"no {metric!r} score (found: {', '.join(scores) or 'none'})")
-    return float(scores[metric])
-
-
-def config_name(value) -> str:
-    """intermediate_task as written by the runner -> one name; None/'none'/'' -> the baseline."""
-    if isinstance(value, (list, tuple)):
-        value = "+".join(map(str, value))
-    value = str(value or "").replace(",", "+").strip()
-    return BASELINE if value.lower() in ("", "none", BASELINE) else value
-
-
-def is_target_task(name: str) -> bool:
-    spec = TASKS.get(name)
-    return spec is None or spec.is_target or spec.kind == "retrieval"
-
-
-def path_seed(run_dir: Path):
-    for part in reversed(run_dir.parts):
-        match = re.fullmatch(r"seed[_-]?(\d+)", part)
-        if match:
-            return int(match.group(1))
-    return None
-
-
-def setting(config: dict, key: str):
-    """A run_config.json value: a top-level field, else one of the recorded command-line arguments."""
-    if key in config:
-        return config[key]
-    arguments = config.get("arguments")
-    return arguments.get(key) if isinstance(arguments, dict) else None
-
-
-def own_tasks(config: dict):
-    """The task(s) an intermediate run trained on (several for multi-task training)."""
-    return config.get("intermediate_tasks") or setting(config, "tasks") or config.get("task")
-
-
-def describe(run: Run, run_dir: Path, config: dict):
-    """Fill in base model, intermediate task and seed from run_config.json, else from the folder layout."""
-    parent_dir = run_dir.parent
-    try:
-        parent = read_object(parent_dir / "run_config.json", optional=True)
-    except ValueError:
-        parent = {}
-    own_encoder = (run_dir / "encoder").is_dir() or bool(config.get("intermediate_tasks"))
-    run.is_target = is_target_task(run.task) and not own_encoder
-    start = config
-    if run.is_target:
-        inside_intermediate = bool(parent) or (parent_dir / "encoder").is_dir()
-        default = (own_tasks(parent) or parent_dir.name) if inside_intermediate else BASELINE
-        run.intermediate = config_name(config.get("intermediate_task", default))
-        start = parent if run.intermediate != BASELINE else config
-    else:
-        run.intermediate = config_name(own_tasks(config) or run.task)
-    run.base_model = str(config.get("base_model") or setting(start, "model_name_or_path") or "unknown")
-    seed = setting(config, "seed")
-    run.seed = seed if seed is not None else path_seed(run_dir)
-
-
-def language_scores(per_language: dict, split: str, metric: str, where: str) -> dict:
-    scores = {}
-    for lang, values in per_language.items():
-        if split in values:
-            try:
-                scores[lang] = headline(values[split], metric)
-            except (ValueError, TypeError, AttributeError) as error:
-                raise ValueError(f"{where}: per_language/{lang}/{split}: {error}") from None
-    if not scores:
-        raise ValueError(f"{where}: no {split!r} scores in per_language (see --split)")
-    return scores
-
-
-def load_run(run_dir: Path, root: Path, split: str) -> Run:
-    """A finished run's scores on the split (an intermediate run without it: its English dev scores)."""
-    run = Run(str(run_dir.relative_to(root)))
-    if not is_done(run_dir):
-        run.status, run.problem = "unfinished", "no DONE marker"
-        return run
-    try:
-        config = read_object(run_dir / "run_config.json", optional=True)
-        where = str(run_dir / "metrics.json")
-        metrics = read_object(run_dir / "metrics.json")
-        run.task, metric, per_language = (get_field(metrics, key, where) for key in ("task", "metric", "per_language"))
-        describe(run, run_dir, config)
-        if not run.is_target and not any(split in values for values in per_language.values()):
-            split = "validation"
-        run.scores = language_scores(per_language, split, metric, where)
-    except (OSError, ValueError, TypeError, AttributeError) as error:
-        run.status, run.problem = "corrupted", str(error)
-    return run
-
-
-def collect(root: Path, exclude: Path, split: str) -> list:
-    runs = [load_run(run_dir, root, split) for run_dir in find_run_dirs(root, exclude)]
-    seen = {}
-    for run in runs:
-        key = (run.base_model, run.intermediate, run.task, run.seed, run.is_target)
-        if run.status == "finished" and key in seen:
-            run.status, run.problem = "duplicate", f"same base model, intermediate, task and seed as {seen[key]}"
-        elif run.status == "finished":
-            seen[key] = run.path
-    return runs
 
 
 # ---------------------------------------------------------------- tables

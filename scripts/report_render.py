@@ -5,9 +5,8 @@ import os
 import re
 from pathlib import Path
 
+from report_runs import BASELINE
 from utils.results import write_text_atomic
-
-BASELINE = "baseline"
 
 
 def fmt(value, signed=False, empty="–"):
