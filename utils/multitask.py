@@ -13,12 +13,12 @@ from functools import partial
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, SequentialSampler
-from transformers import Trainer
+from torch.utils.data import DataLoader
 from transformers.trainer_utils import seed_worker
 from transformers.utils import find_labels
 
 from utils.sampling import TaskBatchSampler
+from utils.trainer import Trainer
 
 
 class MultiTaskModel(nn.Module):
@@ -141,10 +141,6 @@ class MultiTaskTrainer(Trainer):
                             worker_init_fn=partial(seed_worker, num_workers=args.dataloader_num_workers,
                                                    rank=args.process_index))
         return self.accelerator.prepare(loader)
-
-    def _get_eval_sampler(self, eval_dataset):
-        # predictions must come back in feature order: the kinds' postprocess aligns them by position
-        return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None
 
     def _set_signature_columns_if_needed(self):
         if self._signature_columns is None:
