@@ -60,6 +60,7 @@ else
     --task "$intermediate" --model_name_or_path "$model"
 fi
 
+failed=()
 lang_args=()
 [ -n "$languages" ] && lang_args+=(--languages "$languages")
 IFS=',' read -r -a target_list <<< "$targets"
@@ -70,6 +71,9 @@ for target in "${target_list[@]}"; do
   esac
   # shellcheck disable=SC2086
   stage "target $target" "$run_dir/$target" "$script" $target_flags --task "$target" \
-    --model_name_or_path "$encoder" "${lang_args[@]}"
+    --model_name_or_path "$encoder" "${lang_args[@]}" || failed+=("$target")
 done
+if [ ${#failed[@]} -gt 0 ]; then  # one failed target does not stop the others
+  echo "[pipeline] failed targets: ${failed[*]} (rerun the same command to retry them)" >&2; exit 1
+fi
 echo "[pipeline] done: $run_dir"

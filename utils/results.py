@@ -6,6 +6,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 DONE = "DONE"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def _atomic_write(path, write):
@@ -17,6 +19,7 @@ def _atomic_write(path, write):
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; results are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
