@@ -27,7 +27,7 @@ def main(argv=None):
     training_args.do_train = True
     document = run_task(spec.name, model_args, data_args, training_args,
                         eval_splits=split_list(data_args.eval_splits, ["validation"]),
-                        save_encoder_to=Path(training_args.output_dir) / "encoder")
+                        save_encoder_to=Path(training_args.output_dir) / "encoder", zero_shot=False)
     print_table(document)
 
 

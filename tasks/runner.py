@@ -72,8 +72,11 @@ def evaluate_language(trainer, data, split, lang, out_dir, limit):
     return metrics
 
 
-def run_task(task_name, model_args, data_args, training_args, *, eval_splits, save_encoder_to=None, extra=None):
-    """Train (if asked) and evaluate one task; returns its metrics document. A finished run is skipped."""
+def run_task(task_name, model_args, data_args, training_args, *, eval_splits, save_encoder_to=None, extra=None,
+             zero_shot=True):
+    """Train (if asked) and evaluate one task; returns its metrics document. A finished run is skipped.
+    zero_shot: evaluate every language of a target task (run_target.py); else English only (run_intermediate.py,
+    which may train on a target's English data, e.g. UD POS as a syntactic intermediate task)."""
     spec = get_task(task_name)
     out = Path(training_args.output_dir)
     if is_done(out) and not data_args.overwrite:
@@ -85,10 +88,11 @@ def run_task(task_name, model_args, data_args, training_args, *, eval_splits, sa
             for stale in ("DONE", "metrics.json"):
                 (out / stale).unlink(missing_ok=True)
             shutil.rmtree(out / "predictions", ignore_errors=True)
-        return _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra or {})
+        return _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra or {},
+                    zero_shot and spec.is_target)
 
 
-def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra):
+def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra, zero_shot):
     started, out = time.time(), Path(training_args.output_dir)
     set_seed(training_args.seed)
     train_spec = get_task(spec.train_task) if spec.is_target else spec
@@ -131,9 +135,9 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
 
     eval_data = TaskData(spec, tokenizer, data_args, model_args, training_args)
     per_language = {}
-    for lang in resolve_languages(spec, data_args.languages) if spec.is_target else ["en"]:
+    for lang in resolve_languages(spec, data_args.languages) if zero_shot else ["en"]:
         for split in eval_splits:
-            data = eval_data if spec.is_target else train_data
+            data = eval_data if zero_shot else train_data
             scores = evaluate_language(trainer, data, split, lang, out, data_args.max_eval_samples)
             per_language.setdefault(lang, {})[split] = scores
     document = metrics_document(spec.name, spec.metric, per_language, train_task=train_spec.name)
