@@ -3,11 +3,12 @@
 #   intermediate training (run_intermediate.py) -> for each target: run_target.py, or run_retrieval.py for
 #   bucc/tatoeba. `--intermediate none` is the baseline (targets start from the base model).
 # Every stage leaves DONE in its folder: a rerun skips finished stages and resumes an interrupted one from its
-# last checkpoint. Flags after `--` go to every stage (any TrainingArguments flag).
+# last checkpoint. Flags after `--` go to every training stage (any TrainingArguments flag); retrieval stages
+# (no training) get --data_dir, --languages and --retrieval_flags.
 #
 #   bash run_pipeline.sh --intermediate mnli --targets xnli,pawsx,tatoeba --model_name_or_path xlm-roberta-large \
 #        --output_dir runs [--data_dir DIR] [--seed 1] [--languages de,fr] [--launcher "torchrun --nproc_per_node 4"] \
-#        [--intermediate_flags "..."] [--target_flags "..."] [-- --num_train_epochs 2 ...]
+#        [--intermediate_flags "..."] [--target_flags "..."] [--retrieval_flags "--layer 8"] [-- Trainer flags]
 # Layout: <output_dir>/<intermediate>/ (encoder/ inside) and <output_dir>/<intermediate>/<target>/;
 #         the baseline's targets are in <output_dir>/baseline/<target>/.
 set -euo pipefail
@@ -17,7 +18,7 @@ die() { echo "run_pipeline.sh: error: $*" >&2; exit 2; }
 
 intermediate="" targets="" model="xlm-roberta-large" out="" data_dir="" seed="" languages=""
 python="${PYTHON:-$( [ -x "$here/.venv/bin/python" ] && echo "$here/.venv/bin/python" || echo python3)}"
-launcher="$python" intermediate_flags="" target_flags="" extra=()
+launcher="$python" intermediate_flags="" target_flags="" retrieval_flags="" extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --intermediate) intermediate="${2:?}"; shift 2 ;;
@@ -30,6 +31,7 @@ while [ $# -gt 0 ]; do
     --launcher) launcher="${2:?}"; shift 2 ;;
     --intermediate_flags) intermediate_flags="${2:?}"; shift 2 ;;
     --target_flags) target_flags="${2:?}"; shift 2 ;;
+    --retrieval_flags) retrieval_flags="${2:?}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) die "unknown argument '$1' (Trainer flags go after '--'; see --help)" ;;
@@ -39,16 +41,18 @@ done
 [ -n "$targets" ] || die "--targets is required (e.g. xnli,pawsx)"
 [ -n "$out" ] || die "--output_dir is required"
 
-common=()
-[ -n "$data_dir" ] && common+=(--data_dir "$data_dir")
-[ -n "$seed" ] && common+=(--seed "$seed")
+data_args=()
+[ -n "$data_dir" ] && data_args+=(--data_dir "$data_dir")
+train_args=("${data_args[@]}")
+[ -n "$seed" ] && train_args+=(--seed "$seed")
+train_args+=("${extra[@]}")
 
 stage() {  # stage NAME DIR SCRIPT ARGS...: skip when DIR/DONE exists, else run (resuming from checkpoints)
   local name="$1" dir="$2"; shift 2
   if [ -f "$dir/DONE" ]; then echo "[pipeline] $name: finished earlier ($dir/DONE), skipped"; return 0; fi
   echo "[pipeline] $name: running -> $dir"
   # shellcheck disable=SC2086
-  $launcher "$@" --output_dir "$dir" "${common[@]}" "${extra[@]}"
+  $launcher "$@" --output_dir "$dir"
 }
 
 if [ "$intermediate" = "none" ] || [ "$intermediate" = "baseline" ]; then
@@ -57,7 +61,7 @@ else
   run_dir="$out/$intermediate"; encoder="$run_dir/encoder"
   # shellcheck disable=SC2086
   stage "intermediate $intermediate" "$run_dir" "$here/run_intermediate.py" $intermediate_flags \
-    --task "$intermediate" --model_name_or_path "$model"
+    --task "$intermediate" --model_name_or_path "$model" "${train_args[@]}" || exit 1
 fi
 
 failed=()
@@ -65,13 +69,12 @@ lang_args=()
 [ -n "$languages" ] && lang_args+=(--languages "$languages")
 IFS=',' read -r -a target_list <<< "$targets"
 for target in "${target_list[@]}"; do
-  case "$target" in
-    bucc|tatoeba) script="$here/run_retrieval.py" ;;
-    *) script="$here/run_target.py" ;;
+  case "$target" in  # retrieval uses the encoder as it is; every other target is trained
+    bucc|tatoeba) script=("$here/run_retrieval.py" $retrieval_flags "${data_args[@]}") ;;
+    *) script=("$here/run_target.py" $target_flags "${train_args[@]}") ;;
   esac
-  # shellcheck disable=SC2086
-  stage "target $target" "$run_dir/$target" "$script" $target_flags --task "$target" \
-    --model_name_or_path "$encoder" "${lang_args[@]}" || failed+=("$target")
+  stage "target $target" "$run_dir/$target" "${script[@]}" --task "$target" --model_name_or_path "$encoder" \
+    "${lang_args[@]}" || failed+=("$target")
 done
 if [ ${#failed[@]} -gt 0 ]; then  # one failed target does not stop the others
   echo "[pipeline] failed targets: ${failed[*]} (rerun the same command to retry them)" >&2; exit 1
