@@ -8,14 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from transformers import Trainer, set_seed
-from transformers.trainer_utils import get_last_checkpoint
 
 from tasks import get_task, kind_module, resolve_languages
 from utils.data import load_rows
 from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
 from utils.data import read_jsonl
-from utils.results import (is_done, mark_done, metrics_document, read_json, run_config, run_lock,
-                           write_json_atomic, write_jsonl_atomic)
+from utils.results import (is_done, last_complete_checkpoint, mark_done, metrics_document, read_json, run_config,
+                           run_lock, write_json_atomic, write_jsonl_atomic)
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +125,7 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
                       eval_dataset=dev_features, data_collator=kind.data_collator(spec, tokenizer, data_args),
                       compute_metrics=selection_metrics)
     if training_args.do_train:
-        last = get_last_checkpoint(str(out)) if out.is_dir() else None
+        last = last_complete_checkpoint(out, remove_partial=main_process(training_args))
         if last:
             logger.info("Resuming the interrupted run from %s", last)
         trainer.train(resume_from_checkpoint=last)

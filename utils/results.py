@@ -119,3 +119,20 @@ def run_config(*argument_groups, **fields) -> dict:
         commit = None
     return {**fields, "arguments": arguments, "seed": arguments.get("seed"), "versions": versions,
             "git_commit": commit, "start_time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+
+
+def last_complete_checkpoint(output_dir, remove_partial=True):
+    """The newest Trainer checkpoint that was completely written (its trainer_state.json, saved last, parses).
+    Newer checkpoints cut short by a kill are removed (by the main process), so the run resumes from the last
+    good one."""
+    import re
+    import shutil
+    folders = [p for p in Path(output_dir).glob("checkpoint-*") if p.is_dir() and re.fullmatch(r"checkpoint-\d+", p.name)]
+    for folder in sorted(folders, key=lambda p: int(p.name.split("-")[1]), reverse=True):
+        try:
+            json.loads((folder / "trainer_state.json").read_text(encoding="utf-8"))
+            return str(folder)
+        except (OSError, ValueError):
+            if remove_partial:
+                shutil.rmtree(folder, ignore_errors=True)
+    return None
