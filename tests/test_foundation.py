@@ -183,3 +183,13 @@ def test_checkpoint_of_another_model_is_rejected(tmp_path, tiny_model_dir):
     from utils.modeling import load_with_new_head
     with pytest.raises(ValueError, match="not an encoder of a compatible xlm-roberta model"):
         load_with_new_head(AutoModelForSequenceClassification, ModelArguments(str(bad)), num_labels=2)
+
+
+def test_freeze_embeddings(tiny_model_dir):
+    from transformers import AutoModelForSequenceClassification
+    from utils.args import ModelArguments
+    from utils.modeling import load_with_new_head
+    model = load_with_new_head(AutoModelForSequenceClassification,
+                               ModelArguments(str(tiny_model_dir), freeze_embeddings=True), num_labels=2)
+    assert not model.get_input_embeddings().weight.requires_grad
+    assert model.classifier.dense.weight.requires_grad and model.roberta.encoder.layer[0].output.dense.weight.requires_grad

@@ -15,6 +15,8 @@ class ModelArguments:
     tokenizer_name: str | None = field(default=None, metadata={"help": "Tokenizer, if not the model's own."})
     cache_dir: str | None = field(default=None, metadata={"help": "Where hub models and datasets are cached."})
     trust_remote_code: bool = field(default=False, metadata={"help": "Run model code from the hub (off: unsafe)."})
+    freeze_embeddings: bool = field(default=False, metadata={
+        "help": "Keep the word embeddings fixed (much faster on CPUs with XLM-R's 250k vocabulary)."})
 
 
 @dataclass

@@ -34,9 +34,11 @@ def load_with_new_head(model_class, model_args, **config_kwargs):
     logger.info("Loaded %s into %s: new (randomly initialised) weights: %s; dropped checkpoint weights: %s",
                 path, type(model).__name__, sorted(new) or "none",
                 sorted(info.get("unexpected_keys", [])) or "none")
-    for key, detail in (("mismatched_keys", "shape mismatch"),):
-        if info.get(key):
-            logger.warning("%s: %s re-initialised (%s)", path, info[key], detail)
+    if info.get("mismatched_keys"):
+        logger.warning("%s: %s re-initialised (shape mismatch)", path, info["mismatched_keys"])
+    if getattr(model_args, "freeze_embeddings", False):
+        model.get_input_embeddings().requires_grad_(False)
+        logger.info("Word embeddings frozen (--freeze_embeddings)")
     return model
 
 
