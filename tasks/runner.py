@@ -7,10 +7,11 @@ from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
-from transformers import Trainer, set_seed
+from transformers import set_seed
 
 from tasks import get_task, kind_module, resolve_languages
 from utils.data import load_rows
+from utils.trainer import Trainer
 from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
 from utils.data import read_jsonl
 from utils.results import (is_done, last_complete_checkpoint, mark_done, metrics_document, read_json, run_config,

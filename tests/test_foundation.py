@@ -193,3 +193,25 @@ def test_freeze_embeddings(tiny_model_dir):
                                ModelArguments(str(tiny_model_dir), freeze_embeddings=True), num_labels=2)
     assert not model.get_input_embeddings().weight.requires_grad
     assert model.classifier.dense.weight.requires_grad and model.roberta.encoder.layer[0].output.dense.weight.requires_grad
+
+
+def test_predictions_come_back_in_example_order(tiny_model_dir, tmp_path):
+    """transformers 5 length-groups evaluation batches under group_by_length; our Trainer keeps feature order."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from utils.args import XTrainingArguments
+    from utils.trainer import Trainer
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir, num_labels=3).eval()
+    texts = [" ".join(["cat"] * n) for n in (3, 40, 7, 25, 1, 60, 12, 2, 33)]
+    features = datasets.Dataset.from_dict(dict(tokenizer(texts)))
+    args = XTrainingArguments(output_dir=str(tmp_path), per_device_eval_batch_size=2, use_cpu=True,
+                              train_sampling_strategy="group_by_length", eval_strategy="no",
+                              load_best_model_at_end=False)
+    trainer = Trainer(model=model, args=args, processing_class=tokenizer,
+                      data_collator=classification.data_collator(None, tokenizer, None))
+    logits = trainer.predict(features).predictions
+    with torch.no_grad():
+        expected = [model(**tokenizer(t, return_tensors="pt")).logits[0].numpy() for t in texts]
+    for got, want in zip(logits, expected):
+        assert got == pytest.approx(want, abs=1e-4)
