@@ -1,8 +1,8 @@
 """Sentence retrieval with an encoder and no training: BUCC 2018 bitext mining and Tatoeba, as XTREME does them.
 
-Embeddings: mean (or CLS) pooling of hidden_states[layer] (0 = embeddings), cached on disk. Search: exact cosine
-k-NN in chunk x chunk blocks; each block gives the row-wise AND the column-wise top-k, so both directions cost one
-matrix product. BUCC: ratio margin (k = 4 both ways), forward + backward candidates, F1-optimal threshold on dev
+Embeddings: mean (or CLS) pooling of hidden_states[layer] (0 = embeddings), cached on disk. Search (tasks/mining.py):
+exact cosine k-NN in chunk x chunk blocks; each block gives the row-wise AND the column-wise top-k, so both
+directions cost one matrix product. BUCC: ratio margin (k = 4 both ways), forward + backward candidates, F1-optimal threshold on dev
 applied unchanged to test. Tatoeba: top-1 accuracy in XTREME's direction (each English sentence retrieves its
 translation) and the reverse.
 Schemas: tatoeba {"source", "target"}; bucc <split>-<lang>.{source,target}.jsonl {"id", "text"} and
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from tasks.mining import best_threshold, knn, knn_both, mine, prf  # noqa: F401 (also re-exported)
 from utils.data import load_hub, read_jsonl, require_columns
 
 logger = logging.getLogger(__name__)
@@ -140,112 +140,20 @@ class Encoder:
         return emb
 
 
-# ---------------------------------------------------------------- exact k-NN, both directions from one product
-def _update_topk(run_v, run_i, block, offset: int):
-    """Merge a block (rows = queries, columns = candidates offset..) into the running top-k, in place.
-    Only rows whose block maximum beats their current k-th value are touched; ties keep the lower index."""
-    k = run_v.shape[1]
-    rows = (block.amax(dim=1) > run_v[:, -1]).nonzero().squeeze(1)
-    if len(rows) == 0:
-        return
-    sub = block if len(rows) == len(block) else block.index_select(0, rows)
-    v, i = sub.max(dim=1, keepdim=True) if k == 1 else sub.topk(min(k, sub.shape[1]), dim=1)
-    v, i = torch.cat([run_v[rows], v], 1), torch.cat([run_i[rows], i + offset], 1)
-    v, order = v.sort(dim=1, descending=True, stable=True)
-    run_v[rows], run_i[rows] = v[:, :k], i.gather(1, order)[:, :k]
-
-
-def knn_both(x, y, k: int, chunk_size: int = 8192, device=None):
-    """Cosine top-k of y for every row of x, and of x for every row of y: ((n, k) sims, ids), ((m, k) sims, ids).
-    Memory beyond the inputs and outputs: one chunk_size x chunk_size block (never n x m)."""
-    device = torch.device(device) if device else x.device
-    x, y = F.normalize(x.float(), dim=1), F.normalize(y.float(), dim=1).to(device)
-    n, m = len(x), len(y)
-    fv, fi = torch.full((n, min(k, m)), -np.inf), torch.full((n, min(k, m)), -1, dtype=torch.long)
-    bv = torch.full((m, min(k, n)), -np.inf, device=device)
-    bi = torch.full((m, min(k, n)), -1, dtype=torch.long, device=device)
-    for xs in range(0, n, chunk_size):
-        xc, rv, ri = (t[xs:xs + chunk_size].to(device) for t in (x, fv, fi))
-        for ys in range(0, m, chunk_size):
-            block = xc @ y[ys:ys + chunk_size].T
-            _update_topk(rv, ri, block, ys)
-            _update_topk(bv[ys:ys + chunk_size], bi[ys:ys + chunk_size], block.T, xs)
-        fv[xs:xs + chunk_size], fi[xs:xs + chunk_size] = rv.cpu(), ri.cpu()
-    return (fv, fi), (bv.cpu(), bi.cpu())
-
-
-def knn(x, y, k, chunk_size=8192, device=None, use_faiss=False):
-    """knn_both, or two faiss flat searches when asked for and installed."""
-    if use_faiss:
-        try:
-            import faiss
-        except ImportError:
-            warnings.warn("--use_faiss: faiss is not installed; using the exact torch search")
-        else:
-            x, y = (F.normalize(t.float(), dim=1).numpy() for t in (x, y))
-            def search(base, queries):
-                index = faiss.IndexFlatIP(base.shape[1])
-                index.add(base)
-                return tuple(map(torch.from_numpy, index.search(queries, min(k, len(base)))))
-            return search(y, x), search(x, y)
-    return knn_both(x, y, k, chunk_size, device)
-
-
 # ---------------------------------------------------------------- Tatoeba and BUCC scoring
 def tatoeba_scores(source_emb, english_emb, chunk_size=8192, device=None, use_faiss=False):
     """Top-1 predictions and accuracies: XTREME's direction (English -> source) and the reverse."""
     (_, to_english), (_, to_source) = knn(source_emb, english_emb, 1, chunk_size, device, use_faiss)
     xtreme, reverse = to_source[:, 0], to_english[:, 0]
     gold = torch.arange(len(xtreme))
-    metrics = {"accuracy": 100.0 * (xtreme == gold).float().mean().item(),
-               "accuracy_reverse": 100.0 * (reverse == gold).float().mean().item()}
+    metrics = {"accuracy": 100.0 * (xtreme == gold).sum().item() / len(gold),
+               "accuracy_reverse": 100.0 * (reverse == gold).sum().item() / len(gold)}
     return metrics, xtreme.tolist(), reverse.tolist()
-
-
-def mine(x, y, k=4, chunk_size=8192, device=None, use_faiss=False):
-    """Ratio-margin mining (cos / mean of both k-NN means), forward and backward best candidates, kept one-to-one
-    greedily by score (XTREME/LASER 'max'). Returns numpy (source index, target index, score), best first."""
-    (fv, fi), (bv, bi) = knn(x, y, k, chunk_size, device, use_faiss)
-    fmean, bmean = fv.mean(1), bv.mean(1)
-    fscore = fv / ((fmean[:, None] + bmean[fi]) / 2)
-    bscore = bv / ((bmean[:, None] + fmean[bi]) / 2)
-    n, m = len(x), len(y)
-    src = torch.cat([torch.arange(n), bi[torch.arange(m), bscore.argmax(1)]]).numpy()
-    tgt = torch.cat([fi[torch.arange(n), fscore.argmax(1)], torch.arange(m)]).numpy()
-    score = torch.cat([fscore.amax(1), bscore.amax(1)]).numpy()
-    keep, seen_src, seen_tgt = [], set(), set()
-    for c in np.argsort(-score, kind="stable"):
-        if src[c] not in seen_src and tgt[c] not in seen_tgt:
-            seen_src.add(src[c])
-            seen_tgt.add(tgt[c])
-            keep.append(c)
-    keep = np.array(keep, dtype=np.int64)
-    return src[keep], tgt[keep], score[keep]
-
-
-def best_threshold(scores, correct, n_gold: int) -> float:
-    """The score threshold (predict score >= t) with the best F1; it falls between two different scores."""
-    if len(scores) == 0:
-        return 0.0
-    order = np.argsort(-scores, kind="stable")
-    s, hits = scores[order], np.cumsum(correct[order])
-    f1 = 2 * hits / (np.arange(1, len(s) + 1) + n_gold)  # F1 = 2 correct / (predicted + gold)
-    f1[:-1][s[:-1] == s[1:]] = -1  # no cut between equal scores
-    best = int(np.argmax(f1))
-    if hits[best] == 0:
-        return float(s[0]) + 1.0  # nothing right: predict nothing
-    return float((s[best] + s[best + 1]) / 2) if best + 1 < len(s) else float(s[best])
 
 
 def candidates_threshold(candidates, n_gold: int) -> float:
     scores = np.array([c[2] for c in candidates], dtype=float)
     return best_threshold(scores, np.array([c[3] for c in candidates], dtype=float), n_gold)
-
-
-def prf(n_correct, n_predicted, n_gold) -> dict:
-    p = n_correct / n_predicted if n_predicted else 0.0
-    r = n_correct / n_gold if n_gold else 0.0
-    return {"precision": 100 * p, "recall": 100 * r, "f1": 100 * (2 * p * r / (p + r) if p + r else 0.0)}
 
 
 def unique_texts(texts):

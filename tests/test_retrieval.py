@@ -321,7 +321,7 @@ def test_layer_beyond_the_model_is_a_clear_error(tiny_model_dir, tmp_path):
 
 # ---------------------------------------------------------------- real model, real LASER Tatoeba files
 REAL_LANGS = {"de": "deu", "fr": "fra", "es": "spa", "ru": "rus", "zh": "cmn"}
-REAL_SENTENCES = 500  # the first 500 pairs of each language (of 1,000), to stay within a few minutes on 2 cores
+REAL_SENTENCES = 400  # the first 400 pairs of each language (of 1,000), to stay within a few minutes on 2 cores
 
 
 @pytest.mark.slow
