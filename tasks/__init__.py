@@ -92,7 +92,9 @@ TASKS = {spec.name: spec for spec in [
     _T("panx", "tagging", "f1", languages=PANX_LANGS, train_task="panx", labels=NER_TAGS,
        hub_path="google/xtreme", hub_config="PAN-X.{lang}", hub_columns={"tokens": "tokens", "tags": "ner_tags"}),
     _T("xquad", "span_qa", "f1", languages=XQUAD_LANGS, xtreme_r_languages=("ro",), train_task="squad",
-       hub_path="google/xtreme", hub_config="XQuAD.{lang}", hub_splits={"test": "validation"}, max_seq_length=384),
+       hub_path="google/xtreme", hub_config="XQuAD.{lang}", hub_splits={"test": "validation"}, max_seq_length=384,
+       description="XQuAD (hub: validation only); google/xtreme has no XQuAD.ro: for XTREME-R's ro, convert "
+                   "xquad.ro.json with prepare_data.py --from_raw squad_json and use --data_dir"),
     _T("mlqa", "span_qa", "f1", languages=MLQA_LANGS, train_task="squad", hub_path="google/xtreme",
        hub_config="MLQA.{lang}.{lang}", max_seq_length=384),
     _T("tydiqa", "span_qa", "f1", languages=tuple(TYDIQA_NAMES), train_task="tydiqa", hub_path="google/xtreme",
