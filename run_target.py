@@ -12,11 +12,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ li
 
 from tasks import get_task  # noqa: E402
 from tasks.runner import run_task  # noqa: E402
-from utils.args import DataArguments, ModelArguments, XTrainingArguments, parse_args, setup_logging, split_list  # noqa: E402
+from utils.args import (AugmentArguments, DataArguments, ModelArguments, XTrainingArguments, parse_args,  # noqa: E402
+                        setup_logging, split_list)
 
 
 def main(argv=None):
-    model_args, data_args, training_args = parse_args(ModelArguments, DataArguments, XTrainingArguments, argv=argv)
+    model_args, data_args, training_args, augment_args = parse_args(
+        ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, argv=argv)
     setup_logging(training_args)
     if not data_args.task:
         raise SystemExit("run_target.py: --task is required (e.g. --task xnli)")
@@ -27,7 +29,7 @@ def main(argv=None):
     if not any(flag.startswith("--do_") for flag in (argv if argv is not None else sys.argv[1:])):
         training_args.do_train = True  # the whole phase by default: train, then evaluate
     document = run_task(spec.name, model_args, data_args, training_args,
-                        eval_splits=split_list(data_args.eval_splits, ["test"]))
+                        eval_splits=split_list(data_args.eval_splits, ["test"]), options=(augment_args,))
     print_table(document)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from transformers import set_seed
 
 from tasks import get_task, kind_module, resolve_languages
+from tasks.training_set import training_examples
 from utils.data import load_rows
 from utils.trainer import Trainer
 from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
@@ -73,12 +74,21 @@ def evaluate_language(trainer, data, split, lang, out_dir, limit):
 
 
 def run_task(task_name, model_args, data_args, training_args, *, eval_splits, save_encoder_to=None, extra=None,
-             zero_shot=True):
-    """Train (if asked) and evaluate one task; returns its metrics document. A finished run is skipped.
+             zero_shot=True, options=()):
+    """Train (if asked) and evaluate one task (a registry name or a TaskSpec, e.g. --task custom); returns its
+    metrics document. A finished run is skipped.
     zero_shot: evaluate every language of a target task (run_target.py); else English only (run_intermediate.py,
-    which may train on a target's English data, e.g. UD POS as a syntactic intermediate task)."""
-    spec = get_task(task_name)
-    out = Path(training_args.output_dir)
+    which may train on a target's English data, e.g. UD POS as a syntactic intermediate task).
+    options: more argument dataclasses, recorded in run_config.json; their train_languages and augment fields
+    shape the training set (tasks/training_set.py)."""
+    spec = get_task(task_name) if isinstance(task_name, str) else task_name
+    return guarded_run(Path(training_args.output_dir), data_args, training_args, lambda: _run(
+        spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra or {},
+        zero_shot and spec.is_target, options))
+
+
+def guarded_run(out, data_args, training_args, body):
+    """body() under the run's lock; a finished run (DONE) is skipped unless --overwrite, which clears its results."""
     if is_done(out) and not data_args.overwrite:
         logger.info("%s is finished (DONE); skipping it (pass --overwrite to rerun)", out)
         return read_json(out / "metrics.json")
@@ -88,22 +98,22 @@ def run_task(task_name, model_args, data_args, training_args, *, eval_splits, sa
             for stale in ("DONE", "metrics.json"):
                 (out / stale).unlink(missing_ok=True)
             shutil.rmtree(out / "predictions", ignore_errors=True)
-        return _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra or {},
-                    zero_shot and spec.is_target)
+        return body()
 
 
-def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra, zero_shot):
+def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra, zero_shot, options):
     started, out = time.time(), Path(training_args.output_dir)
     set_seed(training_args.seed)
     train_spec = get_task(spec.train_task) if spec.is_target else spec
     kind = kind_module(spec)
     tokenizer = load_tokenizer(model_args)
     train_data = TaskData(train_spec, tokenizer, data_args, model_args, training_args)
-    config = run_config(model_args, data_args, training_args, task=spec.name, train_task=train_spec.name,
+    config = run_config(model_args, data_args, training_args, *options, task=spec.name, train_task=train_spec.name,
                         **provenance(model_args.model_name_or_path), **extra)
     if main_process(training_args):
         write_json_atomic(out / "run_config.json", config)
-    train_examples = train_data.examples("train", "en", data_args.max_train_samples) if training_args.do_train else None
+    train_examples = training_examples(train_data, data_args.max_train_samples, options,
+                                       training_args.seed) if training_args.do_train else None
     labels = _labels(train_spec, kind, train_examples, model_args)
     label_kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
                     "label2id": {n: i for i, n in enumerate(labels)}} if labels else {}
@@ -141,6 +151,12 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
             scores = evaluate_language(trainer, data, split, lang, out, data_args.max_eval_samples)
             per_language.setdefault(lang, {})[split] = scores
     document = metrics_document(spec.name, spec.metric, per_language, train_task=train_spec.name)
+    finish_run(trainer, out, document, config, started, data_args)
+    return document
+
+
+def finish_run(trainer, out, document, config, started, data_args):
+    """Write metrics.json and the end time, delete the checkpoints (unless --keep_checkpoints), then DONE."""
     if trainer.is_world_process_zero():
         write_json_atomic(out / "metrics.json", document)
         write_json_atomic(out / "run_config.json", {**config, "end_time": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -149,7 +165,6 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
             for checkpoint in out.glob("checkpoint-*"):
                 shutil.rmtree(checkpoint, ignore_errors=True)
         mark_done(out)
-    return document
 
 
 def provenance(model_path) -> dict:

@@ -95,3 +95,20 @@ def test_augment_dataset_maps_every_row_and_logs(caplog):
     assert "code-switched example 0" in caplog.text
     with pytest.raises(ValueError, match="kind 'retrieval' have no text fields"):
         augment_dataset(dataset, "retrieval", CodeSwitcher({"fi": FI}, 1.0))
+
+
+def test_target_training_with_codeswitching(tiny_model_dir, tiny_data_dir, tmp_path, caplog):
+    import json
+    from conftest import FAST
+    import run_target
+    directory = tmp_path / "dicts"
+    directory.mkdir()
+    (directory / "en-de.txt").write_text("cat Katze\ndog Hund\nhouse Haus\nthe die\n", encoding="utf-8")
+    out = tmp_path / "xnli"
+    with caplog.at_level("INFO", logger="utils.augment"):
+        run_target.main(["--task", "xnli", "--model_name_or_path", str(tiny_model_dir), "--output_dir", str(out),
+                         "--data_dir", str(tiny_data_dir), "--languages", "de", "--augment", "codeswitch",
+                         "--dictionaries", str(directory), "--augment_languages", "de", "--augment_ratio", "0.5",
+                         *FAST])
+    assert "code-switched example" in caplog.text and (out / "DONE").is_file()
+    assert json.loads((out / "run_config.json").read_text())["arguments"]["augment"] == "codeswitch"

@@ -2,6 +2,7 @@
 translated training data, and transfer from a multi-task encoder."""
 import json
 import random
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -81,3 +82,127 @@ def test_shared_encoder_model_saves_each_tensor_once(tiny_model_dir, tmp_path):
     assert not result.missing_keys and not result.unexpected_keys
     assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
     assert heads["mlm"].get_output_embeddings().weight is model.base_model.get_input_embeddings().weight
+
+
+def mc_rows(n, seed):
+    rng = random.Random(seed)
+    return [{"id": f"m{i}", "context": make_sentence(rng), "choices": [make_sentence(rng, 3) for _ in range(3)],
+             "label": i % 3} for i in range(n)]
+
+
+def tag_rows(n, seed):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        tokens = make_sentence(rng).rstrip(".").split()
+        rows.append({"id": f"t{i}", "tokens": tokens, "tags": ["N" if t in ("cat", "dog", "man") else "X" for t in tokens]})
+    return rows
+
+
+@pytest.fixture()
+def multi_data_dir(tiny_data_dir):
+    """tiny_data_dir plus HellaSwag (multiple choice) and CCG (tagging, labels from the data)."""
+    for task, rows in (("hellaswag", mc_rows), ("ccg", tag_rows)):
+        write_jsonl(tiny_data_dir / task / "train-en.jsonl", rows(32, 1))
+        write_jsonl(tiny_data_dir / task / "validation-en.jsonl", rows(9, 2))
+    return tiny_data_dir
+
+
+def test_multitask_three_kinds_then_transfer(tiny_model_dir, multi_data_dir, tmp_path):
+    from transformers import AutoModel
+    out = tmp_path / "mt"
+    run_intermediate.main(["--tasks", "mnli,hellaswag,ccg", "--data_dir", str(multi_data_dir),
+                           "--model_name_or_path", str(tiny_model_dir), "--output_dir", str(out), *FAST,
+                           "--gradient_accumulation_steps", "2"])
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["tasks"] == ["mnli", "hellaswag", "ccg"] and metrics["metric"] == "average"
+    scores = metrics["per_language"]["en"]["validation"]
+    assert scores["average"] == pytest.approx(np.mean([scores["mnli_accuracy"], scores["hellaswag_accuracy"],
+                                                       scores["ccg_accuracy"]]))
+    assert metrics["per_task"]["hellaswag"]["per_language"]["en"]["validation"]["accuracy"] == \
+        scores["hellaswag_accuracy"]
+    for task, n in (("mnli", 12), ("hellaswag", 9), ("ccg", 9)):
+        assert len((out / "predictions" / task / "validation-en.jsonl").read_text().splitlines()) == n
+    history = json.loads((out / "log_history.json").read_text())
+    assert any(key.startswith("loss_") for entry in history for key in entry)
+    encoder, info = AutoModel.from_pretrained(out / "encoder", output_loading_info=True)
+    assert not info["missing_keys"] and not info["unexpected_keys"] and (out / "DONE").is_file()
+    config = json.loads((out / "run_config.json").read_text())
+    assert config["intermediate_tasks"] == ["mnli", "hellaswag", "ccg"]
+    # transfer from the multi-task encoder works like from a single-task one
+    target = out / "xnli"
+    run_target.main(["--task", "xnli", "--model_name_or_path", str(out / "encoder"), "--output_dir", str(target),
+                     "--data_dir", str(multi_data_dir), "--languages", "de,fr", *FAST])
+    target_metrics = json.loads((target / "metrics.json").read_text())
+    assert set(target_metrics["per_language"]) == {"de", "fr"}
+    assert json.loads((target / "run_config.json").read_text())["intermediate_task"] == ["mnli", "hellaswag", "ccg"]
+
+
+def test_mlm_loss_falls_on_a_small_corpus(tiny_model_dir, tiny_data_dir, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rng = random.Random(0)
+    sentences = [make_sentence(rng, 6) for _ in range(8)]
+    (corpus / "en.txt").write_text("\n".join(sentences * 4) + "\n", encoding="utf-8")
+    (corpus / "de.txt").write_text("der Hund sieht die Katze.\n\n" * 8, encoding="utf-8")
+    out = tmp_path / "mlm"
+    run_intermediate.main(["--task", "mnli", "--mlm_corpus", str(corpus), "--mlm_weight", "0.8",
+                           "--data_dir", str(tiny_data_dir), "--model_name_or_path", str(tiny_model_dir),
+                           "--output_dir", str(out), *FAST, "--max_steps", "40", "--logging_steps", "5",
+                           "--eval_steps", "40", "--save_steps", "40", "--learning_rate", "5e-3"])
+    history = json.loads((out / "log_history.json").read_text())
+    mlm = [entry["loss_mlm"] for entry in history if "loss_mlm" in entry]
+    assert len(mlm) >= 6 and np.mean(mlm[-2:]) < 0.8 * np.mean(mlm[:2]), mlm
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["tasks"] == ["mnli"] and metrics["sampling_probabilities"]["mlm"] == pytest.approx(0.8)
+
+
+def test_bad_multitask_arguments_are_clear_errors(tiny_model_dir, tiny_data_dir, tmp_path):
+    common = ["--data_dir", str(tiny_data_dir), "--model_name_or_path", str(tiny_model_dir), *FAST]
+    with pytest.raises(ValueError, match=r"--tasks: unknown or untrainable task 'mnlii'; known: all, custom, .*mnli"):
+        run_intermediate.main(["--tasks", "mnli,mnlii", "--output_dir", str(tmp_path / "a"), *common])
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"--mlm_corpus: .*empty.txt has no text"):
+        run_intermediate.main(["--task", "mnli", "--mlm_corpus", str(empty), "--output_dir", str(tmp_path / "b"),
+                               *common])
+    with pytest.raises(FileNotFoundError, match=r"--mlm_corpus: .*missing.txt is not a file"):
+        run_intermediate.main(["--task", "mnli", "--mlm_corpus", str(tmp_path / "missing.txt"),
+                               "--output_dir", str(tmp_path / "c"), *common])
+
+
+def test_train_languages_concatenate_translations(tiny_data_dir, tmp_path):
+    from tasks import get_task
+    from tasks.runner import TaskData
+    from tasks.training_set import training_examples
+    from utils.args import DataArguments, ModelArguments, XTrainingArguments
+    write_jsonl(tiny_data_dir / "mnli" / "train-de.jsonl", nli_rows(10, 9))
+    args = XTrainingArguments(output_dir=str(tmp_path), use_cpu=True)
+    data = TaskData(get_task("mnli"), None, DataArguments(data_dir=str(tiny_data_dir)), ModelArguments(), args)
+    languages = [SimpleNamespace(train_languages="en,de")]
+    examples = training_examples(data, options=languages)
+    assert len(examples) == 48 + 10 and examples[0]["id"] == "en:ex0" and examples[48]["id"] == "de:ex0"
+    assert len(training_examples(data, 5, languages)) == 10  # --max_train_samples per language
+    hub = TaskData(get_task("mnli"), None, DataArguments(), ModelArguments(), args)
+    with pytest.raises(ValueError, match="--train_languages en,de: task 'mnli' has no per-language training data"):
+        training_examples(hub, options=languages)
+
+
+def test_mlm_corpus_from_files_directory_or_hub(tmp_path, monkeypatch):
+    import datasets
+    from tasks import mlm
+    from utils import data as data_utils
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "sw.txt").write_text("habari ya asubuhi\n\nnzuri sana\n", encoding="utf-8")
+    (tmp_path / "c" / "fi.txt").write_text("hyvää huomenta\n", encoding="utf-8")
+    assert mlm.load_corpus(str(tmp_path / "c"))["text"] == ["hyvää huomenta", "habari ya asubuhi", "nzuri sana"]
+    assert len(mlm.load_corpus(f"{tmp_path / 'c' / 'fi.txt'},{tmp_path / 'c' / 'sw.txt'}")) == 3
+    calls = []
+
+    def fake_hub(name, config, split, cache_dir=None):
+        calls.append((name, config, split))
+        return datasets.Dataset.from_dict({"text": ["one", " ", "two"], "title": ["a", "b", "c"]})
+
+    monkeypatch.setattr(data_utils, "hub_load", fake_hub)
+    assert mlm.load_corpus("wikitext:wikitext-2-raw-v1")["text"] == ["one", "two"]
+    assert calls == [("wikitext", "wikitext-2-raw-v1", "train")]

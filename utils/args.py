@@ -109,3 +109,52 @@ def setup_logging(training_args):
 
 def split_list(value: str | None, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()] if value else default
+
+
+@dataclass
+class MultiTaskArguments:
+    """run_intermediate.py: multi-task training, continued MLM, translated training data, custom tasks."""
+    tasks: str | None = field(default=None, metadata={
+        "help": "Comma list of tasks trained together with one shared encoder (e.g. mnli,squad,hellaswag), "
+                "or 'all' = the paper's nine intermediate tasks; 'custom' = the --task_kind/--train_file task."})
+    sampling_strategy: str = field(default="proportional", metadata={
+        "help": "Task of each batch: p_t ~ min(n_t, cap) ** (1/T); proportional: T = 1 (as jiant), temperature: "
+                "T = --sampling_temperature, uniform: every task equally often.",
+        "choices": ["proportional", "temperature", "uniform"]})
+    sampling_temperature: float = field(default=2.0, metadata={"help": "T of --sampling_strategy temperature."})
+    task_examples_cap: int | None = field(default=None, metadata={
+        "help": "A task counts as at most this many examples in the sampling weights (its data is not cut)."})
+    mlm_corpus: str | None = field(default=None, metadata={
+        "help": "Add masked language modelling (15%%, 80/10/10) on this text as one more task: a file, a "
+                "directory of files or a comma list (one sentence per line, any languages), or a hub dataset "
+                "NAME[:CONFIG] (its train split's 'text' column)."})
+    mlm_weight: float | None = field(default=None, metadata={
+        "help": "MLM's share of the batches, in (0, 1); default: sampled like any task by its size."})
+    train_languages: str | None = field(default=None, metadata={
+        "help": "Train on these languages of the training set, concatenated (train-<lang>.jsonl of --data_dir, "
+                "e.g. translations); default en. --max_train_samples applies per language."})
+    task_kind: str | None = field(default=None, metadata={
+        "help": "--task custom: the kind of the task.",
+        "choices": ["classification", "multiple_choice", "span_qa", "tagging"]})
+    train_file: str | None = field(default=None, metadata={"help": "--task custom: training data (.jsonl/.csv/.tsv)."})
+    validation_file: str | None = field(default=None, metadata={"help": "--task custom: English dev data."})
+    test_file: str | None = field(default=None, metadata={"help": "--task custom: optional test data."})
+    text_columns: str | None = field(default=None, metadata={
+        "help": "--task custom: the text columns, comma-separated (classification: 1-2; multiple_choice: context, "
+                "then the choices; span_qa: context,question; tagging: the tokens column)."})
+    label_column: str | None = field(default=None, metadata={
+        "help": "--task custom: the label column (span_qa: the answer text; tagging: the tags)."})
+
+
+@dataclass
+class AugmentArguments:
+    """run_intermediate.py and run_target.py: code-switching augmentation of the English training data."""
+    augment: str | None = field(default=None, metadata={
+        "help": "'codeswitch': replace a share of the training text's words by dictionary translations.",
+        "choices": ["codeswitch"]})
+    dictionaries: str | None = field(default=None, metadata={
+        "help": "Directory of MUSE bilingual dictionaries en-<lang>.txt ('source target' per line)."})
+    augment_ratio: float = field(default=0.3, metadata={
+        "help": "Share of each example's dictionary words replaced (of those with an entry), rounded half up."})
+    augment_languages: str | None = field(default=None, metadata={
+        "help": "Comma list of languages to switch into (e.g. fi,sw); one drawn per word."})
