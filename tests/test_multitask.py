@@ -206,3 +206,24 @@ def test_mlm_corpus_from_files_directory_or_hub(tmp_path, monkeypatch):
     monkeypatch.setattr(data_utils, "hub_load", fake_hub)
     assert mlm.load_corpus("wikitext:wikitext-2-raw-v1")["text"] == ["one", "two"]
     assert calls == [("wikitext", "wikitext-2-raw-v1", "train")]
+
+
+@pytest.mark.slow
+def test_multitask_torchrun_two_processes_with_accumulation(tiny_model_dir, multi_data_dir, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from conftest import ROOT
+    out = tmp_path / "ddp"
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29547",
+               str(ROOT / "run_intermediate.py"), "--tasks", "mnli,hellaswag,ccg", "--data_dir", str(multi_data_dir),
+               "--model_name_or_path", str(tiny_model_dir), "--output_dir", str(out), *FAST,
+               "--gradient_accumulation_steps", "2"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                            env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["per_task"]) == {"mnli", "hellaswag", "ccg"} and (out / "encoder" / "model.safetensors").is_file()
+    for task, n in (("mnli", 12), ("hellaswag", 9), ("ccg", 9)):  # every dev example scored once
+        ids = [json.loads(line)["id"] for line in (out / "predictions" / task / "validation-en.jsonl").open()]
+        assert len(ids) == len(set(ids)) == n
