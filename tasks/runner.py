@@ -7,16 +7,16 @@ from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
+import datasets
 from transformers import set_seed
 
 from tasks import get_task, kind_module, resolve_languages
-from tasks.training_set import training_examples
-from utils.data import load_rows
-from utils.trainer import Trainer
+from tasks.training_set import training_examples, training_languages
+from utils.data import load_rows, read_jsonl
 from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
-from utils.data import read_jsonl
 from utils.results import (is_done, last_complete_checkpoint, mark_done, metrics_document, read_json, run_config,
                            run_lock, write_json_atomic, write_jsonl_atomic)
+from utils.trainer import Trainer
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
         train_data.spec = train_spec
     model = load_with_new_head(kind.model_class(spec), model_args, **label_kwargs)
 
-    dev_examples = train_data.examples("validation", "en", data_args.max_eval_samples)
+    dev_examples = selection_examples(train_data, data_args, options)
     dev_features = train_data.features(dev_examples, is_train=False)
 
     def selection_metrics(prediction):
@@ -153,6 +153,14 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
     document = metrics_document(spec.name, spec.metric, per_language, train_task=train_spec.name)
     finish_run(trainer, out, document, config, started, data_args)
     return document
+
+
+def selection_examples(train_data, data_args, options):
+    """The dev set that selects the checkpoint: English, or the training languages' when English is not one."""
+    languages = training_languages(data_args, options)
+    languages = ["en"] if "en" in languages else languages
+    parts = [train_data.examples("validation", lang, data_args.max_eval_samples) for lang in languages]
+    return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
 
 
 def finish_run(trainer, out, document, config, started, data_args):

@@ -24,10 +24,15 @@ def _option(groups, name):
     return next((getattr(group, name) for group in groups if getattr(group, name, None)), None)
 
 
+def training_languages(data_args, options=()) -> list[str]:
+    """--train_languages (DataArguments; an option group may carry it too), default English."""
+    return split_codes(_option((*options, data_args), "train_languages")) or ["en"]
+
+
 def training_examples(data, limit=None, options=(), seed=0):
     """data: a tasks.runner.TaskData; options: argument dataclasses, of which `train_languages` (a comma list;
     default en) and the AugmentArguments fields (`augment`, ...) are used where present."""
-    languages = split_codes(_option(options, "train_languages")) or ["en"]
+    languages = training_languages(data.data_args, options)
     augment = next((group for group in options if _option([group], "augment")), None)
     spec = data.spec
     if languages != ["en"] and not data.data_args.data_dir and not has_language_configs(spec):

@@ -35,6 +35,9 @@ class DataArguments:
     overwrite: bool = field(default=False, metadata={"help": "Rerun a finished run (default: skip it)."})
     keep_checkpoints: bool = field(default=False, metadata={"help": "Keep Trainer checkpoints after a run "
                                                                     "finishes (default: delete them)."})
+    train_languages: str | None = field(default=None, metadata={
+        "help": "Train on these languages of the training set, concatenated (train-<lang>.jsonl of --data_dir, "
+                "e.g. translations); default en (checkpoints are then selected on the English dev set, else on these languages' dev sets). --max_train_samples applies per language."})
     eval_splits: str | None = field(default=None, metadata={
         "help": "Comma list of splits evaluated per language; default: test for targets, validation otherwise."})
     # span QA
@@ -130,9 +133,6 @@ class MultiTaskArguments:
                 "NAME[:CONFIG] (its train split's 'text' column)."})
     mlm_weight: float | None = field(default=None, metadata={
         "help": "MLM's share of the batches, in (0, 1); default: sampled like any task by its size."})
-    train_languages: str | None = field(default=None, metadata={
-        "help": "Train on these languages of the training set, concatenated (train-<lang>.jsonl of --data_dir, "
-                "e.g. translations); default en. --max_train_samples applies per language."})
     task_kind: str | None = field(default=None, metadata={
         "help": "--task custom: the kind of the task.",
         "choices": ["classification", "multiple_choice", "span_qa", "tagging"]})
