@@ -42,20 +42,18 @@ def corpus_files(source: str) -> list[Path] | None:
 def load_corpus(source: str, cache_dir=None) -> datasets.Dataset:
     """The corpus as a Dataset {"text"}, blank lines dropped; an empty corpus is an error naming its files."""
     files = corpus_files(source)
-    if files is not None:
-        lines = []
-        for path in files:
-            with open(path, encoding="utf-8") as f:
-                lines += [line.strip() for line in f if line.strip()]
-        where = ", ".join(map(str, files)) or f"{source} (no files in it)"
-        dataset = datasets.Dataset.from_dict({"text": lines})
+    if files == []:
+        raise ValueError(f"--mlm_corpus: {source} has no files (expected text files, one sentence per line)")
+    if files is not None:  # datasets' text loader: memory-mapped, and tokenisation is cached across runs
+        where = ", ".join(map(str, files))
+        dataset = datasets.load_dataset("text", data_files=[str(f) for f in files], split="train", cache_dir=cache_dir)
     else:  # a hub corpus NAME[:CONFIG]
         name, _, config = source.partition(":")
         dataset = data_utils.hub_load(name, config or None, split="train", cache_dir=cache_dir)
         where = f"hub dataset {source} (train split)"
         require_columns(dataset, where, ("text",))
-        dataset = dataset.select_columns(["text"]).filter(lambda texts: [bool(t and t.strip()) for t in texts],
-                                                          batched=True, input_columns="text")
+    dataset = dataset.select_columns(["text"]).filter(lambda texts: [bool(t and t.strip()) for t in texts],
+                                                      batched=True, input_columns="text")
     if len(dataset) == 0:
         raise ValueError(f"--mlm_corpus: {where} has no text (expected one sentence per line)")
     return dataset

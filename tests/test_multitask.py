@@ -227,3 +227,20 @@ def test_multitask_torchrun_two_processes_with_accumulation(tiny_model_dir, mult
     for task, n in (("mnli", 12), ("hellaswag", 9), ("ccg", 9)):  # every dev example scored once
         ids = [json.loads(line)["id"] for line in (out / "predictions" / task / "validation-en.jsonl").open()]
         assert len(ids) == len(set(ids)) == n
+
+
+def test_resolve_tasks_all_targets_and_custom(tmp_path):
+    from tasks import INTERMEDIATE_TASKS
+    from tasks.multitask import resolve_tasks
+    from utils.args import DataArguments
+    args = DataArguments(data_dir=str(tmp_path))
+    assert [spec.name for spec, _ in resolve_tasks("all", args, None, tmp_path)] == list(INTERMEDIATE_TASKS)
+    assert [spec.name for spec, _ in resolve_tasks("xnli, mnli,udpos", args, None, tmp_path)] == ["mnli", "udpos"]
+    train = write_jsonl(tmp_path / "t.jsonl", [{"s": "good", "y": "pos"}, {"s": "bad", "y": "neg"}])
+    custom = SimpleNamespace(task_kind="classification", train_file=str(train), validation_file=str(train),
+                             test_file=None, text_columns="s", label_column="y")
+    (spec, custom_args), (mnli, mnli_args) = resolve_tasks("custom,mnli", args, custom, tmp_path / "out")
+    assert spec.labels == ("neg", "pos") and custom_args.data_dir == str(tmp_path / "out" / "custom_data")
+    assert mnli_args.data_dir == str(tmp_path)
+    with pytest.raises(ValueError, match="--tasks: unknown or untrainable task 'tatoeba'"):
+        resolve_tasks("mnli,tatoeba", args, None, tmp_path)
