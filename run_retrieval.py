@@ -4,7 +4,8 @@ BUCC 2018 (margin mining; threshold tuned on validation, applied unchanged to te
 
     python run_retrieval.py --task tatoeba --model_name_or_path runs/mnli/encoder --output_dir runs/mnli/tatoeba \
         [--data_dir DIR] [--languages de,fr | deu,fra | xtreme_r] [--layer 14] [--pooling mean|cls] \
-        [--max_seq_length 512] [--batch_size 64] [--knn_chunk_size 8192] [--use_faiss] [--overwrite]
+        [--max_seq_length 512] [--batch_size 64] [--knn_chunk_size 8192] [--use_faiss] [--overwrite] \
+        [--max_eval_samples N (Tatoeba: the first N pairs)]
 
 Writes run_config.json, metrics.json, predictions/<task>/<split>-<lang>.jsonl and DONE (a finished run is skipped
 unless --overwrite). Embeddings are cached (--embedding_cache_dir), so a sweep re-encodes nothing twice.
@@ -25,7 +26,6 @@ from utils.results import (is_done, mark_done, metrics_document, run_config, run
                            write_json_atomic, write_jsonl_atomic)
 
 logger = logging.getLogger("run_retrieval")
-DEFAULT_MAX_SEQ_LENGTH = 512  # XTREME's retrieval length
 
 
 @dataclass
@@ -36,6 +36,8 @@ class OutputArguments:
 def tatoeba(spec, lang, encoder, data_args, args):
     """{"test": metrics} and {"test": prediction records} for one language."""
     rows = load_rows(spec, "test", lang, data_args, retrieval)
+    if data_args.max_eval_samples:  # the first N pairs (fewer distractors: accuracy rises)
+        rows = rows.select(range(min(data_args.max_eval_samples, len(rows))))
     source, target = encoder.embed(rows["source"]), encoder.embed(rows["target"])
     metrics, xtreme, reverse = retrieval.tatoeba_scores(source, target, args.knn_chunk_size, encoder.device,
                                                         args.use_faiss)
@@ -79,7 +81,7 @@ def main(argv=None):
     if is_done(out) and not data_args.overwrite:
         print(f"{out} is finished (DONE exists); skipping it (pass --overwrite to run it again)")
         return None
-    max_len = data_args.max_seq_length or DEFAULT_MAX_SEQ_LENGTH
+    max_len = data_args.max_seq_length or spec.max_seq_length  # 512 for bucc and tatoeba, as in XTREME
     languages = languages_of(spec, data_args)
     with run_lock(out):
         (out / "DONE").unlink(missing_ok=True)
