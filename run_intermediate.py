@@ -32,7 +32,7 @@ def main(argv=None):
             raise SystemExit("run_intermediate.py: give --task or --tasks, not both")
         tasks = resolve_tasks(multi_args.tasks or data_args.task or "", data_args, multi_args, training_args.output_dir)
         document = run_multitask(tasks, model_args, data_args, training_args, options, eval_splits)
-        for task_document in document["per_task"].values():
+        for task_document in document.get("per_task", {}).values():
             print_table(task_document)
         return print_table(document)
     if not data_args.task:
