@@ -7,6 +7,8 @@ with the fast tokenizer's word_ids(). A sentence longer than the maximum length 
 into consecutive windows (return_overflowing_tokens, no overlap), so every word of every sentence gets a
 prediction and is scored. A word the tokenizer turns into no sub-word at all (rare: e.g. a lone zero-width
 character) cannot be predicted; it is scored as predicted "O" (for NER: no entity; for POS and CCG a wrong tag).
+As in XTREME's preprocessing, the first sub-word may be a bare "\u2581" piece (XLM-R's vocabulary does this to most
+Chinese and Japanese words), which then carries the label: one reason zero-shot ja/zh POS scores are low.
 
 Metrics (in percent):
   PAN-X   f1 = seqeval entity F1 (conlleval-style chunks from IOB2), with precision, recall, word accuracy.
@@ -217,7 +219,7 @@ def compute_metrics(spec, records, lang):
     if spec.metric == "f1":
         with warnings.catch_warnings():  # seqeval warns that POS tags are not IOB tags: expected here
             warnings.simplefilter("ignore")
-            metrics["f1"] = 100 * f1_score(gold, predicted, zero_division=0)
-            metrics["precision"] = 100 * precision_score(gold, predicted, zero_division=0)
-            metrics["recall"] = 100 * recall_score(gold, predicted, zero_division=0)
+            metrics["f1"] = 100 * float(f1_score(gold, predicted, zero_division=0))
+            metrics["precision"] = 100 * float(precision_score(gold, predicted, zero_division=0))
+            metrics["recall"] = 100 * float(recall_score(gold, predicted, zero_division=0))
     return metrics
