@@ -128,8 +128,11 @@ def augment_dataset(dataset, kind: str, switcher: CodeSwitcher, fingerprint_extr
     key = f"{dataset._fingerprint}|{kind}|{switcher.ratio}|{switcher.seed}|{switcher.languages}|{fingerprint_extra}"
     augmented = dataset.map(switch_batch, batched=True, with_indices=True, desc="Code-switching",
                             new_fingerprint=hashlib.sha256(key.encode()).hexdigest()[:16])
-    for before, after in zip(dataset.select(range(min(log_examples, len(dataset)))), augmented):
-        fields = [f for f in TEXT_FIELDS[kind] if f in before]
-        logger.info("code-switched example %s: %s -> %s", before.get("id"), [before[f] for f in fields],
-                    [after[f] for f in fields])
+    fields = [f for f in TEXT_FIELDS[kind] if f in columns]
+    shown = 0
+    for before, after in zip(dataset.select(range(min(100, len(dataset)))), augmented):  # the first changed ones
+        if shown < log_examples and before != after:
+            logger.info("code-switched example %s: %s -> %s", before.get("id"), [before[f] for f in fields],
+                        [after[f] for f in fields])
+            shown += 1
     return augmented
