@@ -215,3 +215,17 @@ def test_predictions_come_back_in_example_order(tiny_model_dir, tmp_path):
         expected = [model(**tokenizer(t, return_tensors="pt")).logits[0].numpy() for t in texts]
     for got, want in zip(logits, expected):
         assert got == pytest.approx(want, abs=1e-4)
+
+
+def test_loading_script_datasets_fall_back_to_parquet(monkeypatch):
+    calls = []
+
+    def load(path, config=None, split=None, cache_dir=None, revision=None):
+        calls.append((config, revision))
+        if revision is None:
+            raise RuntimeError("Dataset scripts are no longer supported, but found social_i_qa.py")
+        return datasets.Dataset.from_list([{"context": "c", "question": "q", "answerA": "a", "answerB": "b",
+                                            "answerC": "d", "label": "2"}])
+    monkeypatch.setattr(data_utils, "hub_load", load)
+    dataset = data_utils.load_hub(get_task("socialiqa"), "train", "en")
+    assert len(dataset) == 1 and calls == [(None, None), ("default", data_utils.PARQUET_REVISION)]

@@ -71,12 +71,27 @@ def load_local(path) -> datasets.Dataset:
     return dataset
 
 
+PARQUET_REVISION = "refs/convert/parquet"
+
+
+def _hub_split(path, config, split, cache_dir):
+    """One hub split; a dataset still published as a loading script (datasets >= 4 refuses to run those, e.g.
+    allenai/social_i_qa) is read from the hub's own Parquet conversion instead."""
+    try:
+        return hub_load(path, config, split=split, cache_dir=cache_dir)
+    except RuntimeError as error:
+        if "scripts are no longer supported" not in str(error):
+            raise
+        logger.warning("%s is a loading-script dataset; reading its Parquet conversion (%s)", path, PARQUET_REVISION)
+        return hub_load(path, config or "default", split=split, cache_dir=cache_dir, revision=PARQUET_REVISION)
+
+
 def load_hub(spec, split: str, lang: str, cache_dir=None) -> datasets.Dataset:
     """The hub split(s) of one language, concatenated (ANLI rounds) and filtered (XNLI, TyDiQA), unmapped."""
     names = spec.hub_split(split)
     names = names if isinstance(names, tuple) else (names,)
     config = spec.hub_config_for(lang)
-    parts = [hub_load(spec.hub_path, config, split=name, cache_dir=cache_dir) for name in names]
+    parts = [_hub_split(spec.hub_path, config, name, cache_dir) for name in names]
     dataset = parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
     if spec.hub_filter:
         column, pattern = spec.hub_filter
