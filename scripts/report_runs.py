@@ -125,9 +125,15 @@ def describe(run: Run, run_dir: Path, config: dict):
         start = parent if run.intermediate != BASELINE else config
     else:
         run.intermediate = config_name(own_tasks(config) or run.task)
-    run.base_model = str(config.get("base_model") or setting(start, "model_name_or_path") or "unknown")
+    run.base_model = model_name(config.get("base_model") or setting(start, "model_name_or_path") or "unknown")
     seed = setting(config, "seed")
     run.seed = seed if seed is not None else path_seed(run_dir)
+
+
+def model_name(model) -> str:
+    """A hub id as it is (xlm-roberta-large, org/name); a local model folder by its folder name."""
+    model = str(model)
+    return Path(model).name if model.startswith(("/", "./", "../", "~")) else model
 
 
 def language_scores(per_language: dict, split: str, metric: str, where: str) -> dict:
