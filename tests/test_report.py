@@ -219,3 +219,9 @@ def test_languages_cover_every_registry_language():
     for lang in LANGUAGES.values():
         assert lang.name and lang.family and lang.genus and lang.script
     assert (LANGUAGES["sw"].family, LANGUAGES["ur"].script, LANGUAGES["eu"].genus) == ("Niger-Congo", "Arabic", "Basque")
+
+
+def test_model_names_hub_ids_kept_local_folders_shortened():
+    from report_runs import model_name
+    assert model_name("xlm-roberta-large") == "xlm-roberta-large" and model_name("org/model") == "org/model"
+    assert model_name("/root/.cache/models/multilingual-e5-small") == "multilingual-e5-small"

@@ -170,7 +170,7 @@ def test_real_pipeline_sweep_then_report(tiny_model_dir, tiny_data_dir, tmp_path
     assert {r["status"] for r in tables["runs"]} == {"finished"} and len(tables["runs"]) == 3
     rows = {(r["intermediate"], r["target"]): r for r in tables["paper_table"]}
     assert set(rows) == {(i, t) for i in ("baseline", "mnli") for t in ("xnli",)}
-    assert {r["base_model"] for r in tables["paper_table"]} == {str(tiny_model_dir)}
+    assert {r["base_model"] for r in tables["paper_table"]} == {tiny_model_dir.name}  # a local folder: its name
     assert rows[("mnli", "xnli")]["seeds"] == "3"
     assert rows[("mnli", "xnli")]["delta"] == pytest.approx(rows[("mnli", "xnli")]["mean"] - rows[("baseline", "xnli")]["mean"])
     score = {r["intermediate"]: r for r in tables["xtreme_score"]}["mnli"]
