@@ -51,12 +51,12 @@ def bucc(spec, lang, encoder, data_args, args):
     metrics, records, threshold = {}, {}, None
     for split in ("validation", "test"):
         parts = retrieval.load_bucc(spec, split, lang, data_args)
-        candidates, n_gold = retrieval.bucc_candidates(encoder, parts, args, encoder.device)
+        candidates, gold = retrieval.bucc_candidates(encoder, parts, args, encoder.device)
         if threshold is None:
-            threshold = retrieval.candidates_threshold(candidates, n_gold)
-        metrics[split], records[split] = retrieval.bucc_scores(candidates, n_gold, threshold)
+            threshold = retrieval.candidates_threshold(candidates, gold)
+        metrics[split], records[split] = retrieval.bucc_scores(candidates, gold, threshold)
         metrics[split].update(sentences_source=len(parts["source"]), sentences_target=len(parts["target"]),
-                              gold_pairs=len(parts["gold"]))
+                              gold_pairs=len(gold))
     return metrics, records
 
 

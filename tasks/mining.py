@@ -1,5 +1,6 @@
 """Exact cosine k-NN in both directions from one matrix product per block, ratio-margin mining and the
-F1-optimal threshold: the model-free half of sentence retrieval (tasks/retrieval.py uses it).
+F1-optimal threshold: the model-free half of sentence retrieval (tasks/retrieval.py uses it). Mining and the
+threshold follow XTREME's third_party/utils_retrieve.py (mine_bitext with its defaults, bucc_optimize).
 
 A block of chunk_size x chunk_size similarities is computed once; its row-wise top-k updates the sources' running
 neighbours and its column-wise top-k the targets', so memory is bounded by one block and never n x m.
@@ -65,8 +66,14 @@ def knn(x, y, k, chunk_size=8192, device=None, use_faiss=False):
 
 
 def mine(x, y, k=4, chunk_size=8192, device=None, use_faiss=False):
-    """Ratio-margin mining (cos / mean of both k-NN means), forward and backward best candidates, kept one-to-one
-    greedily by score (XTREME/LASER 'max'). Returns numpy (source index, target index, score), best first."""
+    """XTREME's mine_bitext (mode 'mine', retrieval 'max', margin 'ratio', neighborhood k, threshold 0).
+
+    Each side's k-NN (k = min(k, size of the other side)) gives its mean similarity; a pair scores
+    cos / ((mean of the source + mean of the target) / 2). Every source row proposes its best-scoring forward
+    neighbour and every target row its best backward one (ties: the first neighbour); the 2 (n + m) candidates are
+    taken best first, one-to-one greedily (a pair whose source or target is already taken is skipped), and only
+    scores > 0 are kept. Equal scores keep the forward-then-backward order (XTREME's unstable np.argsort leaves it
+    undefined). Returns numpy (source index, target index, score), best first."""
     (fv, fi), (bv, bi) = knn(x, y, k, chunk_size, device, use_faiss)
     fmean, bmean = fv.mean(1), bv.mean(1)
     fscore = fv / ((fmean[:, None] + bmean[fi]) / 2)
@@ -80,26 +87,33 @@ def mine(x, y, k=4, chunk_size=8192, device=None, use_faiss=False):
         if src[c] not in seen_src and tgt[c] not in seen_tgt:
             seen_src.add(src[c])
             seen_tgt.add(tgt[c])
-            keep.append(c)
+            if score[c] > 0:  # mine_bitext writes only scores above its threshold, 0
+                keep.append(c)
     keep = np.array(keep, dtype=np.int64)
     return src[keep], tgt[keep], score[keep]
 
 
 def best_threshold(scores, correct, n_gold: int) -> float:
-    """The score threshold (predict score >= t) with the best F1; it falls between two different scores."""
-    if len(scores) == 0:
-        return 0.0
+    """XTREME's bucc_optimize: over the candidates sorted by score (stable, best first), the first prefix with the
+    highest F1 (P = correct / prefix length, R = correct / n_gold, computed as XTREME does) sets the threshold
+    midway between its last score and the next one, equal scores included (predicting score >= threshold then
+    takes the whole tie). No correct candidate: 0 (every mined score is > 0, so all are predicted). The best
+    prefix is the whole list: its last score (where XTREME's items[i + 1] raises IndexError)."""
+    scores = np.asarray(scores, dtype=float)
     order = np.argsort(-scores, kind="stable")
-    s, hits = scores[order], np.cumsum(correct[order])
-    f1 = 2 * hits / (np.arange(1, len(s) + 1) + n_gold)  # F1 = 2 correct / (predicted + gold)
-    f1[:-1][s[:-1] == s[1:]] = -1  # no cut between equal scores
-    best = int(np.argmax(f1))
-    if hits[best] == 0:
-        return float(s[0]) + 1.0  # nothing right: predict nothing
+    s, hits = scores[order], np.cumsum(np.asarray(correct, dtype=np.int64)[order])
+    if len(s) == 0 or n_gold <= 0 or hits[-1] == 0:
+        return 0.0
+    precision = hits / np.arange(1, len(s) + 1)
+    recall = hits / n_gold
+    with np.errstate(invalid="ignore"):
+        f1 = np.where(hits > 0, 2 * precision * recall / (precision + recall), 0.0)
+    best = int(np.argmax(f1))  # the first maximum, as XTREME's `if f1 > best_f1`
     return float((s[best] + s[best + 1]) / 2) if best + 1 < len(s) else float(s[best])
 
 
 def prf(n_correct, n_predicted, n_gold) -> dict:
+    """Precision, recall and F1 in percent, as XTREME's bucc_eval and evaluate.py's bucc_f1 compute them."""
     p = n_correct / n_predicted if n_predicted else 0.0
     r = n_correct / n_gold if n_gold else 0.0
     return {"precision": 100 * p, "recall": 100 * r, "f1": 100 * (2 * p * r / (p + r) if p + r else 0.0)}

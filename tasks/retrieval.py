@@ -2,9 +2,11 @@
 
 Embeddings: mean (or CLS) pooling of hidden_states[layer] (0 = embeddings), cached on disk. Search (tasks/mining.py):
 exact cosine k-NN in chunk x chunk blocks; each block gives the row-wise AND the column-wise top-k, so both
-directions cost one matrix product. BUCC: ratio margin (k = 4 both ways), forward + backward candidates, F1-optimal threshold on dev
-applied unchanged to test. Tatoeba: top-1 accuracy in XTREME's direction (each English sentence retrieves its
-translation) and the reverse.
+directions cost one matrix product. BUCC, as XTREME's third_party/utils_retrieve.py: mining over the distinct
+texts (ratio margin, k = 4 both ways, forward + backward candidates kept one-to-one), candidates mapped back to
+sentence ids (those of a text that occurs more than once are dropped), scored against the gold id pairs; the
+F1-optimal threshold (bucc_optimize) on dev is applied unchanged to test. Tatoeba: top-1 accuracy in XTREME's
+direction (each English sentence retrieves its translation) and the reverse.
 Schemas: tatoeba {"source", "target"}; bucc <split>-<lang>.{source,target}.jsonl {"id", "text"} and
 <split>-<lang>.gold.jsonl {"source_id", "target_id"}.
 """
@@ -151,9 +153,11 @@ def tatoeba_scores(source_emb, english_emb, chunk_size=8192, device=None, use_fa
     return metrics, xtreme.tolist(), reverse.tolist()
 
 
-def candidates_threshold(candidates, n_gold: int) -> float:
+def candidates_threshold(candidates, gold) -> float:
+    """XTREME's bucc_optimize over [(source id, target id, score)] and the gold id pairs (mining.best_threshold)."""
     scores = np.array([c[2] for c in candidates], dtype=float)
-    return best_threshold(scores, np.array([c[3] for c in candidates], dtype=float), n_gold)
+    correct = np.array([(c[0], c[1]) in gold for c in candidates], dtype=bool)
+    return best_threshold(scores, correct, len(gold))
 
 
 def unique_texts(texts):
@@ -163,31 +167,43 @@ def unique_texts(texts):
     return list(position), np.array(inverse, dtype=np.int64)
 
 
+def sent2id(rows) -> dict:
+    """XTREME's read_sent2id: stripped text -> sentence id, without every text that occurs more than once (under
+    different ids; a row repeated with its own id, as the hub's gold-pair rows can be, counts once)."""
+    ids = {}
+    for sid, text in dict.fromkeys((r["id"], r["text"].strip()) for r in rows):
+        ids.setdefault(text, []).append(sid)
+    return {text: found[0] for text, found in ids.items() if len(found) == 1}
+
+
 def bucc_candidates(encoder, parts, args, device=None):
-    """Mine one split. Identical sentences cannot be told apart by any encoder, so mining and scoring run over
-    distinct texts (as LASER/XTREME do); without duplicates this equals BUCC's id-level scoring.
-    Returns candidates [(src ids, tgt ids, score, is_gold)] best first, and the number of gold text pairs."""
-    src_texts, src_inv = unique_texts([r["text"] for r in parts["source"]])
-    tgt_texts, tgt_inv = unique_texts([r["text"] for r in parts["target"]])
-    src_ids, tgt_ids = {}, {}
-    for row, u in zip(parts["source"], src_inv):
-        src_ids.setdefault(u, []).append(row["id"])
-    for row, u in zip(parts["target"], tgt_inv):
-        tgt_ids.setdefault(u, []).append(row["id"])
-    src_of = {r["id"]: u for r, u in zip(parts["source"], src_inv)}
-    tgt_of = {r["id"]: u for r, u in zip(parts["target"], tgt_inv)}
-    gold = {(src_of[g["source_id"]], tgt_of[g["target_id"]]) for g in parts["gold"]}
+    """Mine one split and map the mined text pairs back to sentence ids, as XTREME does (mine_bitext over the
+    distinct texts, then read_candidate2score): a pair whose source or target text (stripped) occurs more than once
+    is dropped, since its id is ambiguous; the highest score is kept per id pair. The gold set is every id pair of
+    the gold file, also those of a repeated sentence (they count against recall).
+    Returns (candidates [(source id, target id, score)] best first, gold {(source id, target id)})."""
+    src_texts = unique_texts([r["text"] for r in parts["source"]])[0]
+    tgt_texts = unique_texts([r["text"] for r in parts["target"]])[0]
     s, t, score = mine(encoder.embed(src_texts), encoder.embed(tgt_texts), args.margin_k, args.knn_chunk_size,
                        device, args.use_faiss)
-    return [(src_ids[a], tgt_ids[b], float(c), (a, b) in gold) for a, b, c in zip(s, t, score)], len(gold)
+    src_id, tgt_id = sent2id(parts["source"]), sent2id(parts["target"])
+    best = {}  # insertion order = mined order, as XTREME's candidate2score dict
+    for a, b, c in zip(s, t, score.tolist()):
+        pair = (src_id.get(src_texts[a].strip()), tgt_id.get(tgt_texts[b].strip()))
+        if None not in pair:
+            best[pair] = max(c, best.get(pair, c))
+    gold = {(g["source_id"], g["target_id"]) for g in parts["gold"]}
+    return [(a, b, c) for (a, b), c in best.items()], gold
 
 
-def bucc_scores(candidates, n_gold, threshold):
-    """P/R/F1 of the candidates scoring >= threshold, and their prediction records."""
-    chosen = [c for c in candidates if c[2] >= threshold]
-    metrics = {**prf(sum(c[3] for c in chosen), len(chosen), n_gold), "threshold": threshold}
-    records = [{"id": s[0], "prediction": t[0], "score": score, "label": ok, "source_ids": s, "target_ids": t}
-               for s, t, score, ok in chosen]
+def bucc_scores(candidates, gold, threshold):
+    """XTREME's bucc_extract + bucc_eval: the id pairs scoring >= threshold, their P/R/F1 against the gold id pairs
+    (evaluate.py's bucc_f1), and prediction records {"id": source id, "prediction": target id, "score", "label":
+    whether the pair is gold}."""
+    chosen = [(a, b, c) for a, b, c in candidates if c >= threshold]
+    correct = [(a, b) in gold for a, b, _ in chosen]
+    metrics = {**prf(sum(correct), len(chosen), len(gold)), "threshold": threshold}
+    records = [{"id": a, "prediction": b, "score": c, "label": ok} for (a, b, c), ok in zip(chosen, correct)]
     return metrics, records
 
 

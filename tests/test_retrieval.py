@@ -62,7 +62,8 @@ def test_use_faiss_without_faiss_falls_back_to_the_exact_search(monkeypatch):
 
 
 # ---------------------------------------------------------------- margin mining and the threshold
-def brute_force_mine(x, y, k):
+def brute_force_mine(x, y, k, positive=True):
+    """mine_bitext (retrieval 'max', ratio margin) from the full similarity matrix; it writes scores > 0 only."""
     sims = (F.normalize(x, dim=1) @ F.normalize(y, dim=1).T).numpy()
     fmean = -np.sort(-sims, axis=1)[:, :k].mean(1)
     bmean = -np.sort(-sims, axis=0)[:k].mean(0)
@@ -76,9 +77,10 @@ def brute_force_mine(x, y, k):
     pairs, seen_i, seen_j = [], set(), set()
     for (i, j), score in sorted(candidates.items(), key=lambda item: -item[1]):
         if i not in seen_i and j not in seen_j:
-            pairs.append((i, j))
             seen_i.add(i)
             seen_j.add(j)
+            if score > 0 or not positive:
+                pairs.append((i, j))
     return pairs
 
 
@@ -93,39 +95,136 @@ def test_mine_equals_the_ratio_margin_definition_and_is_one_to_one():
     assert sum(int(s == t) for s, t in zip(src, tgt) if s < 25) >= 23  # the planted pairs are found
 
 
-def test_best_threshold_maximises_f1_and_never_splits_ties():
+def test_mine_keeps_only_positive_scores_as_mine_bitext_writes_them():
+    torch.manual_seed(84)  # 2-d vectors: one one-to-one candidate has a negative ratio margin
+    x, y = torch.randn(6, 2), torch.randn(9, 2)
+    src, tgt, score = R.mine(x, y, k=4, chunk_size=4)
+    assert list(zip(src.tolist(), tgt.tolist())) == brute_force_mine(x, y, 4)
+    assert len(brute_force_mine(x, y, 4, positive=False)) == len(src) + 1 and score.min() > 0
+
+
+def xtreme_bucc_optimize(candidate2score, gold):
+    """XTREME's bucc_optimize loop (third_party/utils_retrieve.py) restated over {(src id, tgt id): score} and a set
+    of id pairs; where XTREME would read items[i + 1] past the end (the best prefix is everything), the last score."""
+    items = sorted(candidate2score.items(), key=lambda item: -item[1])
+    threshold, best_f1, n_correct = 0, 0, 0
+    for i, (pair, score) in enumerate(items):
+        n_correct += pair in gold
+        if n_correct > 0:
+            precision, recall = n_correct / (i + 1), n_correct / len(gold)
+            f1 = 2 * precision * recall / (precision + recall)
+            if f1 > best_f1:
+                best_f1 = f1
+                threshold = (score + items[i + 1][1]) / 2 if i + 1 < len(items) else score
+    return threshold
+
+
+def test_best_threshold_is_xtremes_bucc_optimize():
     scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
-    correct = np.array([1, 1, 0, 1, 0])
-    assert R.best_threshold(scores, correct, n_gold=4) == pytest.approx(0.55)  # F1 6/8 after 4
-    tied = np.array([0.9, 0.8, 0.8, 0.8])
-    assert R.best_threshold(tied, np.array([1, 1, 0, 0]), n_gold=2) == pytest.approx(0.85)
-    assert R.best_threshold(np.array([0.9, 0.7, 0.7, 0.1]), np.array([1, 0, 1, 0]), 2) == pytest.approx(0.4)
-    assert R.best_threshold(scores, np.zeros(5), n_gold=3) > scores.max()  # nothing right: predict nothing
+    correct = np.array([1, 1, 0, 1, 0])  # prefix F1 2c/(n+4): 2/5, 4/6, 4/7, 6/8, 6/9
+    assert R.best_threshold(scores, correct, n_gold=4) == (0.6 + 0.5) / 2
+    tied = np.array([0.9, 0.8, 0.8, 0.8])  # best prefix: 2 (F1 1); the next score ties, so the cut is the tie
+    assert R.best_threshold(tied, np.array([1, 1, 0, 0]), n_gold=2) == 0.8
+    assert R.best_threshold(np.array([0.9, 0.7, 0.7, 0.1]), np.array([1, 0, 1, 0]), 2) == (0.7 + 0.1) / 2
+    assert R.best_threshold(np.array([0.5, 0.9]), np.array([1, 0]), 1) == 0.5  # sorted first; best = the last
+    assert R.best_threshold(scores, np.zeros(5), n_gold=3) == 0.0  # nothing right: XTREME's initial 0
+    assert R.best_threshold(np.array([]), np.array([]), n_gold=3) == 0.0
     assert R.prf(3, 4, 6) == pytest.approx({"precision": 75.0, "recall": 50.0, "f1": 60.0})
+    rng = np.random.default_rng(0)
+    for trial in range(300):  # ties (scores drawn from few values), misses, and equal-F1 prefixes
+        n = int(rng.integers(1, 12))
+        scores = rng.integers(1, 6, n) / 4
+        correct = rng.random(n) < 0.5
+        n_gold = int(correct.sum() + rng.integers(0, 4))
+        candidates = {(f"s{i}", f"t{i}"): float(c) for i, c in enumerate(scores)}
+        gold = {(f"s{i}", f"t{i}") for i in np.flatnonzero(correct)} | {(f"x{i}", "t") for i in
+                                                                       range(n_gold - int(correct.sum()))}
+        if not gold:
+            continue
+        want = xtreme_bucc_optimize(candidates, gold)
+        assert R.best_threshold(scores, correct, n_gold) == want
+        assert R.candidates_threshold([(a, b, c) for (a, b), c in candidates.items()], gold) == want
 
 
 class LookupEncoder:
     """A stand-in encoder: each text's embedding is given."""
     def __init__(self, table):
         self.table = table
+        self.calls = []
 
     def embed(self, texts):
+        self.calls.append(list(texts))
         return torch.stack([torch.tensor(self.table[t], dtype=torch.float) for t in texts])
 
 
-def test_bucc_duplicates_are_mined_once_and_scored_by_text():
-    table = {"a": [1, 0, 0], "b": [0, 1, 0], "c": [0, 0, 1], "A": [1, .1, 0], "B": [0, 1, .1], "Z": [.5, .5, .5]}
+def xtreme_bucc_eval(mined, parts, threshold=None):
+    """XTREME's read_sent2id + read_candidate2score + bucc_optimize/bucc_extract + bucc_eval, restated over mined
+    [(score, source text, target text)] and our parts; returns (candidate2score, metrics)."""
+    def sent2id(rows):
+        ids, repeated = {}, set()
+        for row in rows:
+            text = row["text"].strip()
+            if text in ids:
+                repeated.add(text)
+            else:
+                ids[text] = row["id"]
+        return {t: i for t, i in ids.items() if t not in repeated}
+    src, tgt = sent2id(parts["source"]), sent2id(parts["target"])
+    candidate2score = {}
+    for score, s, t in mined:
+        if s.strip() in src and t.strip() in tgt:
+            pair = (src[s.strip()], tgt[t.strip()])
+            candidate2score[pair] = max(score, candidate2score.get(pair, score))
+    gold = {(g["source_id"], g["target_id"]) for g in parts["gold"]}
+    if threshold is None:
+        threshold = xtreme_bucc_optimize(candidate2score, gold)
+    bitexts = [pair for pair, score in candidate2score.items() if score >= threshold]
+    n_correct = len(gold.intersection(bitexts))
+    p, r = (n_correct / len(bitexts), n_correct / len(gold)) if n_correct else (0, 0)
+    return candidate2score, {"precision": 100 * p, "recall": 100 * r,
+                             "f1": 100 * (2 * p * r / (p + r) if n_correct else 0), "threshold": threshold}
+
+
+def test_bucc_counts_gold_and_predicted_pairs_by_id():
+    candidates = [("s1", "t1", 0.9), ("s2", "t2", 0.8), ("s3", "t9", 0.7), ("s4", "t4", 0.6)]
+    gold = {("s1", "t1"), ("s2", "t2"), ("s4", "t4"), ("s5", "t5")}
+    metrics, records = R.bucc_scores(candidates, gold, 0.75)  # predicted: s1-t1, s2-t2 (both right) of 4 gold
+    assert metrics == pytest.approx({"precision": 100.0, "recall": 50.0, "f1": 200 / 3, "threshold": 0.75})
+    assert records == [{"id": "s1", "prediction": "t1", "score": 0.9, "label": True},
+                       {"id": "s2", "prediction": "t2", "score": 0.8, "label": True}]
+    metrics, records = R.bucc_scores(candidates, gold, 0.65)  # 3 predicted, 2 right
+    assert metrics["precision"] == pytest.approx(200 / 3) and metrics["recall"] == 50.0
+    assert [r["label"] for r in records] == [True, True, False]
+    assert R.bucc_scores(candidates, gold, 1.0)[0]["f1"] == 0.0 and R.bucc_scores([], gold, 0.0)[1] == []
+
+
+def test_sent2id_drops_every_repeated_text_as_xtreme():
+    rows = [{"id": "1", "text": "a"}, {"id": "2", "text": "b "}, {"id": "3", "text": "a"}, {"id": "4", "text": "b"},
+            {"id": "5", "text": " c"}, {"id": "5", "text": " c"}]  # 'b ' and 'b' are one stripped text
+    assert R.sent2id(rows) == {"c": "5"}  # the row repeated under its own id (hub rows) is one sentence
+
+
+def test_bucc_duplicate_source_text_is_dropped_but_its_gold_pair_counts():
+    table = {"a": [1, 0, 0], "b": [0, 1, 0], "A": [1, .1, 0], "B": [0, 1, .1], "Z": [.5, .5, .5]}
     parts = {"source": [{"id": "s1", "text": "a"}, {"id": "s2", "text": "b"}, {"id": "s3", "text": "a"}],
              "target": [{"id": "t1", "text": "A"}, {"id": "t2", "text": "B"}, {"id": "t3", "text": "Z"}],
              "gold": [{"source_id": "s3", "target_id": "t1"}, {"source_id": "s2", "target_id": "t2"}]}
     args = SimpleNamespace(margin_k=2, knn_chunk_size=2, use_faiss=False)
-    candidates, n_gold = R.bucc_candidates(LookupEncoder(table), parts, args)
-    assert n_gold == 2 and len(candidates) == 2  # 'a' twice is one text; Z pairs with nothing left
-    threshold = R.candidates_threshold(candidates, n_gold)
-    metrics, records = R.bucc_scores(candidates, n_gold, threshold)
-    assert metrics["f1"] == 100.0 and metrics["threshold"] == threshold
-    pair = next(r for r in records if r["prediction"] == "t1")
-    assert pair["source_ids"] == ["s1", "s3"] and pair["label"] is True
+    encoder = LookupEncoder(table)
+    candidates, gold = R.bucc_candidates(encoder, parts, args)
+    assert encoder.calls == [["a", "b"], ["A", "B", "Z"]]  # mined over the distinct texts, as mine_bitext
+    src, tgt, score = R.mine(encoder.embed(["a", "b"]), encoder.embed(["A", "B", "Z"]), 2, 2)
+    assert list(zip(src.tolist(), tgt.tolist())) == [(1, 1), (0, 0)]  # b-B, then a-A; Z's partners are taken
+    assert candidates == [("s2", "t2", float(score[0]))]  # 'a' is s1 and s3: XTREME drops the pair
+    assert gold == {("s3", "t1"), ("s2", "t2")}
+    threshold = R.candidates_threshold(candidates, gold)
+    assert threshold == float(score[0])  # the best prefix is the whole list
+    metrics, records = R.bucc_scores(candidates, gold, threshold)
+    assert metrics == pytest.approx({"precision": 100.0, "recall": 50.0, "f1": 200 / 3, "threshold": threshold})
+    assert records == [{"id": "s2", "prediction": "t2", "score": float(score[0]), "label": True}]
+    mined = [(float(c), ["a", "b"][i], ["A", "B", "Z"][j]) for i, j, c in zip(src, tgt, score)]
+    reference_candidates, reference = xtreme_bucc_eval(mined, parts)
+    assert reference_candidates == {(a, b): c for a, b, c in candidates} and metrics == reference
 
 
 # ---------------------------------------------------------------- layer, readers, bad input
@@ -221,14 +320,18 @@ def tiny_tatoeba(data_dir, lang, n=12, seed=0):
     return write_jsonl(data_dir / "tatoeba" / f"test-{lang}.jsonl", [{"source": s, "target": s} for s in sentences])
 
 
-def tiny_bucc(data_dir, split, lang, seed):
+def tiny_bucc(data_dir, split, lang, seed, duplicate=False):
+    """14 source and 18 target sentences, 8 gold pairs (identical texts); duplicate: the source sentence of gold pair
+    0 occurs again under another id."""
     rng = random.Random(seed)
     texts = list(dict.fromkeys(make_sentence(rng) for _ in range(30)))
     source = [{"id": f"{lang}-{i}", "text": t} for i, t in enumerate(texts[:14])]
+    source += [{"id": f"{lang}-dup", "text": texts[0]}] if duplicate else []
     target = [{"id": f"en-{i}", "text": t} for i, t in enumerate(texts[:8] + texts[14:24])]
     gold = [{"source_id": f"{lang}-{i}", "target_id": f"en-{i}"} for i in range(8)]
     for part, rows in zip(("source", "target", "gold"), (source, target, gold)):
         write_jsonl(R.bucc_local_paths(data_dir, split, lang)[part], rows)
+    return {"source": source, "target": target, "gold": gold}
 
 
 def run(tiny_model_dir, tmp_path, task, *extra):
@@ -257,16 +360,34 @@ def test_run_retrieval_tatoeba_end_to_end(tiny_model_dir, tmp_path, capsys):
     assert list(again["per_language"]) == ["de"]
 
 
-def test_run_retrieval_bucc_end_to_end(tiny_model_dir, tmp_path):
-    tiny_bucc(tmp_path / "data", "validation", "de", 1)
-    tiny_bucc(tmp_path / "data", "test", "de", 2)
+def test_run_retrieval_bucc_end_to_end(tiny_model_dir, tmp_path, monkeypatch):
+    parts = {"validation": tiny_bucc(tmp_path / "data", "validation", "de", 1, duplicate=True),
+             "test": tiny_bucc(tmp_path / "data", "test", "de", 2)}
+    seen, real = [], R.bucc_candidates
+    monkeypatch.setattr(R, "bucc_candidates", lambda *a: seen.append(real(*a)) or seen[-1])  # records its answers
     document = run(tiny_model_dir, tmp_path, "bucc", "--languages", "de")
     scores = document["per_language"]["de"]
-    assert scores["test"]["threshold"] == scores["validation"]["threshold"]  # dev threshold, unchanged
-    assert set(scores["test"]) >= {"precision", "recall", "f1", "threshold"} and scores["test"]["gold_pairs"] == 8
-    assert scores["validation"]["f1"] == 100.0  # identical texts have cosine 1 and the highest margins
-    rows = (tmp_path / "out" / "predictions" / "bucc" / "test-de.jsonl").read_text().splitlines()
-    assert all(json.loads(r)["score"] >= scores["test"]["threshold"] for r in rows)
+    assert len(seen) == 2 and scores["test"]["threshold"] == scores["validation"]["threshold"]  # dev's, unchanged
+    assert scores["validation"]["threshold"] == xtreme_bucc_optimize({(a, b): c for a, b, c in seen[0][0]},
+                                                                     seen[0][1])
+    assert scores["validation"]["gold_pairs"] == scores["test"]["gold_pairs"] == 8
+    # identical texts have cosine 1 and the highest margins: the 7 gold pairs without the repeated sentence are the
+    # best candidates; de-0's text is also de-dup's, so its gold pair is never predicted and costs recall
+    ids = [{r["id"] for r in parts["validation"][side]} for side in ("source", "target")]
+    assert all(a in ids[0] - {"de-0", "de-dup"} and b in ids[1] - {"en-0"} for a, b, _ in seen[0][0])
+    assert {k: scores["validation"][k] for k in ("precision", "recall", "f1")} == pytest.approx(
+        {"precision": 100.0, "recall": 87.5, "f1": 1400 / 15})
+    assert scores["test"]["f1"] == 100.0
+    for split, (candidates, gold) in zip(("validation", "test"), seen):
+        rows = [json.loads(r) for r in
+                (tmp_path / "out" / "predictions" / "bucc" / f"{split}-de.jsonl").read_text().splitlines()]
+        predicted = {(r["id"], r["prediction"]) for r in rows}
+        assert predicted == {(a, b) for a, b, c in candidates if c >= scores[split]["threshold"]} and rows
+        assert gold == {(g["source_id"], g["target_id"]) for g in parts[split]["gold"]}
+        n_correct = len(predicted & gold)  # XTREME's evaluate.py bucc_f1 on the id pairs
+        assert scores[split]["precision"] == pytest.approx(100 * n_correct / len(predicted))
+        assert scores[split]["recall"] == pytest.approx(100 * n_correct / len(gold))
+        assert all(r["label"] == ((r["id"], r["prediction"]) in gold) for r in rows)
     assert document["margin_k"] == 4 and document["data_source"] == "local files"
 
 
