@@ -16,38 +16,65 @@ from run_target import print_table  # noqa: E402
 from tasks import get_task  # noqa: E402
 from tasks.custom import build_custom_task  # noqa: E402
 from tasks.multitask import resolve_tasks, run_multitask  # noqa: E402
-from tasks.runner import run_task  # noqa: E402
-from utils.args import (AugmentArguments, DataArguments, ModelArguments, MultiTaskArguments,  # noqa: E402
-                        XTrainingArguments, parse_args, setup_logging, split_list)
+from tasks.preflight import check_multitask, check_run  # noqa: E402
+from tasks.runner import needs_run, run_task  # noqa: E402
+from tasks.spec import Recipe  # noqa: E402
+from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, MultiTaskArguments,  # noqa: E402
+                        XTrainingArguments, cli, input_errors, parse_args, recipe_arguments, setup_logging,
+                        split_list)
+
+GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments, AugmentArguments)
+
+
+def prepare(argv=None, planned=()):
+    """Parse argv with the task's recipe as defaults (multi-task: the default Recipe) and check everything the run
+    will read; returns (run function, its keyword arguments). planned: encoders earlier stages will write."""
+    argv = sys.argv[1:] if argv is None else argv
+    with input_errors():
+        first = parse_args(*GROUPS, argv=argv)
+        task, multi = first[1].task, first[3]
+        if multi.tasks and task:
+            raise InputError("give --task or --tasks, not both")
+        if not (task or multi.tasks):
+            raise InputError("--task is required (e.g. --task mnli, or --tasks mnli,squad)")
+        several = bool(multi.tasks or multi.mlm_corpus)  # several tasks (and/or MLM) sharing one encoder
+        recipe = Recipe() if several or task == "custom" else get_task(task).recipe
+        full_argv, record = recipe_arguments(recipe, argv)
+        model_args, data_args, training_args, multi_args, augment_args = parse_args(*GROUPS, argv=full_argv)
+        training_args.do_train = True
+        eval_splits, options = split_list(data_args.eval_splits, ["validation"]), (multi_args, augment_args)
+        out = training_args.output_dir
+        if several:
+            tasks = resolve_tasks(multi_args.tasks or task, data_args, multi_args, out)
+            if needs_run(out, data_args):
+                check_multitask(tasks, model_args, training_args, options, eval_splits, planned)
+            return run_multitask, dict(task_list=tasks, model_args=model_args, data_args=data_args,
+                                       training_args=training_args, options=options, eval_splits=eval_splits,
+                                       extra={"recipe": record}, checked=True)
+        if task == "custom":  # the user's own files (--task_kind, --train_file, ...)
+            spec, directory = build_custom_task(multi_args, out)
+            data_args = replace(data_args, data_dir=str(directory))
+        else:
+            spec = get_task(task)
+        if spec.kind == "retrieval":
+            raise InputError(f"--task {spec.name} has no training data (use run_retrieval.py)")
+    if needs_run(out, data_args):
+        check_run(spec, model_args, data_args, training_args, options, eval_splits=eval_splits, zero_shot=False,
+                  planned=planned)
+    return run_task, dict(task_name=spec, model_args=model_args, data_args=data_args, training_args=training_args,
+                          eval_splits=eval_splits, options=options, save_encoder_to=Path(out) / "encoder",
+                          zero_shot=False, extra={"recipe": record}, checked=True)
 
 
 def main(argv=None):
-    model_args, data_args, training_args, multi_args, augment_args = parse_args(
-        ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments, AugmentArguments, argv=argv)
-    setup_logging(training_args)
-    training_args.do_train = True
-    eval_splits, options = split_list(data_args.eval_splits, ["validation"]), (multi_args, augment_args)
-    if multi_args.tasks or multi_args.mlm_corpus:  # several tasks (and/or MLM) sharing one encoder
-        if multi_args.tasks and data_args.task:
-            raise SystemExit("run_intermediate.py: give --task or --tasks, not both")
-        tasks = resolve_tasks(multi_args.tasks or data_args.task or "", data_args, multi_args, training_args.output_dir)
-        document = run_multitask(tasks, model_args, data_args, training_args, options, eval_splits)
-        for task_document in document.get("per_task", {}).values():
-            print_table(task_document)
-        return print_table(document)
-    if not data_args.task:
-        raise SystemExit("run_intermediate.py: --task is required (e.g. --task mnli, or --tasks mnli,squad)")
-    if data_args.task == "custom":  # the user's own files (--task_kind, --train_file, ...)
-        spec, directory = build_custom_task(multi_args, training_args.output_dir)
-        data_args = replace(data_args, data_dir=str(directory))
-    else:
-        spec = get_task(data_args.task)
-    if spec.kind == "retrieval":
-        raise SystemExit(f"run_intermediate.py: --task {spec.name} has no training data (use run_retrieval.py)")
-    document = run_task(spec, model_args, data_args, training_args, eval_splits=eval_splits, options=options,
-                        save_encoder_to=Path(training_args.output_dir) / "encoder", zero_shot=False)
+    run, kwargs = prepare(argv)
+    setup_logging(kwargs["training_args"])
+    document = run(**kwargs)
+    for task_document in document.get("per_task", {}).values():
+        print_table(task_document)
     print_table(document)
+    return document
 
 
 if __name__ == "__main__":
-    main()
+    cli(main, "run_intermediate.py")

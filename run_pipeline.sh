@@ -3,22 +3,24 @@
 #   intermediate training (run_intermediate.py) -> for each target: run_target.py, or run_retrieval.py for
 #   bucc/tatoeba. `--intermediate none` is the baseline (targets start from the base model).
 # Every stage leaves DONE in its folder: a rerun skips finished stages and resumes an interrupted one from its
-# last checkpoint. Flags after `--` go to every training stage (any TrainingArguments flag); retrieval stages
-# (no training) get --data_dir, --languages and --retrieval_flags.
+# last checkpoint. Flags after `--` go to every training stage (any TrainingArguments flag; each task's recipe
+# fills in the rest); retrieval stages (no training) get --data_dir, --languages and --retrieval_flags. Before the
+# first stage, every stage is checked (arguments, languages, files: scripts/preflight.py); --dry_run only checks
+# and prints the stages; --print_stages prints them for scripts/sweep.sh.
 #
 #   bash run_pipeline.sh --intermediate mnli --targets xnli,pawsx,tatoeba --model_name_or_path xlm-roberta-large \
 #        --output_dir runs [--data_dir DIR] [--seed 1] [--languages de,fr] [--launcher "torchrun --nproc_per_node 4"] \
-#        [--intermediate_flags "..."] [--target_flags "..."] [--retrieval_flags "--layer 8"] [-- Trainer flags]
+#        [--intermediate_flags "..."] [--target_flags "..."] [--retrieval_flags "--layer 8"] [--dry_run] [-- Trainer flags]
 # Layout: <output_dir>/<intermediate>/ (encoder/ inside) and <output_dir>/<intermediate>/<target>/;
 #         the baseline's targets are in <output_dir>/baseline/<target>/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-usage() { sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 die() { echo "run_pipeline.sh: error: $*" >&2; exit 2; }
 
 intermediate="" targets="" model="xlm-roberta-large" out="" data_dir="" seed="" languages=""
 python="${PYTHON:-$( [ -x "$here/.venv/bin/python" ] && echo "$here/.venv/bin/python" || echo python3)}"
-launcher="$python" intermediate_flags="" target_flags="" retrieval_flags="" extra=()
+launcher="$python" intermediate_flags="" target_flags="" retrieval_flags="" extra=() dry_run=0 print_stages=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --intermediate) intermediate="${2:?}"; shift 2 ;;
@@ -32,6 +34,8 @@ while [ $# -gt 0 ]; do
     --intermediate_flags) intermediate_flags="${2:?}"; shift 2 ;;
     --target_flags) target_flags="${2:?}"; shift 2 ;;
     --retrieval_flags) retrieval_flags="${2:?}"; shift 2 ;;
+    --dry_run) dry_run=1; shift ;;
+    --print_stages) print_stages=1; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) die "unknown argument '$1' (Trainer flags go after '--'; see --help)" ;;
@@ -47,12 +51,12 @@ train_args=("${data_args[@]}")
 [ -n "$seed" ] && train_args+=(--seed "$seed")
 train_args+=("${extra[@]}")
 
-stage() {  # stage NAME DIR SCRIPT ARGS...: skip when DIR/DONE exists, else run (resuming from checkpoints)
-  local name="$1" dir="$2"; shift 2
-  if [ -f "$dir/DONE" ]; then echo "[pipeline] $name: finished earlier ($dir/DONE), skipped"; return 0; fi
-  echo "[pipeline] $name: running -> $dir"
-  # shellcheck disable=SC2086
-  $launcher "$@" --output_dir "$dir"
+# ---- the stages: names[i], dirs[i], and stages[i] = script and arguments joined by the unit separator $US
+US=$'\x1f' names=() dirs=() stages=()
+add_stage() {  # add_stage NAME DIR SCRIPT ARGS...
+  local name="$1" dir="$2" joined; shift 2
+  printf -v joined "%s$US" "$@" --output_dir "$dir"
+  names+=("$name"); dirs+=("$dir"); stages+=("${joined%"$US"}")
 }
 
 if [ "$intermediate" = "none" ] || [ "$intermediate" = "baseline" ]; then
@@ -60,11 +64,9 @@ if [ "$intermediate" = "none" ] || [ "$intermediate" = "baseline" ]; then
 else
   run_dir="$out/$intermediate"; encoder="$run_dir/encoder"
   # shellcheck disable=SC2086
-  stage "intermediate $intermediate" "$run_dir" "$here/run_intermediate.py" $intermediate_flags \
-    --task "$intermediate" --model_name_or_path "$model" "${train_args[@]}" || exit 1
+  add_stage "intermediate $intermediate" "$run_dir" "$here/run_intermediate.py" $intermediate_flags \
+    --task "$intermediate" --model_name_or_path "$model" "${train_args[@]}"
 fi
-
-failed=()
 lang_args=()
 [ -n "$languages" ] && lang_args+=(--languages "$languages")
 IFS=',' read -r -a target_list <<< "$targets"
@@ -73,8 +75,38 @@ for target in "${target_list[@]}"; do
     bucc|tatoeba) script=("$here/run_retrieval.py" $retrieval_flags "${data_args[@]}") ;;
     *) script=("$here/run_target.py" $target_flags "${train_args[@]}") ;;
   esac
-  stage "target $target" "$run_dir/$target" "${script[@]}" --task "$target" --model_name_or_path "$encoder" \
-    "${lang_args[@]}" || failed+=("$target")
+  add_stage "target $target" "$run_dir/$target" "${script[@]}" --task "$target" --model_name_or_path "$encoder" \
+    "${lang_args[@]}"
+done
+
+records() {  # the preflight records of the stages still to run (finished ones are skipped anyway)
+  [ "$encoder" != "$model" ] && printf 'planned%s%s\n' "$US" "$encoder"
+  for i in "${!stages[@]}"; do [ -f "${dirs[i]}/DONE" ] || printf 'stage%s%s\n' "$US" "${stages[i]}"; done
+}
+if [ "$print_stages" = 1 ]; then records; exit 0; fi
+records | "$python" "$here/scripts/preflight.py" || exit 2
+if [ "$dry_run" = 1 ]; then
+  for i in "${!stages[@]}"; do
+    state="to run"; [ -f "${dirs[i]}/DONE" ] && state="finished"
+    echo "[pipeline] ${names[i]} ($state): ${stages[i]//$US/ }"
+  done
+  exit 0
+fi
+
+stage() {  # stage INDEX: skip when its DONE exists, else run (resuming from checkpoints)
+  local i="$1" args
+  if [ -f "${dirs[i]}/DONE" ]; then echo "[pipeline] ${names[i]}: finished earlier (${dirs[i]}/DONE), skipped"; return 0; fi
+  echo "[pipeline] ${names[i]}: running -> ${dirs[i]}"
+  IFS="$US" read -r -a args <<< "${stages[i]}"
+  # shellcheck disable=SC2086
+  $launcher "${args[@]}"
+}
+
+first=0
+if [ "$encoder" != "$model" ]; then stage 0 || exit 1; first=1; fi
+failed=()
+for ((i = first; i < ${#stages[@]}; i++)); do
+  stage "$i" || failed+=("${names[i]#target }")
 done
 if [ ${#failed[@]} -gt 0 ]; then  # one failed target does not stop the others
   echo "[pipeline] failed targets: ${failed[*]} (rerun the same command to retry them)" >&2; exit 1

@@ -20,10 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ li
 
 from tasks import get_task, resolve_languages  # noqa: E402
 from tasks import retrieval  # noqa: E402
-from utils.args import DataArguments, ModelArguments, RetrievalArguments, parse_args  # noqa: E402
+from tasks.preflight import check_retrieval  # noqa: E402
+from tasks.runner import needs_run, provenance  # noqa: E402
+from utils.args import (DataArguments, InputError, ModelArguments, RetrievalArguments, cli, input_errors,  # noqa: E402
+                        parse_args)
 from utils.data import load_rows  # noqa: E402
-from utils.results import (is_done, mark_done, metrics_document, run_config, run_lock,  # noqa: E402
-                           write_json_atomic, write_jsonl_atomic)
+from utils.lifecycle import finish_run, run_once  # noqa: E402
+from utils.results import metrics_document, run_config, write_json_atomic, write_jsonl_atomic  # noqa: E402
 
 logger = logging.getLogger("run_retrieval")
 
@@ -70,21 +73,28 @@ def languages_of(spec, data_args):
     return languages
 
 
-def main(argv=None):
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S",
-                        level=logging.INFO)
-    model_args, data_args, args, out_args = parse_args(ModelArguments, DataArguments, RetrievalArguments,
-                                                       OutputArguments, argv=argv)
-    if data_args.task not in ("bucc", "tatoeba"):
-        raise SystemExit(f"run_retrieval.py: --task must be bucc or tatoeba, got {data_args.task!r}")
-    spec, out = get_task(data_args.task), Path(out_args.output_dir)
-    if is_done(out) and not data_args.overwrite:
-        print(f"{out} is finished (DONE exists); skipping it (pass --overwrite to run it again)")
-        return None
+def prepare(argv=None, planned=()):
+    """Parse and check everything the run will read (nothing is loaded or written); returns run()'s arguments."""
+    with input_errors():
+        model_args, data_args, args, out_args = parse_args(ModelArguments, DataArguments, RetrievalArguments,
+                                                           OutputArguments, argv=sys.argv[1:] if argv is None else argv)
+        if data_args.task not in ("bucc", "tatoeba"):
+            raise InputError(f"--task must be bucc or tatoeba, got {data_args.task!r}")
+        spec = get_task(data_args.task)
+        languages = languages_of(spec, data_args)
+    if needs_run(out_args.output_dir, data_args):
+        check_retrieval(spec, languages, model_args, data_args, planned)
+    return dict(spec=spec, languages=languages, model_args=model_args, data_args=data_args, args=args,
+                out_args=out_args)
+
+
+def run(spec, languages, model_args, data_args, args, out_args):
+    """Encode and score every language; the run's lifecycle is every run's (utils/lifecycle.py)."""
+    out = Path(out_args.output_dir)
     max_len = data_args.max_seq_length or spec.max_seq_length  # 512 for bucc and tatoeba, as in XTREME
-    languages = languages_of(spec, data_args)
-    with run_lock(out):
-        (out / "DONE").unlink(missing_ok=True)
+
+    def body():
+        started = time.time()
         encoder = retrieval.Encoder(model_args.model_name_or_path, args.layer, args.pooling, max_len,
                                     args.batch_size, model_args.tokenizer_name, model_args.cache_dir,
                                     args.embedding_cache_dir, model_args.trust_remote_code)
@@ -92,10 +102,11 @@ def main(argv=None):
                    "num_layers": encoder.model.config.num_hidden_layers, "pooling": args.pooling,
                    "max_seq_length": max_len, "margin_k": args.margin_k if spec.name == "bucc" else None,
                    "device": str(encoder.device)}
-        config = run_config(model_args, data_args, args, out_args, task=spec.name, **setting)
+        config = run_config(model_args, data_args, args, out_args, task=spec.name, **setting,
+                            **provenance(model_args.model_name_or_path))
         write_json_atomic(out / "run_config.json", config)
         evaluate = tatoeba if spec.name == "tatoeba" else bucc
-        per_language, started = {}, time.time()
+        per_language = {}
         for lang in languages:
             logger.info("%s %s: layer %d (%s), %s pooling", spec.name, lang, encoder.layer, encoder.layer_rule,
                         args.pooling)
@@ -108,9 +119,16 @@ def main(argv=None):
                           "hub gold pairs only (incomplete: F1 not comparable to BUCC 2018)"}}[spec.name]
         document = metrics_document(spec.name, spec.metric, per_language, **setting, **extra,
                                     seconds=round(time.time() - started, 1))
-        write_json_atomic(out / "metrics.json", document)
-        write_json_atomic(out / "run_config.json", {**config, "end_time": time.strftime("%Y-%m-%dT%H:%M:%S")})
-        mark_done(out)
+        finish_run(out, document, config, started)
+        return document
+
+    return run_once(out, body, overwrite=data_args.overwrite)
+
+
+def main(argv=None):
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S",
+                        level=logging.INFO)
+    document = run(**prepare(argv))
     print_summary(document)
     return document
 
@@ -125,4 +143,4 @@ def print_summary(document):
 
 
 if __name__ == "__main__":
-    main()
+    cli(main, "run_retrieval.py")

@@ -11,26 +11,44 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
 
 from tasks import get_task  # noqa: E402
-from tasks.runner import run_task  # noqa: E402
-from utils.args import (AugmentArguments, DataArguments, ModelArguments, XTrainingArguments, parse_args,  # noqa: E402
-                        setup_logging, split_list)
+from tasks.preflight import check_run  # noqa: E402
+from tasks.runner import needs_run, run_task  # noqa: E402
+from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, XTrainingArguments,  # noqa: E402
+                        cli, input_errors, parse_args, recipe_arguments, setup_logging, split_list)
+
+GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments)
+
+
+def prepare(argv=None, planned=()):
+    """Parse argv with the task's recipe as defaults and check everything the run will read (nothing is
+    loaded or written); returns run_task's arguments. planned: encoders earlier pipeline stages will write."""
+    argv = sys.argv[1:] if argv is None else argv
+    with input_errors():
+        task = parse_args(*GROUPS, argv=argv)[1].task
+        if not task:
+            raise InputError("--task is required (e.g. --task xnli)")
+        spec = get_task(task)
+        if not spec.is_target:
+            raise InputError(f"--task {spec.name} is not a target task (use run_intermediate.py; run_retrieval.py "
+                             f"for bucc/tatoeba)")
+        full_argv, recipe = recipe_arguments(spec.recipe, argv)
+        model_args, data_args, training_args, augment_args = parse_args(*GROUPS, argv=full_argv)
+    if not any(str(flag).startswith(("--do_", "do_")) for flag in argv):
+        training_args.do_train = True  # the whole phase by default: train, then evaluate
+    eval_splits = split_list(data_args.eval_splits, ["test"])
+    if needs_run(training_args.output_dir, data_args):
+        check_run(spec, model_args, data_args, training_args, (augment_args,), eval_splits=eval_splits,
+                  zero_shot=True, planned=planned)
+    return dict(task_name=spec.name, model_args=model_args, data_args=data_args, training_args=training_args,
+                eval_splits=eval_splits, options=(augment_args,), extra={"recipe": recipe}, checked=True)
 
 
 def main(argv=None):
-    model_args, data_args, training_args, augment_args = parse_args(
-        ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, argv=argv)
-    setup_logging(training_args)
-    if not data_args.task:
-        raise SystemExit("run_target.py: --task is required (e.g. --task xnli)")
-    spec = get_task(data_args.task)
-    if not spec.is_target:
-        raise SystemExit(f"run_target.py: --task {spec.name} is not a target task (use run_intermediate.py; "
-                         f"run_retrieval.py for bucc/tatoeba)")
-    if not any(flag.startswith("--do_") for flag in (argv if argv is not None else sys.argv[1:])):
-        training_args.do_train = True  # the whole phase by default: train, then evaluate
-    document = run_task(spec.name, model_args, data_args, training_args,
-                        eval_splits=split_list(data_args.eval_splits, ["test"]), options=(augment_args,))
+    run = prepare(argv)
+    setup_logging(run["training_args"])
+    document = run_task(**run)
     print_table(document)
+    return document
 
 
 def print_table(document):
@@ -45,4 +63,4 @@ def print_table(document):
 
 
 if __name__ == "__main__":
-    main()
+    cli(main, "run_target.py")

@@ -13,13 +13,14 @@
 # slurm writes <output_dir>/sweep_logs/sweep.sbatch (a job array, one GPU per job) and submits it with sbatch
 # (--sbatch_option adds '#SBATCH OPT' lines; --max_parallel caps running array jobs). --dry_run prints the
 # commands, or the sbatch file, and runs nothing; --status lists each job's state (done, failed, not run).
+# Before anything runs (also with --dry_run), every stage of every job is checked (scripts/preflight.py).
 # Idempotent: jobs whose targets all have DONE are skipped, and the pipeline skips finished stages and resumes
 # interrupted ones. A failed job does not stop the others; the failures are listed at the end with their logs
 # (exit status 1). 'none' (or 'baseline') is the baseline.
 # The pipeline is run_pipeline.sh beside scripts/, or --pipeline PATH, or $XSTILTS_PIPELINE.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-usage() { sed -n '2,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 die() { echo "sweep.sh: error: $*" >&2; exit 2; }
 
 intermediates="" targets="" out="" models="xlm-roberta-large" seeds="1" data_dir="" languages=""
@@ -58,7 +59,7 @@ pipeline="$(cd "$(dirname "$pipeline")" && pwd)/$(basename "$pipeline")"
 logdir="$out/sweep_logs"
 
 # ---- the job list: cmds[i] (a shell-quoted command line), logs[i], names[i], dirs[i] (its run folder)
-cmds=() logs=() names=() dirs=() tags=""
+cmds=() checks=() logs=() names=() dirs=() tags=""
 IFS=',' read -r -a model_list <<< "$models"
 IFS=',' read -r -a seed_list <<< "$seeds"
 IFS=',' read -r -a inter_list <<< "$intermediates"
@@ -74,8 +75,10 @@ for model in "${model_list[@]}"; do
             --output_dir "$out/$tag/seed$seed" --seed "$seed")
       [ -n "$data_dir" ] && args+=(--data_dir "$data_dir")
       [ -n "$languages" ] && args+=(--languages "$languages")
-      [ ${#extra[@]} -gt 0 ] && args+=(-- "${extra[@]}")
+      check=("${args[@]}" --print_stages)
+      [ ${#extra[@]} -gt 0 ] && args+=(-- "${extra[@]}") && check+=(-- "${extra[@]}")
       cmds+=("$(printf '%q ' "${args[@]}")")
+      checks+=("$(printf '%q ' "${check[@]}")")
       names+=("$tag seed$seed $name")
       logs+=("$logdir/${tag}_seed${seed}_${name}.log")
       dirs+=("$out/$tag/seed$seed/$name")
@@ -119,6 +122,11 @@ for i in "${!cmds[@]}"; do
 done
 echo "[sweep] ${#cmds[@]} jobs, ${#todo[@]} to run, mode $mode"
 [ ${#todo[@]} -gt 0 ] || exit 0
+
+# ---- every stage of every job still to run is checked (arguments, languages, files) before the first starts
+python="${PYTHON:-$( [ -x "$here/../.venv/bin/python" ] && echo "$here/../.venv/bin/python" || echo python3)}"
+for i in "${todo[@]}"; do eval "${checks[i]}" || die "could not list the stages of: ${names[i]}"; done \
+  | "$python" "$here/preflight.py" || die "the grid would fail (see above); nothing was run"
 
 gpu_list() {
   if [ -n "$gpus" ]; then echo "$gpus"

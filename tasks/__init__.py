@@ -1,7 +1,7 @@
 """The one registry of tasks. Adding a task is adding one entry to TASKS; behaviour lives in the kind modules."""
 import importlib
 
-from tasks.spec import TaskSpec
+from tasks.spec import Recipe, TaskSpec
 
 XNLI_LANGS = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh")
 PAWSX_LANGS = ("de", "en", "es", "fr", "ja", "ko", "zh")
@@ -41,6 +41,10 @@ XCOPA_LANGS = ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh")
 NLI_LABELS = ("entailment", "neutral", "contradiction")
 NLI_COLUMNS = {"text_a": "premise", "text_b": "hypothesis", "label": "label"}
 COPA_CONTEXT = "{premise} What was the {question}?"  # XTREME-R's run_xcopa.py wording
+# Training recipes of the paper's code (jiant scripts/benchmarks/xtreme/subscripts/d_write_configs.sh and
+# e_run_models.sh): epochs per target; QA at an effective batch of 16; all others at Recipe()'s defaults.
+QA_RECIPE = Recipe(epochs=2, batch_size=16)
+QA = {"select_on": "avg", "max_seq_length": 384}   # QA checkpoints are selected on (EM + F1) / 2
 
 _T = TaskSpec
 TASKS = {spec.name: spec for spec in [
@@ -70,10 +74,10 @@ TASKS = {spec.name: spec for spec in [
        hub_splits={"test": "validation"},
        hub_columns={"context": ["context", "question"], "choices": ["answerA", "answerB", "answerC"],
                     "label": "label"}),
-    _T("squad", "span_qa", "f1", hub_path="rajpurkar/squad", hub_splits={"test": "validation"}, max_seq_length=384,
-       description="SQuAD v1.1"),
+    _T("squad", "span_qa", "f1", hub_path="rajpurkar/squad", hub_splits={"test": "validation"}, recipe=QA_RECIPE,
+       **QA, description="SQuAD v1.1"),
     _T("squad_v2", "span_qa", "f1", hub_path="rajpurkar/squad_v2", hub_splits={"test": "validation"},
-       max_seq_length=384, description="SQuAD v2.0 (unanswerable questions)"),
+       recipe=QA_RECIPE, **QA, description="SQuAD v2.0 (unanswerable questions)"),
     _T("copa", "multiple_choice", "accuracy", hub_path="aps/super_glue", hub_config="copa",
        hub_splits={"test": "validation"},
        hub_columns={"context": COPA_CONTEXT, "choices": ["choice1", "choice2"], "label": "label"},
@@ -81,25 +85,27 @@ TASKS = {spec.name: spec for spec in [
        "(train_xcopa.sh): run_intermediate.py --task socialiqa, then run_target.py --task xcopa from its encoder"),
     # ---- XTREME targets: trained on English, evaluated zero-shot ----
     _T("xnli", "classification", "accuracy", languages=XNLI_LANGS, train_task="mnli", labels=NLI_LABELS,
+       recipe=Recipe(epochs=2),
        hub_path="google/xtreme", hub_config="XNLI", hub_filter=("language", "{lang}"),
        hub_columns={"text_a": "sentence1", "text_b": "sentence2", "label": "gold_label"}),
     _T("pawsx", "classification", "accuracy", languages=PAWSX_LANGS, train_task="pawsx", labels=("0", "1"),
+       recipe=Recipe(epochs=5),
        hub_path="google/xtreme", hub_config="PAWS-X.{lang}",
        hub_columns={"text_a": "sentence1", "text_b": "sentence2", "label": "label"}),
     _T("udpos", "tagging", "f1", languages=UDPOS_LANGS, xtreme_r_languages=("lt", "pl", "uk", "wo", "ro"),
-       train_task="udpos", labels=UPOS_TAGS, hub_path="google/xtreme", hub_config="udpos.{lang}",
+       train_task="udpos", labels=UPOS_TAGS, hub_path="google/xtreme", hub_config="udpos.{lang}", recipe=Recipe(epochs=10),
        hub_lang_names=UDPOS_NAMES, hub_columns={"tokens": "tokens", "tags": "pos_tags"}),
-    _T("panx", "tagging", "f1", languages=PANX_LANGS, train_task="panx", labels=NER_TAGS,
+    _T("panx", "tagging", "f1", languages=PANX_LANGS, train_task="panx", labels=NER_TAGS, recipe=Recipe(epochs=10),
        hub_path="google/xtreme", hub_config="PAN-X.{lang}", hub_columns={"tokens": "tokens", "tags": "ner_tags"}),
     _T("xquad", "span_qa", "f1", languages=XQUAD_LANGS, xtreme_r_languages=("ro",), train_task="squad",
-       hub_path="google/xtreme", hub_config="XQuAD.{lang}", hub_splits={"test": "validation"}, max_seq_length=384,
+       hub_path="google/xtreme", hub_config="XQuAD.{lang}", hub_splits={"test": "validation"}, recipe=QA_RECIPE, **QA,
        description="XQuAD (hub: validation only); google/xtreme has no XQuAD.ro: for XTREME-R's ro, convert "
                    "xquad.ro.json with prepare_data.py --from_raw squad_json and use --data_dir"),
     _T("mlqa", "span_qa", "f1", languages=MLQA_LANGS, train_task="squad", hub_path="google/xtreme",
-       hub_config="MLQA.{lang}.{lang}", max_seq_length=384),
+       hub_config="MLQA.{lang}.{lang}", recipe=QA_RECIPE, **QA),
     _T("tydiqa", "span_qa", "f1", languages=tuple(TYDIQA_NAMES), train_task="tydiqa", hub_path="google/xtreme",
        hub_config="tydiqa", hub_splits={"test": "validation"}, hub_lang_names=TYDIQA_NAMES,
-       hub_filter=("id", "{lang}"), max_seq_length=384, description="TyDiQA-GoldP; language = the id's prefix"),
+       hub_filter=("id", "{lang}"), recipe=QA_RECIPE, **QA, description="TyDiQA-GoldP; language = the id's prefix"),
     _T("bucc", "retrieval", "f1", languages=BUCC_LANGS, hub_path="google/xtreme", hub_config="bucc18.{lang}",
        hub_splits={"validation": "validation", "test": "test"}, max_seq_length=512,
        hub_columns={"source": "source_sentence", "target": "target_sentence", "source_id": "source_lang",

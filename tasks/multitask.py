@@ -17,11 +17,14 @@ from transformers import set_seed
 
 from tasks import INTERMEDIATE_TASKS, TASKS, get_task, mlm
 from tasks.custom import build_custom_task
-from tasks.runner import TaskData, _labels, evaluate_language, finish_run, guarded_run
+from tasks.preflight import check_multitask
+from tasks.runner import TaskData, _labels, evaluate_language, needs_run, selection_limit
 from tasks.training_set import training_examples
+from utils.lifecycle import finish_run, resume_checkpoint, run_once
 from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
 from utils.multitask import MultiTaskCollator, MultiTaskDataset, MultiTaskModel, MultiTaskTrainer
-from utils.results import last_complete_checkpoint, metrics_document, run_config, write_json_atomic
+from utils.results import metrics_document, run_config, write_json_atomic
+from utils.trainer import selection_callbacks
 from utils.sampling import task_probabilities
 
 logger = logging.getLogger(__name__)
@@ -69,7 +72,7 @@ def build_entry(data, train_examples, model_args):
     data.spec = spec
     entry = TaskEntry(spec.name, spec, data.kind, data, model, data.features(train_examples, True))
     if spec.kind != "mlm":
-        entry.dev_examples = data.examples("validation", "en", data.data_args.max_eval_samples)
+        entry.dev_examples = data.examples("validation", "en", selection_limit(data.data_args))
         entry.dev_features = data.features(entry.dev_examples, False)
         entry.selection = partial(_selection_metrics, entry)
     return entry
@@ -140,12 +143,15 @@ def make_trainer(entries, probabilities, tokenizer, training_args):
                             train_dataset=MultiTaskDataset([entry.train_features for entry in entries]),
                             eval_dataset={e.name: e.dev_features for e in entries if e.selection is not None},
                             data_collator=MultiTaskCollator(collators), entries=entries,
-                            probabilities=[probabilities[entry.name] for entry in entries])
+                            probabilities=[probabilities[entry.name] for entry in entries],
+                            callbacks=selection_callbacks(training_args))
 
 
-def run_multitask(task_list, model_args, data_args, training_args, options, eval_splits=("validation",)):
+def run_multitask(task_list, model_args, data_args, training_args, options, eval_splits=("validation",), extra=None,
+                  checked=False):
     """Train the tasks of task_list [(spec, data_args)] together; returns the metrics document.
-    options: the argument dataclasses of the run (MultiTaskArguments, AugmentArguments)."""
+    options: the argument dataclasses of the run (MultiTaskArguments, AugmentArguments); extra: more
+    run_config.json fields."""
 
     def body():
         started, out = time.time(), Path(training_args.output_dir)
@@ -154,13 +160,13 @@ def run_multitask(task_list, model_args, data_args, training_args, options, eval
         multi = next(group for group in options if hasattr(group, "mlm_corpus"))
         config = run_config(model_args, data_args, training_args, *options, task="multitask",
                             intermediate_tasks=[spec.name for spec, _ in task_list],
-                            base_model=model_args.model_name_or_path)
+                            base_model=model_args.model_name_or_path, **(extra or {}))
         if training_args.process_index == 0:
             write_json_atomic(out / "run_config.json", config)
         entries = load_entries(task_list, tokenizer, model_args, training_args, options, multi)
         probabilities = sampling_probabilities(entries, multi)
         trainer = make_trainer(entries, probabilities, tokenizer, training_args)
-        trainer.train(resume_from_checkpoint=last_complete_checkpoint(out, training_args.process_index == 0))
+        trainer.train(resume_from_checkpoint=resume_checkpoint(out, training_args.process_index == 0))
         if trainer.is_world_process_zero():
             save_encoder(trainer.model, tokenizer, out / "encoder")
             write_json_atomic(out / "log_history.json", trainer.state.log_history)
@@ -171,10 +177,13 @@ def run_multitask(task_list, model_args, data_args, training_args, options, eval
                           for split in eval_splits}
             per_task[entry.name] = metrics_document(entry.name, entry.spec.metric, {"en": scores})
         document = summary_document(per_task, eval_splits, probabilities)
-        finish_run(trainer, out, document, config, started, data_args)
+        finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero())
         return document
 
-    return guarded_run(Path(training_args.output_dir), data_args, training_args, body)
+    out = Path(training_args.output_dir)
+    if needs_run(out, data_args) and not checked:
+        check_multitask(task_list, model_args, training_args, options, eval_splits)
+    return run_once(out, body, overwrite=data_args.overwrite, main=training_args.process_index == 0)
 
 
 def summary_document(per_task, eval_splits, probabilities):

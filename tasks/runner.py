@@ -1,9 +1,7 @@
 """The engine behind run_intermediate.py and run_target.py: train one task with the HF Trainer, select the
 checkpoint on the English dev set, evaluate every language, and write the run's outputs (DESIGN.md)."""
 import logging
-import shutil
 import time
-from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,11 +10,12 @@ from transformers import set_seed
 
 from tasks import get_task, kind_module, resolve_languages
 from tasks.training_set import training_examples, training_languages
+from tasks.preflight import check_run
 from utils.data import load_rows, read_jsonl
+from utils.lifecycle import finish_run, resume_checkpoint, run_once
 from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
-from utils.results import (is_done, last_complete_checkpoint, mark_done, metrics_document, read_json, run_config,
-                           run_lock, write_json_atomic, write_jsonl_atomic)
-from utils.trainer import Trainer
+from utils.results import is_done, metrics_document, read_json, run_config, write_json_atomic, write_jsonl_atomic
+from utils.trainer import Trainer, selection_callbacks
 
 logger = logging.getLogger(__name__)
 
@@ -73,32 +72,27 @@ def evaluate_language(trainer, data, split, lang, out_dir, limit):
     return metrics
 
 
+def needs_run(output_dir, data_args) -> bool:
+    """Whether a run will do anything: not finished (DONE), or --overwrite."""
+    return data_args.overwrite or not is_done(output_dir)
+
+
 def run_task(task_name, model_args, data_args, training_args, *, eval_splits, save_encoder_to=None, extra=None,
-             zero_shot=True, options=()):
+             zero_shot=True, options=(), checked=False):
     """Train (if asked) and evaluate one task (a registry name or a TaskSpec, e.g. --task custom); returns its
-    metrics document. A finished run is skipped.
+    metrics document. A finished run is skipped; everything it will read is checked first (tasks/preflight.py).
     zero_shot: evaluate every language of a target task (run_target.py); else English only (run_intermediate.py,
     which may train on a target's English data, e.g. UD POS as a syntactic intermediate task).
     options: more argument dataclasses, recorded in run_config.json; their train_languages and augment fields
-    shape the training set (tasks/training_set.py)."""
+    shape the training set (tasks/training_set.py). checked: the caller ran the checks (a script's prepare())."""
     spec = get_task(task_name) if isinstance(task_name, str) else task_name
-    return guarded_run(Path(training_args.output_dir), data_args, training_args, lambda: _run(
-        spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra or {},
-        zero_shot and spec.is_target, options))
-
-
-def guarded_run(out, data_args, training_args, body):
-    """body() under the run's lock; a finished run (DONE) is skipped unless --overwrite, which clears its results."""
-    if is_done(out) and not data_args.overwrite:
-        logger.info("%s is finished (DONE); skipping it (pass --overwrite to rerun)", out)
-        return read_json(out / "metrics.json")
-    main = training_args.process_index == 0
-    with run_lock(out) if main else nullcontext():
-        if data_args.overwrite and main:
-            for stale in ("DONE", "metrics.json"):
-                (out / stale).unlink(missing_ok=True)
-            shutil.rmtree(out / "predictions", ignore_errors=True)
-        return body()
+    zero_shot = zero_shot and spec.is_target
+    out = Path(training_args.output_dir)
+    if needs_run(out, data_args) and not checked:
+        check_run(spec, model_args, data_args, training_args, options, eval_splits=eval_splits, zero_shot=zero_shot)
+    return run_once(out, lambda: _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to,
+                                      extra or {}, zero_shot, options),
+                    overwrite=data_args.overwrite, main=main_process(training_args))
 
 
 def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra, zero_shot, options):
@@ -130,16 +124,13 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
         return kind.compute_metrics(train_spec, records, "en")
 
     if training_args.metric_for_best_model == "task":
-        training_args.metric_for_best_model = train_spec.metric
+        training_args.metric_for_best_model = train_spec.selection_metric
     trainer = Trainer(model=model, args=training_args, processing_class=tokenizer,
                       train_dataset=train_data.features(train_examples, True) if train_examples is not None else None,
                       eval_dataset=dev_features, data_collator=kind.data_collator(spec, tokenizer, data_args),
-                      compute_metrics=selection_metrics)
+                      compute_metrics=selection_metrics, callbacks=selection_callbacks(training_args))
     if training_args.do_train:
-        last = last_complete_checkpoint(out, remove_partial=main_process(training_args))
-        if last:
-            logger.info("Resuming the interrupted run from %s", last)
-        trainer.train(resume_from_checkpoint=last)
+        trainer.train(resume_from_checkpoint=resume_checkpoint(out, main_process(training_args)))
         if save_encoder_to and trainer.is_world_process_zero():
             save_encoder(trainer.model, tokenizer, save_encoder_to)
 
@@ -151,28 +142,28 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
             scores = evaluate_language(trainer, data, split, lang, out, data_args.max_eval_samples)
             per_language.setdefault(lang, {})[split] = scores
     document = metrics_document(spec.name, spec.metric, per_language, train_task=train_spec.name)
-    finish_run(trainer, out, document, config, started, data_args)
+    finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero())
     return document
 
 
-def selection_examples(train_data, data_args, options):
-    """The dev set that selects the checkpoint: English, or the training languages' when English is not one."""
+def selection_languages(data_args, options=()) -> list[str]:
+    """The languages whose dev sets select the checkpoint: English, or the training languages without it."""
     languages = training_languages(data_args, options)
-    languages = ["en"] if "en" in languages else languages
-    parts = [train_data.examples("validation", lang, data_args.max_eval_samples) for lang in languages]
+    return ["en"] if "en" in languages else languages
+
+
+def selection_limit(data_args):
+    """Dev examples per language that select the checkpoint: --selection_examples (the recipe's 500; 0 = all),
+    within --max_eval_samples."""
+    limits = [n for n in (data_args.selection_examples, data_args.max_eval_samples) if n]
+    return min(limits) if limits else None
+
+
+def selection_examples(train_data, data_args, options):
+    """The dev set that selects the checkpoint (the first selection_limit examples of each language)."""
+    parts = [train_data.examples("validation", lang, selection_limit(data_args))
+             for lang in selection_languages(data_args, options)]
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
-
-
-def finish_run(trainer, out, document, config, started, data_args):
-    """Write metrics.json and the end time, delete the checkpoints (unless --keep_checkpoints), then DONE."""
-    if trainer.is_world_process_zero():
-        write_json_atomic(out / "metrics.json", document)
-        write_json_atomic(out / "run_config.json", {**config, "end_time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                                                    "duration_s": round(time.time() - started, 1)})
-        if not data_args.keep_checkpoints:
-            for checkpoint in out.glob("checkpoint-*"):
-                shutil.rmtree(checkpoint, ignore_errors=True)
-        mark_done(out)
 
 
 def provenance(model_path) -> dict:

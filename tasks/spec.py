@@ -6,10 +6,23 @@ SPLITS = ("train", "validation", "test")
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """How a task is trained by default: the paper's code, jiant's XTREME benchmark (its
+    scripts/benchmarks/xtreme: lr 1e-5, batch 4 x 8 accumulation = 32, QA 4 x 4 = 16, evaluation every 1,000
+    steps on 500 dev examples, stop after 30 evaluations without improvement). Any flag the user passes wins."""
+    epochs: float = 3.0
+    batch_size: int = 32          # effective batch: per-device batch x processes x gradient accumulation
+    learning_rate: float = 1e-5
+    eval_steps: int = 1000        # dev evaluation (and checkpoint) every N optimizer steps, and at the end
+    selection_examples: int = 500  # the first N dev examples select the checkpoint
+    patience: int = 30            # stop after N evaluations without improvement
+
+
+@dataclass(frozen=True)
 class TaskSpec:
     name: str
     kind: str
-    metric: str                                  # metric used to select checkpoints and to report, e.g. "accuracy"
+    metric: str                                  # the metric reported, e.g. "accuracy"
     languages: tuple = ("en",)                   # evaluation languages (XTREME codes)
     xtreme_r_languages: tuple = ()               # languages XTREME-R adds (used with --languages xtreme_r)
     train_task: str | None = None                # target tasks: the task whose English train/validation sets train it
@@ -21,6 +34,8 @@ class TaskSpec:
     hub_columns: dict = field(default_factory=dict)      # our schema field -> hub column(s); meaning per kind
     hub_filter: tuple | None = None              # (column, "{lang}") keeps the rows of one language (XNLI, TyDiQA)
     max_seq_length: int = 128
+    select_on: str | None = None                 # dev metric that selects checkpoints, if not `metric` (QA: avg)
+    recipe: Recipe = Recipe()                    # default training recipe (epochs, effective batch, cadence)
     description: str = ""
 
     def __post_init__(self):
@@ -29,6 +44,10 @@ class TaskSpec:
         for split in self.hub_splits:
             if split not in SPLITS:
                 raise ValueError(f"task {self.name!r}: hub_splits key {split!r} is not one of {SPLITS}")
+
+    @property
+    def selection_metric(self) -> str:
+        return self.select_on or self.metric
 
     @property
     def is_target(self) -> bool:

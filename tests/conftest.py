@@ -113,6 +113,7 @@ def tiny_data_dir(tmp_path):
 
 
 # Training flags that make tiny runs take seconds.
-FAST = ["--per_device_train_batch_size", "8", "--per_device_eval_batch_size", "8", "--max_steps", "6",
+FAST = ["--per_device_train_batch_size", "8", "--gradient_accumulation_steps", "1", "--per_device_eval_batch_size", "8",
+        "--max_steps", "6",
         "--eval_strategy", "steps", "--eval_steps", "3", "--save_steps", "3", "--logging_steps", "3",
         "--learning_rate", "1e-3", "--use_cpu", "--dataloader_num_workers", "0", "--seed", "1"]

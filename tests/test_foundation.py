@@ -158,15 +158,20 @@ def test_intermediate_then_target_transfers_encoder_only(tiny_model_dir, tiny_da
 
 def test_incompatible_checkpoint_is_a_clear_error(tmp_path, tiny_data_dir):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ValueError, match="--model_name_or_path .*empty: not a loadable encoder checkpoint"):
+    with pytest.raises(ValueError, match="--model_name_or_path .*empty: the directory has no config.json"):
         run_target.main(["--task", "pawsx", "--model_name_or_path", str(tmp_path / "empty"), "--data_dir",
                          str(tiny_data_dir), "--output_dir", str(tmp_path / "o"), *FAST])
+    assert not (tmp_path / "o").exists()  # found before anything was written
+    (tmp_path / "empty" / "config.json").write_text("{}")  # a directory that still is no model: found at load
+    with pytest.raises(ValueError, match="--model_name_or_path .*empty: not a loadable encoder checkpoint"):
+        run_target.main(["--task", "pawsx", "--model_name_or_path", str(tmp_path / "empty"), "--data_dir",
+                         str(tiny_data_dir), "--output_dir", str(tmp_path / "o"), "--languages", "de", *FAST])
 
 
 def test_unknown_task_and_language_arguments(tmp_path, tiny_model_dir):
     with pytest.raises(ValueError, match="unknown task 'nope'"):
         run_target.main(["--task", "nope", "--output_dir", str(tmp_path)])
-    with pytest.raises(SystemExit, match="not a target task"):
+    with pytest.raises(ValueError, match="not a target task"):
         run_target.main(["--task", "mnli", "--output_dir", str(tmp_path)])
 
 

@@ -166,9 +166,10 @@ def test_bad_multitask_arguments_are_clear_errors(tiny_model_dir, tiny_data_dir,
     with pytest.raises(ValueError, match=r"--mlm_corpus: .*empty.txt has no text"):
         run_intermediate.main(["--task", "mnli", "--mlm_corpus", str(empty), "--output_dir", str(tmp_path / "b"),
                                *common])
-    with pytest.raises(FileNotFoundError, match=r"--mlm_corpus: .*missing.txt is not a file"):
+    with pytest.raises(ValueError, match=r"--mlm_corpus: .*missing.txt is not a file"):
         run_intermediate.main(["--task", "mnli", "--mlm_corpus", str(tmp_path / "missing.txt"),
                                "--output_dir", str(tmp_path / "c"), *common])
+    assert not (tmp_path / "c").exists()  # found before anything was written
 
 
 def test_train_languages_concatenate_translations(tiny_data_dir, tmp_path):

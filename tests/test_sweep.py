@@ -16,7 +16,8 @@ set -eu
 while [ $# -gt 0 ]; do
   case "$1" in
     --intermediate) inter="$2"; shift 2 ;; --targets) targets="$2"; shift 2 ;;
-    --output_dir) out="$2"; shift 2 ;; --) shift; echo "extra: $*"; break ;; *) shift 2 ;;
+    --output_dir) out="$2"; shift 2 ;; --) shift; echo "extra: $*"; break ;; --print_stages) exit 0 ;;
+    *) shift 2 ;;
   esac
 done
 echo "stub: $inter gpu=${CUDA_VISIBLE_DEVICES:-none}"
@@ -45,30 +46,60 @@ def stub(tmp_path):
 
 def commands(stdout):
     """The dry run's command lines, split into words (comments and [sweep] lines left out)."""
-    return [shlex.split(line) for line in stdout.splitlines() if line and not line.startswith(("#", "[sweep]"))]
+    return [shlex.split(line) for line in stdout.splitlines() if line and not line.startswith(("#", "[sweep]", "preflight:"))]
 
 
 def option(words, name):
     return words[words.index(name) + 1]
 
 
+def grid_data(tmp_path):
+    """The local files a grid of mnli into xnli and tatoeba (German) reads."""
+    from conftest import nli_rows, write_jsonl
+    data = tmp_path / "d"
+    write_jsonl(data / "mnli" / "train-en.jsonl", nli_rows(6, 1))
+    write_jsonl(data / "mnli" / "validation-en.jsonl", nli_rows(3, 2))
+    write_jsonl(data / "xnli" / "test-de.jsonl", nli_rows(3, 3))
+    write_jsonl(data / "tatoeba" / "test-de.jsonl", [{"source": "Hallo", "target": "Hello"}])
+    return data
+
+
 def test_dry_run_local_grid(tmp_path):
-    out = tmp_path / "runs"
+    out, data = tmp_path / "runs", grid_data(tmp_path)
     result = sweep("--intermediates", "none,mnli", "--targets", "xnli,tatoeba", "--models", "xlm-roberta-base,org/mbert",
-                   "--seeds", "1,2", "--output_dir", out, "--data_dir", "/d", "--dry_run", "--", "--num_train_epochs", "1",
-                   check=True)
+                   "--seeds", "1,2", "--output_dir", out, "--data_dir", data, "--languages", "de", "--dry_run", "--",
+                   "--num_train_epochs", "1", check=True)
+    assert "preflight: 20 stage(s) checked" in result.stdout  # 8 jobs: 3 stages each with mnli, 2 for the baseline
     lines = commands(result.stdout)
     assert len(lines) == 2 * 2 * 2
     first = lines[0]
     assert first[:2] == ["bash", str((ROOT / "run_pipeline.sh").resolve())]
     assert (option(first, "--intermediate"), option(first, "--targets"), option(first, "--seed")) == ("none", "xnli,tatoeba", "1")
     assert option(first, "--output_dir") == str(out / "xlm-roberta-base" / "seed1")
-    assert option(first, "--data_dir") == "/d"
+    assert option(first, "--data_dir") == str(data)
     assert first[first.index("--") + 1:first.index(">>")] == ["--num_train_epochs", "1"]
     assert first[-2:] == [str(out / "sweep_logs" / "xlm-roberta-base_seed1_baseline.log"), "2>&1"]
     grid = {(option(w, "--model_name_or_path"), option(w, "--seed"), option(w, "--intermediate")) for w in lines}
     assert grid == {(m, s, i) for m in ("xlm-roberta-base", "org/mbert") for s in "12" for i in ("none", "mnli")}
     assert not out.exists()  # a dry run runs and writes nothing
+
+
+def test_a_typo_anywhere_in_the_grid_stops_it_before_anything_runs(tmp_path):
+    """A language no target has, a missing local file: named at once, in the dry run too, and nothing written."""
+    import time
+    out, data = tmp_path / "runs", grid_data(tmp_path)
+    started = time.time()
+    result = sweep("--intermediates", "none,mnli", "--targets", "xnli,tatoeba", "--output_dir", out, "--data_dir", data,
+                   "--languages", "de,xx", "--dry_run")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--languages: xx not a language of task 'xnli'" in result.stderr
+    assert "run_target.py --task xnli (--output_dir " in result.stderr and "nothing was run" in result.stderr
+    (data / "mnli" / "validation-en.jsonl").unlink()
+    result = sweep("--intermediates", "mnli", "--targets", "xnli", "--output_dir", out, "--data_dir", data,
+                   "--languages", "de")
+    assert result.returncode == 2 and "mnli/validation-en.jsonl: no such file" in result.stderr
+    assert not out.exists()
+    print(f"typo to error: {time.time() - started:.1f} s for two sweeps")
 
 
 def test_dry_run_multi_gpu_assigns_one_job_per_gpu(tmp_path):

@@ -2,10 +2,36 @@
 
 A single `.json` argument is read as a config file. Every TrainingArguments flag is accepted after ours.
 """
+import dataclasses
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from transformers import HfArgumentParser, TrainingArguments
+
+
+class InputError(ValueError):
+    """A mistake in the user's arguments or files, found before anything expensive runs: one line, no traceback."""
+
+
+@contextmanager
+def input_errors():
+    """Report the ValueErrors/FileNotFoundErrors raised inside (bad arguments, files) as InputErrors."""
+    try:
+        yield
+    except InputError:
+        raise
+    except (ValueError, FileNotFoundError) as error:
+        raise InputError(" ".join(str(error).split())) from None
+
+
+def cli(main, name):
+    """Run a script's main(): an InputError is printed as `name: error: ...` with exit status 2."""
+    try:
+        main()
+    except InputError as error:
+        print(f"{name}: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 @dataclass
@@ -31,6 +57,9 @@ class DataArguments:
                                                                      "(default: dynamic padding)."})
     max_train_samples: int | None = field(default=None, metadata={"help": "Truncate the training set."})
     max_eval_samples: int | None = field(default=None, metadata={"help": "Truncate each evaluation set."})
+    selection_examples: int | None = field(default=None, metadata={
+        "help": "The first N English dev examples select the checkpoint; default: the task's recipe (500, as "
+                "jiant); 0 = the whole dev set."})
     preprocessing_num_workers: int | None = field(default=None)
     overwrite: bool = field(default=False, metadata={"help": "Rerun a finished run (default: skip it)."})
     keep_checkpoints: bool = field(default=False, metadata={"help": "Keep Trainer checkpoints after a run "
@@ -41,11 +70,22 @@ class DataArguments:
     eval_splits: str | None = field(default=None, metadata={
         "help": "Comma list of splits evaluated per language; default: test for targets, validation otherwise."})
     # span QA
-    doc_stride: int = field(default=128, metadata={"help": "QA: overlap between context windows."})
+    doc_stride: int = field(default=128, metadata={
+        "help": "QA: under --qa_windows xtreme, the step between the starts of consecutive context windows, in "
+                "context tokens (1 to the context tokens a window holds); under hf_overlap, their overlap."})
+    qa_windows: str = field(default="xtreme", metadata={
+        "help": "QA: xtreme (XTREME's and jiant's windows: a start every --doc_stride tokens; an answer may only "
+                "start at a token whose max context is its window) or hf_overlap (HF run_qa.py's: --doc_stride "
+                "is the overlap).", "choices": ["xtreme", "hf_overlap"]})
     max_query_length: int = field(default=64, metadata={"help": "QA: question tokens kept."})
     n_best_size: int = field(default=20, metadata={"help": "QA: start/end candidates per feature."})
     max_answer_length: int = field(default=30, metadata={"help": "QA: longest answer in tokens."})
     null_score_diff_threshold: float = field(default=0.0, metadata={"help": "SQuAD v2: no-answer threshold."})
+    # tagging
+    label_first_char_piece: bool = field(default=False, metadata={
+        "help": "Tagging: label (and read the prediction of) each word's first sub-word that has characters, "
+                "not a bare word-boundary piece '\u2581' (XLM-R gives one to most zh/ja/th words; XTREME labels "
+                "it). Off by default (as XTREME)."})
 
 
 @dataclass
@@ -80,7 +120,14 @@ class XTrainingArguments(TrainingArguments):
     logging_steps: float = field(default=50, metadata={"help": "Log every N steps."})
     report_to: None | str | list[str] = field(default="none", metadata={"help": "Loggers (wandb, tensorboard)."})
     metric_for_best_model: str | None = field(default="task", metadata={
-        "help": "Dev metric that selects the checkpoint; default 'task': the task's own (accuracy, F1, ...)."})
+        "help": "Dev metric that selects the checkpoint; default 'task': the task's own (accuracy, F1, QA: "
+                "(EM + F1) / 2)."})
+    effective_batch_size: int | None = field(default=None, metadata={
+        "help": "Examples per optimizer step = per-device batch x processes x gradient accumulation; default: "
+                "the task's recipe (32, QA 16). The per-device batch (default at most 8) or the accumulation "
+                "is derived from it unless you pass both."})
+    early_stopping_patience: int | None = field(default=None, metadata={
+        "help": "Stop after N dev evaluations without improvement; default: the task's recipe (30); 0 = never."})
 
     def __post_init__(self):
         if self.save_strategy == "same":
@@ -91,12 +138,78 @@ class XTrainingArguments(TrainingArguments):
 
 
 def parse_args(*dataclasses, argv=None):
-    """Parse argv (default sys.argv[1:]) into the given dataclasses; a single .json argument is a config file."""
+    """Parse argv (default sys.argv[1:]) into the given dataclasses; a single .json argument is a config file;
+    argv may also be a dict of the same fields (a config file already read)."""
     parser = HfArgumentParser(dataclasses)
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if isinstance(argv, dict):
+        return parser.parse_dict(argv)
+    argv = list(argv)
     if len(argv) == 1 and argv[0].endswith(".json"):
         return parser.parse_json_file(argv[0])
     return parser.parse_args_into_dataclasses(args=argv)
+
+
+def given_flags(argv) -> dict:
+    """The flags the user gave, {name: value} (a bare flag: True), from argv or a single .json config file."""
+    if isinstance(argv, dict):
+        return dict(argv)
+    argv = list(argv)
+    if len(argv) == 1 and argv[0].endswith(".json"):
+        import json
+        from pathlib import Path
+        return json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    flags = {}
+    for i, arg in enumerate(argv):
+        if arg.startswith("--"):
+            name, _, value = arg[2:].partition("=")
+            following = argv[i + 1] if i + 1 < len(argv) and not argv[i + 1].startswith("--") else True
+            flags[name.replace("-", "_")] = value if value else following
+    return flags
+
+
+MAX_DEFAULT_DEVICE_BATCH = 8  # the per-device batch the recipe picks at most (accumulation makes up the rest)
+
+
+def recipe_arguments(recipe, argv, world_size=None):
+    """argv with the task's recipe (tasks.spec.Recipe) filled in where the user gave no flag, and a record of it
+    for run_config.json. Returns (argv with the recipe's flags appended, or the config file's dict completed, record).
+
+    The effective batch (--effective_batch_size, default recipe.batch_size) is kept on any number of processes
+    (WORLD_SIZE, as torchrun/accelerate set it): one GPU reaches it by gradient accumulation, eight by the
+    per-device batch. A batch that cannot be split evenly is an error naming the flags."""
+    import os
+    given = given_flags(argv)
+    world = world_size or int(os.environ.get("WORLD_SIZE", "1"))
+    effective = int(given.get("effective_batch_size") or recipe.batch_size)
+    device, accumulation = given.get("per_device_train_batch_size"), given.get("gradient_accumulation_steps")
+    if device is None and accumulation is None:
+        device = max(d for d in range(1, min(MAX_DEFAULT_DEVICE_BATCH, effective // world or 1) + 1)
+                     if effective % (d * world) == 0)
+    if device is None:
+        device, rest = divmod(effective, int(accumulation) * world)
+        if rest or device == 0:
+            raise ValueError(f"--gradient_accumulation_steps {accumulation} on {world} process(es) cannot make the "
+                             f"effective batch {effective}; pass --per_device_train_batch_size too, or "
+                             f"--effective_batch_size")
+    if accumulation is None:
+        accumulation, rest = divmod(effective, int(device) * world)
+        if rest or accumulation == 0:
+            raise ValueError(f"--per_device_train_batch_size {device} on {world} process(es) cannot make the "
+                             f"effective batch {effective} (--effective_batch_size): it must divide it")
+    defaults = {"num_train_epochs": recipe.epochs, "learning_rate": recipe.learning_rate,
+                "per_device_train_batch_size": int(device), "gradient_accumulation_steps": int(accumulation),
+                "eval_strategy": "steps", "eval_steps": recipe.eval_steps,
+                "selection_examples": recipe.selection_examples, "early_stopping_patience": recipe.patience}
+    applied = {name: value for name, value in defaults.items() if name not in given}
+    if "eval_strategy" in given and "eval_steps" not in given:
+        applied.pop("eval_steps", None)  # the user chose another cadence (e.g. epoch)
+    record = {"defaults": dataclasses.asdict(recipe), "applied": applied,
+              "from_flags": {name: given[name] for name in defaults if name in given},
+              "effective_batch_size": int(device) * int(accumulation) * world, "processes": world}
+    if isinstance(argv, dict) or len(argv) == 1 and str(argv[0]).endswith(".json"):
+        return {**applied, **given}, record
+    return [*argv, *(item for name, value in applied.items() for item in (f"--{name}", str(value)))], record
 
 
 def setup_logging(training_args):

@@ -8,6 +8,28 @@ from transformers import AutoConfig, AutoTokenizer
 
 logger = logging.getLogger(__name__)
 
+# A config's task-head fields (id2label/label2id/num_labels, problem_type, architectures, finetuning_task,
+# task_specific_params) describe the head, not the encoder: an intermediate run's values (three NLI labels) must
+# never reach the next task's fresh head (a QA head built with three outputs crashes). reset_head_fields drops
+# them when an encoder is saved and again when any checkpoint is loaded into a new head.
+# Encoder settings a new head is built from (logged, so a run says what its head took over).
+HEAD_INPUTS = ("hidden_size", "classifier_dropout", "hidden_dropout_prob", "initializer_range", "layer_norm_eps")
+
+
+def reset_head_fields(config) -> dict:
+    """Reset config's task-head fields to a bare encoder's defaults (2 generic labels, no problem type, no
+    architecture); returns the non-default values that were dropped."""
+    dropped = {}
+    default_labels = {i: f"LABEL_{i}" for i in range(2)}
+    if {int(k): v for k, v in (getattr(config, "id2label", None) or {}).items()} not in ({}, default_labels):
+        dropped["id2label"] = dict(config.id2label)
+    for name in ("problem_type", "architectures", "finetuning_task", "task_specific_params"):
+        if getattr(config, name, None):
+            dropped[name] = getattr(config, name)
+            setattr(config, name, None)
+    config.num_labels = 2  # also resets id2label / label2id
+    return dropped
+
 
 def load_with_new_head(model_class, model_args, **config_kwargs):
     """Load model_args.model_name_or_path into model_class (e.g. AutoModelForSequenceClassification).
@@ -19,7 +41,14 @@ def load_with_new_head(model_class, model_args, **config_kwargs):
     path = model_args.model_name_or_path
     common = dict(cache_dir=model_args.cache_dir, trust_remote_code=model_args.trust_remote_code)
     try:
-        config = AutoConfig.from_pretrained(path, **config_kwargs, **common)
+        config = AutoConfig.from_pretrained(path, **common)
+        dropped = reset_head_fields(config)
+        for name in ("num_labels", "id2label", "label2id"):  # the new task's labels, in this order
+            if name in config_kwargs:
+                setattr(config, name, config_kwargs[name])
+        for name, value in config_kwargs.items():
+            if name not in ("num_labels", "id2label", "label2id"):
+                setattr(config, name, value)
         model, info = model_class.from_pretrained(path, config=config, output_loading_info=True, **common)
     except (OSError, ValueError, KeyError) as error:
         raise ValueError(f"--model_name_or_path {path}: not a loadable encoder checkpoint or hub model "
@@ -34,6 +63,10 @@ def load_with_new_head(model_class, model_args, **config_kwargs):
     logger.info("Loaded %s into %s: new (randomly initialised) weights: %s; dropped checkpoint weights: %s",
                 path, type(model).__name__, sorted(new) or "none",
                 sorted(info.get("unexpected_keys", [])) or "none")
+    logger.info("New head: %s labels %s; from the encoder's config: %s; earlier head's config dropped: %s",
+                config.num_labels, list(config.id2label.values()) if "num_labels" in config_kwargs else "(unused)",
+                ", ".join(f"{n}={getattr(config, n)}" for n in HEAD_INPUTS if hasattr(config, n)),
+                dropped or "none")
     if info.get("mismatched_keys"):
         logger.warning("%s: %s re-initialised (shape mismatch)", path, info["mismatched_keys"])
     if getattr(model_args, "freeze_embeddings", False):
@@ -61,6 +94,10 @@ def save_encoder(model, tokenizer, directory):
     tmp = directory.with_name(directory.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.base_model.save_pretrained(tmp, safe_serialization=True)
+    config = AutoConfig.from_pretrained(tmp)  # a copy: the trained model keeps its own config
+    reset_head_fields(config)  # the encoder carries nothing of the task head (labels, problem type)
+    config.architectures = [type(model.base_model).__name__]
+    config.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
     shutil.rmtree(directory, ignore_errors=True)
     os.replace(tmp, directory)

@@ -1,0 +1,125 @@
+"""Everything a run will read, checked before its model loads: arguments, languages, splits, the model directory
+and every local file (training, dev and each evaluation language), each validated against its kind's schema.
+A mistake is an InputError (utils/args.py): one line naming the argument or file and what was expected, raised
+before anything is written. run_pipeline.sh and scripts/sweep.sh run the same checks over a whole pipeline or
+grid before its first stage (scripts/preflight.py).
+
+`planned`: encoder directories that earlier stages of a pipeline will write (not there yet, and not an error).
+"""
+import re
+from pathlib import Path
+
+from tasks import get_task, kind_module, resolve_languages
+from tasks.spec import SPLITS
+from tasks.training_set import split_codes, training_languages
+from utils.args import InputError, input_errors
+from utils.data import load_rows, local_path
+
+HUB_ID = re.compile(r"[\w.-]+(/[\w.-]+)?")  # "xlm-roberta-large", "FacebookAI/xlm-roberta-large"
+
+
+def check_model(model_args, planned=()):
+    """--model_name_or_path is a directory with config.json, a planned encoder, or a hub id."""
+    path = str(model_args.model_name_or_path)
+    if path in {str(p) for p in planned}:
+        return
+    if Path(path).is_dir():
+        if not (Path(path) / "config.json").is_file():
+            raise InputError(f"--model_name_or_path {path}: the directory has no config.json (expected an encoder "
+                             f"directory, e.g. runs/mnli/encoder, or a hub id such as xlm-roberta-large)")
+    elif Path(path).exists() or not HUB_ID.fullmatch(path):
+        raise InputError(f"--model_name_or_path {path}: no such directory (expected an encoder directory with "
+                         f"config.json, e.g. runs/mnli/encoder, or a hub id such as xlm-roberta-large)")
+    if model_args.tokenizer_name and Path(model_args.tokenizer_name).exists() \
+            and not Path(model_args.tokenizer_name).is_dir():
+        raise InputError(f"--tokenizer_name {model_args.tokenizer_name}: expected a tokenizer directory or hub id")
+
+
+def check_splits(eval_splits):
+    bad = [split for split in eval_splits if split not in SPLITS]
+    if bad or not eval_splits:
+        raise InputError(f"--eval_splits {','.join(eval_splits)}: expected a comma list of {', '.join(SPLITS)}")
+
+
+def check_data(spec, split, lang, data_args, cache_dir=None):
+    """One split of one language is readable and valid: a local file (read and validated now; datasets caches
+    it for the run), or a task the hub has (hub files are read when the run needs them)."""
+    with input_errors():
+        if data_args.data_dir:
+            load_rows(spec, split, lang, data_args, kind_module(spec), cache_dir)
+        elif spec.hub_path is None:
+            raise InputError(f"task {spec.name!r} has no hub copy (its data is licensed); pass --data_dir with "
+                             f"{local_path('DIR', spec.name, split, lang)} (prepare_data.py --from_raw converts "
+                             "the originals)")
+
+
+def check_augment(options):
+    """--augment codeswitch: the dictionary of every --augment_languages language exists."""
+    for group in options:
+        if getattr(group, "augment", None):
+            codes = split_codes(group.augment_languages)
+            if not codes:
+                raise InputError("--augment codeswitch: --augment_languages is required (e.g. fi,sw)")
+            for code in codes:
+                path = Path(group.dictionaries or ".") / f"en-{code}.txt"
+                if not path.is_file():
+                    raise InputError(f"--dictionaries: {path} not found (expected a MUSE dictionary en-{code}.txt "
+                                     "with 'source target' per line)")
+
+
+def run_reads(spec, data_args, training_args, options, eval_splits, zero_shot) -> list:
+    """[(task spec, split, language)] that a training run of spec reads, in the order it reads them."""
+    from tasks.runner import selection_languages
+    train_spec = get_task(spec.train_task) if spec.is_target else spec
+    reads = []
+    if training_args.do_train:
+        reads += [(train_spec, "train", lang) for lang in training_languages(data_args, options)]
+    reads += [(train_spec, "validation", lang) for lang in selection_languages(data_args, options)]
+    with input_errors():
+        languages = resolve_languages(spec, data_args.languages) if zero_shot else ["en"]
+    data_spec = spec if zero_shot else train_spec
+    reads += [(data_spec, split, lang) for lang in languages for split in eval_splits]
+    unique = {(task.name, split, lang): (task, split, lang) for task, split, lang in reads}
+    return list(unique.values())
+
+
+def check_run(spec, model_args, data_args, training_args, options=(), *, eval_splits, zero_shot, planned=()):
+    """Every check of a run_task run (run_target.py, run_intermediate.py)."""
+    check_splits(eval_splits)
+    check_model(model_args, planned)
+    check_augment(options)
+    for task, split, lang in run_reads(spec, data_args, training_args, options, eval_splits, zero_shot):
+        check_data(task, split, lang, data_args, model_args.cache_dir)
+
+
+def check_multitask(task_list, model_args, training_args, options, eval_splits, planned=()):
+    """Every check of a multi-task run: each task's training and English dev (and evaluation) sets, the corpus."""
+    check_splits(eval_splits)
+    check_model(model_args, planned)
+    check_augment(options)
+    for spec, data_args in task_list:
+        reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot=False)
+        for task, split, lang in reads:
+            check_data(task, split, lang, data_args, model_args.cache_dir)
+    for group in options:
+        if getattr(group, "mlm_corpus", None):
+            from tasks.mlm import corpus_files
+            with input_errors():
+                if corpus_files(group.mlm_corpus) == []:
+                    raise InputError(f"--mlm_corpus: {group.mlm_corpus} has no files (expected text files, one "
+                                     "sentence per line)")
+
+
+def check_retrieval(spec, languages, model_args, data_args, planned=()):
+    """Every check of a run_retrieval.py run: the model, and each language's files (Tatoeba's test pairs;
+    BUCC's validation and test sentences and gold pairs, validated as the run reads them)."""
+    from tasks.retrieval import load_bucc
+    check_model(model_args, planned)
+    for lang in languages:
+        if spec.name == "bucc":
+            if data_args.data_dir:
+                with input_errors():
+                    for split in ("validation", "test"):
+                        load_bucc(spec, split, lang, data_args)
+        else:
+            check_data(spec, "test", lang, data_args, model_args.cache_dir)

@@ -1,0 +1,130 @@
+"""The paper's grid on the tiny model: every intermediate kind (classification, multiple choice, span QA, tagging,
+multi-task, continued MLM, a custom task) into a target of every kind (classification, span QA, tagging,
+multiple choice, retrieval). Nothing of an intermediate head may reach the target's fresh head."""
+import json
+
+import pytest
+from conftest import FAST, nli_rows, write_jsonl
+from test_multiple_choice import mc_rows
+from test_span_qa import synthetic_qa_rows
+from test_tagging import tag_rows
+
+import run_intermediate
+import run_retrieval
+import run_target
+from tasks import get_task
+from utils.data import read_jsonl
+
+INTERMEDIATES = {  # name -> run_intermediate.py flags (data under --data_dir; "CUSTOM" and "CORPUS" filled in)
+    "mnli": ["--task", "mnli"],
+    "hellaswag": ["--task", "hellaswag"],
+    "squad": ["--task", "squad"],
+    "ccg": ["--task", "ccg"],
+    "multitask": ["--tasks", "mnli,squad,ccg"],
+    "mlm": ["--task", "hellaswag", "--mlm_corpus", "CORPUS", "--mlm_weight", "0.5"],
+    "custom": ["--task", "custom", "--task_kind", "classification", "--train_file", "CUSTOM/train.jsonl",
+               "--validation_file", "CUSTOM/dev.jsonl", "--text_columns", "premise,hypothesis",
+               "--label_column", "gold"],
+}
+TARGETS = {"xnli": "classification", "xquad": "span_qa", "panx": "tagging", "xcopa": "multiple_choice",
+           "tatoeba": "retrieval"}
+LANGS = {"xnli": "de", "xquad": "de", "panx": "de", "xcopa": "et", "tatoeba": "de"}
+
+
+@pytest.fixture(scope="module")
+def grid_data(tmp_path_factory):
+    d = tmp_path_factory.mktemp("grid") / "data"
+    write_jsonl(d / "mnli" / "train-en.jsonl", nli_rows(24, 1))
+    write_jsonl(d / "mnli" / "validation-en.jsonl", nli_rows(6, 2))
+    write_jsonl(d / "xnli" / "test-de.jsonl", nli_rows(6, 3, prefix="de-"))
+    write_jsonl(d / "hellaswag" / "train-en.jsonl", mc_rows(16, 1, 4))
+    write_jsonl(d / "hellaswag" / "validation-en.jsonl", mc_rows(4, 2, 4))
+    write_jsonl(d / "copa" / "train-en.jsonl", mc_rows(16, 3, 2))
+    write_jsonl(d / "copa" / "validation-en.jsonl", mc_rows(4, 4, 2))
+    write_jsonl(d / "xcopa" / "test-et.jsonl", mc_rows(6, 5, 2, prefix="et-"))
+    write_jsonl(d / "squad" / "train-en.jsonl", synthetic_qa_rows(12, 1))
+    write_jsonl(d / "squad" / "validation-en.jsonl", synthetic_qa_rows(4, 2))
+    write_jsonl(d / "xquad" / "test-de.jsonl", synthetic_qa_rows(5, 3, prefix="de-"))
+    for task in ("ccg", "panx"):
+        write_jsonl(d / task / "train-en.jsonl", tag_rows(16, 1, task))
+        write_jsonl(d / task / "validation-en.jsonl", tag_rows(4, 2, task))
+    write_jsonl(d / "panx" / "test-de.jsonl", tag_rows(6, 3, "panx", prefix="de-"))
+    write_jsonl(d / "tatoeba" / "test-de.jsonl",
+                [{"source": f"Satz {i} {row['text_a']}", "target": row["text_a"]} for i, row in
+                 enumerate(nli_rows(8, 6))])
+    custom = d.parent / "custom"
+    for name, seed in (("train", 7), ("dev", 8)):
+        write_jsonl(custom / f"{name}.jsonl", [{"premise": r["text_a"], "hypothesis": r["text_b"],
+                                                "gold": r["label"].upper()} for r in nli_rows(12, seed)])
+    (d.parent / "corpus.txt").write_text("\n".join(r["text_a"] for r in nli_rows(40, 9)) + "\n", encoding="utf-8")
+    return d
+
+
+@pytest.fixture(scope="module")
+def encoders(grid_data, tiny_model_dir):
+    """Each intermediate run once; name -> its encoder directory."""
+    runs, built = grid_data.parent / "runs", {}
+    for name, flags in INTERMEDIATES.items():
+        flags = [f.replace("CUSTOM", str(grid_data.parent / "custom")).replace("CORPUS", str(grid_data.parent / "corpus.txt"))
+                 for f in flags]
+        run_intermediate.main([*flags, "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(grid_data),
+                               "--output_dir", str(runs / name), *FAST])
+        built[name] = runs / name / "encoder"
+    return built
+
+
+def test_saved_encoders_carry_no_head_configuration(encoders):
+    for name, encoder in encoders.items():
+        config = json.loads((encoder / "config.json").read_text())
+        assert config.get("architectures") == ["XLMRobertaModel"], name
+        assert config.get("problem_type") is None and config.get("finetuning_task") is None, name
+        assert config.get("id2label", {"0": "LABEL_0", "1": "LABEL_1"}) == {"0": "LABEL_0", "1": "LABEL_1"}, name
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("intermediate", INTERMEDIATES)
+def test_every_intermediate_kind_into_every_target_kind(intermediate, target, encoders, grid_data, tmp_path):
+    out, lang = tmp_path / target, LANGS[target]
+    common = ["--task", target, "--model_name_or_path", str(encoders[intermediate]), "--data_dir", str(grid_data),
+              "--output_dir", str(out), "--languages", lang]
+    if TARGETS[target] == "retrieval":
+        document = run_retrieval.main(common)
+    else:
+        document = run_target.main([*common, *FAST])
+    assert list(document["per_language"]) == [lang] and (out / "DONE").is_file()
+    config = json.loads((out / "run_config.json").read_text())
+    assert config["intermediate_task"] == {"multitask": ["mnli", "squad", "ccg"], "mlm": ["hellaswag"]}.get(
+        intermediate, intermediate)
+    split = "test"
+    records = read_jsonl(out / "predictions" / target / f"{split}-{lang}.jsonl")
+    gold = read_jsonl(grid_data / target / f"{split}-{lang}.jsonl")
+    assert len(records) == len(gold)
+    spec = get_task(target)
+    if TARGETS[target] == "classification":
+        assert {r["prediction"] for r in records} <= set(spec.labels)
+    elif TARGETS[target] == "tagging":
+        assert all(len(r["prediction"]) == len(g["tokens"]) and set(r["prediction"]) <= set(spec.labels)
+                   for r, g in zip(records, gold))
+    elif TARGETS[target] == "multiple_choice":
+        assert {r["prediction"] for r in records} <= {0, 1}
+    elif TARGETS[target] == "span_qa":  # answers are substrings of their contexts
+        assert all(r["prediction"] in g["context"] for r, g in zip(records, gold))
+
+
+def test_an_encoder_saved_with_its_head_config_still_loads_into_any_head(encoders, grid_data, tmp_path, caplog):
+    """Encoders written before the head configuration was stripped (three NLI labels in config.json) load too:
+    the QA head gets two outputs, and the log says what was dropped."""
+    import shutil
+    old = tmp_path / "old_encoder"
+    shutil.copytree(encoders["mnli"], old)
+    config = json.loads((old / "config.json").read_text())
+    config.update(id2label={"0": "entailment", "1": "neutral", "2": "contradiction"},
+                  label2id={"entailment": 0, "neutral": 1, "contradiction": 2},
+                  problem_type="single_label_classification", architectures=["XLMRobertaForSequenceClassification"])
+    (old / "config.json").write_text(json.dumps(config))
+    with caplog.at_level("INFO"):
+        run_target.main(["--task", "xquad", "--model_name_or_path", str(old), "--data_dir", str(grid_data),
+                         "--output_dir", str(tmp_path / "xquad"), "--languages", "de", *FAST])
+    assert (tmp_path / "xquad" / "DONE").is_file()
+    head = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("New head"))
+    assert "entailment" in head and "single_label_classification" in head and "hidden_size=32" in head
