@@ -340,7 +340,7 @@ def run(tiny_model_dir, tmp_path, task, *extra):
     return run_retrieval.main(argv)
 
 
-def test_run_retrieval_tatoeba_end_to_end(tiny_model_dir, tmp_path, capsys):
+def test_run_retrieval_tatoeba_end_to_end(tiny_model_dir, tmp_path, caplog):
     tiny_tatoeba(tmp_path / "data", "de")
     tiny_tatoeba(tmp_path / "data", "ast", seed=1)
     document = run(tiny_model_dir, tmp_path, "tatoeba", "--languages", "deu,ast")
@@ -353,11 +353,13 @@ def test_run_retrieval_tatoeba_end_to_end(tiny_model_dir, tmp_path, capsys):
     first = json.loads((out / "predictions" / "tatoeba" / "test-ast.jsonl").read_text().splitlines()[0])
     assert first == {"id": 0, "prediction": 0, "prediction_reverse": 0, "label": 0}
     assert (out / "DONE").exists() and document["average"]["test"]["accuracy"] == 100.0
-    assert run(tiny_model_dir, tmp_path, "tatoeba", "--languages", "deu,ast") is None  # finished: skipped
-    assert "skipping" in capsys.readouterr().out
+    with caplog.at_level("INFO"):  # finished: skipped, and its results returned as every run's are
+        assert run(tiny_model_dir, tmp_path, "tatoeba", "--languages", "deu,ast") == metrics
+    assert "skipping it" in caplog.text
     again = run(tiny_model_dir, tmp_path, "tatoeba", "--languages", "de", "--overwrite", "--max_eval_samples", "5")
     assert len((out / "predictions" / "tatoeba" / "test-de.jsonl").read_text().splitlines()) == 5
     assert list(again["per_language"]) == ["de"]
+    assert not (out / "predictions" / "tatoeba" / "test-ast.jsonl").exists()  # --overwrite cleared the old results
 
 
 def test_run_retrieval_bucc_end_to_end(tiny_model_dir, tmp_path, monkeypatch):
