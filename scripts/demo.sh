@@ -53,7 +53,8 @@ fi
 
 # Small but real: 2,000 training sentences per task, 500 evaluation sentences per language, one epoch.
 train_flags=(--max_train_samples 2000 --max_eval_samples 500 --num_train_epochs 1 --learning_rate 5e-5
-             --per_device_train_batch_size 16 --per_device_eval_batch_size 64 --logging_steps 25 --seed 1)
+             --per_device_train_batch_size 16 --gradient_accumulation_steps 1 --per_device_eval_batch_size 64
+             --logging_steps 25 --seed 1)
 pipeline() {
   bash "$root/run_pipeline.sh" --intermediate "$1" --targets panx,tatoeba --model_name_or_path "$model" \
     --output_dir "$out/runs" --languages "$languages" "${data_args[@]}" \

@@ -128,3 +128,45 @@ def test_an_encoder_saved_with_its_head_config_still_loads_into_any_head(encoder
     assert (tmp_path / "xquad" / "DONE").is_file()
     head = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("New head"))
     assert "entailment" in head and "single_label_classification" in head and "hidden_size=32" in head
+
+
+@pytest.mark.slow
+def test_real_tagging_intermediate_into_real_xquad_beats_fixed_position_baseline(tmp_path, real_model_dir,
+                                                                                 shared_data):
+    """The grid's boundary on real data through the scripts: English PAN-X (WikiANN, token classification) as the
+    intermediate task, then its encoder into XQuAD (span QA): trained on English XQuAD's first 36 articles (as
+    SQuAD), zero-shot on the last 12 in five languages. The criterion is the direct run's
+    (tests/test_span_qa.py): F1 at least 10 points above the better fixed-position answer."""
+    import time
+    import prepare_data
+    from test_span_qa import trivial_baseline_f1, xquad_rows
+    started, data = time.time(), tmp_path / "data"
+    for split, name in (("train", "train"), ("validation", "dev")):
+        prepare_data.main(["--from_raw", "wikiann", "--input", str(shared_data / "panx" / "en" / name), "--task",
+                           "panx", "--split", split, "--lang", "en", "--out", str(data)])
+    write_jsonl(data / "squad" / "train-en.jsonl", xquad_rows(shared_data, "en", slice(0, 36)))
+    write_jsonl(data / "squad" / "validation-en.jsonl", xquad_rows(shared_data, "en", slice(36, 48))[:40])
+    languages = ("de", "es", "ru", "vi", "zh")
+    tests = {lang: xquad_rows(shared_data, lang, slice(36, 48))[:40] for lang in languages}
+    for lang, rows in tests.items():
+        write_jsonl(data / "xquad" / f"test-{lang}.jsonl", rows)
+    common = ["--data_dir", str(data), "--freeze_embeddings", "--use_cpu", "--dataloader_num_workers", "0",
+              "--seed", "0", "--per_device_train_batch_size", "16", "--gradient_accumulation_steps", "1",
+              "--per_device_eval_batch_size", "32", "--logging_steps", "20"]
+    run_intermediate.main(["--task", "panx", "--model_name_or_path", str(real_model_dir), "--output_dir",
+                           str(tmp_path / "panx"), "--max_train_samples", "2000", "--max_eval_samples", "200",
+                           "--max_seq_length", "64", "--max_steps", "60", "--learning_rate", "5e-5", *common])
+    intermediate = time.time()
+    document = run_target.main(["--task", "xquad", "--model_name_or_path", str(tmp_path / "panx" / "encoder"),
+                                "--output_dir", str(tmp_path / "xquad"), "--languages", ",".join(languages),
+                                "--max_seq_length", "128", "--max_query_length", "32", "--doc_stride", "64",
+                                "--max_steps", "80", "--learning_rate", "1e-4", "--eval_steps", "40", *common])
+    results = {lang: (document["per_language"][lang]["test"]["f1"], trivial_baseline_f1(rows))
+               for lang, rows in tests.items()}
+    print("\nPAN-X -> XQuAD zero-shot F1 (model vs fixed-position baseline): " + ", ".join(
+        f"{lang} {f1:.1f} vs {base:.1f}" for lang, (f1, base) in results.items())
+        + f"; intermediate {intermediate - started:.0f} s, target {time.time() - intermediate:.0f} s")
+    head = json.loads((tmp_path / "panx" / "encoder" / "config.json").read_text())
+    assert head.get("id2label", {"0": "LABEL_0"}).get("0") == "LABEL_0"  # nothing of the NER head travelled
+    for lang, (f1, base) in results.items():
+        assert f1 >= base + 10, f"{lang}: F1 {f1:.1f} is not clearly above the baseline's {base:.1f}"
