@@ -85,7 +85,6 @@ def test_hub_mapping_and_prepare_data(tmp_path, monkeypatch):
     monkeypatch.setattr(data_utils, "hub_load", fake_hub({
         ("nyu-mll/glue", "mnli", "train"): glue, ("nyu-mll/glue", "mnli", "validation_matched"): glue,
         ("google/xtreme", "XNLI", "test"): xnli, ("google/xtreme", "XNLI", "validation"): xnli}))
-    monkeypatch.setattr(prepare_data, "load_hub", data_utils.load_hub)
     prepare_data.main(["--tasks", "mnli,xnli", "--languages", "de,fr", "--out", str(tmp_path)])
     train = data_utils.read_jsonl(tmp_path / "mnli" / "train-en.jsonl")
     assert train == [{"id": "0", "text_a": "a b", "text_b": "c", "label": "contradiction"}]  # label -1 dropped
