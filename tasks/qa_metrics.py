@@ -62,11 +62,14 @@ def mlqa_normalizer(lang: str):
     return lambda text: normalize_mlqa(text, lang)
 
 
-def token_f1(prediction: str, gold: str) -> float:
-    """F1 over whitespace tokens of already-normalised strings; two empty strings (no answer) score 1."""
+def token_f1(prediction: str, gold: str, empty_match: bool = False) -> float:
+    """F1 over whitespace tokens of already-normalised strings; 0 without a common token.
+
+    Two empty strings score 0, as in SQuAD v1.1's and MLQA's scripts (XQuAD, MLQA, TyDiQA-GoldP, SQuAD v1.1);
+    empty_match=True scores them 1, as SQuAD v2.0's script does (an empty prediction for an unanswerable one)."""
     pred_tokens, gold_tokens = prediction.split(), gold.split()
-    if not pred_tokens or not gold_tokens:
-        return float(pred_tokens == gold_tokens)
+    if empty_match and not pred_tokens and not gold_tokens:
+        return 1.0
     common = sum((Counter(pred_tokens) & Counter(gold_tokens)).values())
     if common == 0:
         return 0.0
@@ -74,17 +77,17 @@ def token_f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def qa_scores(records, normalize=normalize_squad) -> dict[str, float]:
+def qa_scores(records, normalize=normalize_squad, empty_match: bool = False) -> dict[str, float]:
     """records: [{"prediction": str, "label": [gold answer texts] (empty = no answer)}] -> EM, F1, avg in %.
 
-    Each question scores its best gold answer, as SQuAD's and MLQA's scripts do.
+    Each question scores its best gold answer, as SQuAD's and MLQA's scripts do; empty_match: see token_f1.
     """
     exact = f1 = 0.0
     for record in records:
         prediction = normalize(record["prediction"])
         golds = [normalize(gold) for gold in record["label"]] or [""]
         exact += max(float(prediction == gold) for gold in golds)
-        f1 += max(token_f1(prediction, gold) for gold in golds)
+        f1 += max(token_f1(prediction, gold, empty_match) for gold in golds)
     n = max(len(records), 1)
     exact, f1 = 100.0 * exact / n, 100.0 * f1 / n
     return {"exact_match": exact, "f1": f1, "avg": (exact + f1) / 2}

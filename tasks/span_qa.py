@@ -1,14 +1,19 @@
 """Span QA: SQuAD v1.1 / v2.0 (intermediate), XQuAD, MLQA, TyDiQA-GoldP (targets).
 
 Schema: {"id", "context", "question", "answers": {"text": [..], "answer_start": [..]}} (empty lists = no answer).
-Contexts longer than max_seq_length are cut into windows that overlap by `doc_stride` tokens; a feature's
-label is the answer's first and last token, or the CLS token (index 0) when the answer is not inside its
-window. Answers are read back from the context by character offsets, never detokenised, so scripts without
-spaces (Chinese, Thai) come out exactly. Post-processing is vectorised with numpy over all features of a
+Contexts longer than max_seq_length are cut into windows as XTREME (and jiant, BERT's run_squad) cut them
+(--qa_windows xtreme, the default): windows start every `doc_stride` context tokens and each holds as many as
+fit beside its question, up to the first window that reaches the context's end; an answer may only start at a
+token whose "max context" is that window (token_is_max_context). --qa_windows hf_overlap keeps the meaning of
+HF's run_qa.py: `doc_stride` is the overlap of consecutive windows, and every window may hold the start. A
+feature's label is the answer's first and last token, or the CLS token (index 0) when the whole answer is not
+inside its window. Answers are read back from the context by character offsets, never detokenised, so scripts
+without spaces (Chinese, Thai) come out exactly. Post-processing is vectorised with numpy over all features of a
 language: no Python loop per feature over start/end candidates.
 """
 import json
 from bisect import bisect_left, bisect_right
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +27,8 @@ SCHEMA = ("id", "context", "question", "answers")
 NO_ANSWER_TASKS = {"squad_v2"}    # tasks with unanswerable questions: null_score_diff_threshold applies
 MLQA_NORMALISED = {"mlqa"}        # tasks scored with MLQA's language-specific normalisation (others: SQuAD's)
 NULL_INDEX = 0                    # the CLS token: the label and the null answer of a window without the answer
-EVAL_ONLY = ("example_id", "offset_mapping")   # feature columns for post-processing, never fed to the model
+EVAL_ONLY = ("example_id", "offset_mapping", "max_context")  # for post-processing, never fed to the model
+QA_WINDOWS = ("xtreme", "hf_overlap")  # --qa_windows: what --doc_stride means (see the docstring)
 CHUNK = 4096                      # features scored at once (bounds the memory of post-processing)
 
 
@@ -109,47 +115,106 @@ def _answer_tokens(offsets, sequence_ids, answers):
 
 
 def _truncate_questions(tokenizer, questions, max_query_length):
-    """Keep the first max_query_length tokens of each question (cut by character offset); also the longest
-    question's length in tokens."""
+    """Keep the first max_query_length tokens of each question (cut by character offset); also each cut
+    question's length in tokens, as it will stand in the pair."""
     questions = [q.lstrip() for q in questions]
     encoded = tokenizer(questions, add_special_tokens=False, truncation=True, max_length=max_query_length,
                         return_offsets_mapping=True)
     cut = [q[:offsets[-1][1]] if offsets else q for q, offsets in zip(questions, encoded["offset_mapping"])]
-    return cut, max(len(ids) for ids in encoded["input_ids"])
+    return cut, [len(ids) for ids in tokenizer(cut, add_special_tokens=False)["input_ids"]]
+
+
+def max_context(starts, lengths) -> list[np.ndarray]:
+    """XTREME's (BERT's run_squad) token_is_max_context for the windows of one context: for each window (its first
+    context token `starts[w]`, `lengths[w]` tokens), whether each of its tokens has its maximum context there.
+    A token's score in a window is min(tokens left of it, tokens right of it) + 0.01 * the window's length; the
+    first window with the highest score wins."""
+    starts, lengths = np.asarray(starts), np.asarray(lengths)
+    position = np.arange((starts + lengths).max())
+    left, right = position - starts[:, None], (starts + lengths - 1)[:, None] - position
+    score = np.where((left >= 0) & (right >= 0), np.minimum(left, right) + 0.01 * lengths[:, None], -np.inf)
+    best = score.argmax(axis=0)
+    return [best[start:start + length] == w for w, (start, length) in enumerate(zip(starts, lengths))]
+
+
+def _encode_windows(tokenizer, questions, contexts, rooms, data_args, max_length):
+    """Tokenise the pairs into context windows: [(example, encoding, row of the encoding)], in example order.
+
+    The tokenizer's `stride` is the overlap of consecutive windows. Under hf_overlap it is --doc_stride. Under
+    xtreme windows start every --doc_stride context tokens, so the overlap is the window's room for context minus
+    --doc_stride, which depends on the question's length: one tokenizer call per room."""
+    xtreme = data_args.qa_windows == "xtreme"
+    groups = [np.flatnonzero(rooms == room) for room in np.unique(rooms)] if xtreme else [np.arange(len(rooms))]
+    windows = []
+    for rows in groups:
+        overlap = rooms[rows[0]] - data_args.doc_stride if xtreme else data_args.doc_stride
+        encoded = tokenizer([questions[i] for i in rows], [contexts[i] for i in rows], truncation="only_second",
+                            max_length=max_length, stride=int(overlap), return_overflowing_tokens=True,
+                            return_offsets_mapping=True,
+                            padding="max_length" if data_args.pad_to_max_length else False)
+        windows += [(rows[sample], encoded, j) for j, sample in enumerate(encoded["overflow_to_sample_mapping"])]
+    return sorted(windows, key=lambda window: window[0])  # stable: each example's windows stay in order
+
+
+def _keep_max_context(masks, examples, step):
+    """In each window's mask of its context tokens keep only those whose max context it is; the windows of an
+    example (consecutive in `examples`) start every `step` context tokens."""
+    for _, rows in groupby(range(len(masks)), key=examples.__getitem__):
+        group = [masks[row] for row in rows]
+        for mask, flags in zip(group, max_context(np.arange(len(group)) * step, [sum(m) for m in group])):
+            first = mask.index(True) if flags.size else 0   # a window's context tokens are contiguous
+            mask[first:first + flags.size] = flags.tolist()
+
+
+def _check_doc_stride(data_args, rooms, max_length, longest, specials):
+    """Under xtreme --doc_stride is a step (1 to the smallest room); under hf_overlap an overlap (below it)."""
+    room = int(rooms.min())
+    budget = (f"max_seq_length ({max_length}) - question tokens ({longest}, at most --max_query_length) - special "
+              f"tokens ({specials}) = {room}")
+    if data_args.qa_windows == "xtreme" and not 0 < data_args.doc_stride <= room:
+        raise ValueError(f"--doc_stride {data_args.doc_stride}: under --qa_windows xtreme, the step between the "
+                         f"starts of context windows must be at least 1 and at most the context tokens a window "
+                         f"holds: {budget}")
+    if data_args.qa_windows == "hf_overlap" and not 0 <= data_args.doc_stride < room:
+        raise ValueError(f"--doc_stride {data_args.doc_stride}: under --qa_windows hf_overlap, the overlap of "
+                         f"context windows must be below the context tokens a window holds: {budget}")
 
 
 def preprocess(spec, tokenizer, data_args, is_train: bool):
     """Batched map function: rows -> features (question first, context windows second).
 
-    Every feature has start_positions/end_positions; evaluation features also keep example_id and
-    offset_mapping (None outside the context) for postprocess."""
+    Every feature has start_positions/end_positions; evaluation features also keep example_id, offset_mapping
+    (None outside the context) and max_context (True where an answer may start: under xtreme the context tokens
+    whose maximum context is this window, under hf_overlap every context token) for postprocess."""
     max_length = data_args.max_seq_length or spec.max_seq_length
     specials = tokenizer.num_special_tokens_to_add(pair=True)
+    if data_args.qa_windows not in QA_WINDOWS:
+        raise ValueError(f"--qa_windows {data_args.qa_windows!r}: expected one of {', '.join(QA_WINDOWS)}")
+    xtreme = data_args.qa_windows == "xtreme"
 
     def prepare(batch):
-        questions, longest = _truncate_questions(tokenizer, batch["question"], data_args.max_query_length)
-        if not 0 <= data_args.doc_stride < max_length - longest - specials:
-            raise ValueError(f"--doc_stride {data_args.doc_stride}: the overlap of context windows must be below "
-                             f"max_seq_length ({max_length}) - question tokens ({longest}, at most "
-                             f"--max_query_length) - special tokens ({specials})")
-        encoded = tokenizer(questions, batch["context"], truncation="only_second", max_length=max_length,
-                            stride=data_args.doc_stride, return_overflowing_tokens=True,
-                            return_offsets_mapping=True,
-                            padding="max_length" if data_args.pad_to_max_length else False)
-        examples = encoded.pop("overflow_to_sample_mapping")
-        offsets = encoded.pop("offset_mapping")
-        columns = ("start_positions", "end_positions") + (() if is_train else EVAL_ONLY)
-        encoded.update({column: [] for column in columns})
-        for i, example in enumerate(examples):
-            sequence_ids = encoded.sequence_ids(i)
-            start, end = _answer_tokens(offsets[i], sequence_ids, batch["answers"][example])
-            encoded["start_positions"].append(start)
-            encoded["end_positions"].append(end)
+        questions, lengths = _truncate_questions(tokenizer, batch["question"], data_args.max_query_length)
+        rooms = max_length - specials - np.array(lengths)   # context tokens a window holds, per question
+        _check_doc_stride(data_args, rooms, max_length, max(lengths), specials)
+        windows = _encode_windows(tokenizer, questions, batch["context"], rooms, data_args, max_length)
+        inputs = [k for k in windows[0][1] if k not in ("offset_mapping", "overflow_to_sample_mapping")]
+        columns = inputs + ["start_positions", "end_positions"] + ([] if is_train else list(EVAL_ONLY))
+        features = {column: [] for column in columns}
+        for example, encoded, j in windows:
+            sequence_ids, offsets = encoded.sequence_ids(j), encoded["offset_mapping"][j]
+            for k in inputs:
+                features[k].append(encoded[k][j])
+            start, end = _answer_tokens(offsets, sequence_ids, batch["answers"][example])
+            features["start_positions"].append(start)
+            features["end_positions"].append(end)
             if not is_train:
-                encoded["example_id"].append(batch["id"][example])
-                encoded["offset_mapping"].append([list(o) if s == 1 else None
-                                                  for o, s in zip(offsets[i], sequence_ids)])
-        return encoded
+                features["example_id"].append(batch["id"][example])
+                features["offset_mapping"].append([list(o) if s == 1 else None
+                                                   for o, s in zip(offsets, sequence_ids)])
+                features["max_context"].append([s == 1 for s in sequence_ids])
+        if xtreme and not is_train:
+            _keep_max_context(features["max_context"], [example for example, _, _ in windows], data_args.doc_stride)
+        return features
 
     return prepare
 
@@ -176,36 +241,39 @@ def _columns(dataset, names) -> dict[str, list]:
 
 
 def _flat_offsets(features):
-    """offset_mapping of all features as flat numpy arrays: start chars, end chars (-1 outside the context),
-    each feature's first flat position and its length. Read through Arrow, with no Python loop per token."""
-    column = features.select_columns(["offset_mapping"]).with_format("arrow")[:]["offset_mapping"]
-    column = column.combine_chunks()
-    lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False).astype(np.int64)
-    pairs = pc.list_flatten(column)
+    """offset_mapping and max_context of all features as flat numpy arrays: start chars, end chars (-1 outside
+    the context), whether an answer may start there, each feature's first flat position and its length; each
+    array ends with one sentinel (-1, -1, False). Read through Arrow, with no Python loop per token."""
+    columns = features.select_columns(["offset_mapping", "max_context"]).with_format("arrow")[:]
+    offsets = columns["offset_mapping"].combine_chunks()
+    lengths = pc.list_value_length(offsets).to_numpy(zero_copy_only=False).astype(np.int64)
+    pairs = pc.list_flatten(offsets)
     starts = pc.list_element(pairs, 0).fill_null(-1).to_numpy(zero_copy_only=False)
     ends = pc.list_element(pairs, 1).fill_null(-1).to_numpy(zero_copy_only=False)
+    may_start = pc.list_flatten(columns["max_context"].combine_chunks()).to_numpy(zero_copy_only=False)
     first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    return np.append(starts, -1), np.append(ends, -1), first, lengths
+    return np.append(starts, -1), np.append(ends, -1), np.append(may_start, False), first, lengths
 
 
 def _best_spans(start_logits, end_logits, offsets, data_args):
     """Best valid span of each feature: (score, start char, end char); score -inf when a feature has none.
 
     As in SQuAD's reference code: the n_best_size highest start and end logits of a feature are paired; a pair
-    counts when both tokens lie in the context, end >= start and the span has at most max_answer_length tokens."""
-    flat_start, flat_end, first, lengths = offsets
+    counts when both tokens lie in the context, the start token may start an answer in this window (max
+    context), end >= start and the span has at most max_answer_length tokens."""
+    flat_start, flat_end, may_start, first, lengths = offsets
     k = min(data_args.n_best_size, start_logits.shape[1])
     top_start = np.argpartition(-start_logits, k - 1, axis=1)[:, :k]
     top_end = np.argpartition(-end_logits, k - 1, axis=1)[:, :k]
 
-    def chars(flat, tokens):  # token positions -> chars; -1 outside the context or past the feature's end
-        inside = tokens < lengths[:, None]
-        return flat[np.where(inside, first[:, None] + tokens, -1)]
+    def flat(tokens):  # token positions -> flat positions; the sentinel (-1) past the feature's end
+        return np.where(tokens < lengths[:, None], first[:, None] + tokens, -1)
 
-    start_char, end_char = chars(flat_start, top_start), chars(flat_end, top_end)
+    start_at, end_at = flat(top_start), flat(top_end)
+    start_char, end_char = flat_start[start_at], flat_end[end_at]
     length = top_end[:, None, :] - top_start[:, :, None]
     valid = (length >= 0) & (length < data_args.max_answer_length) \
-        & (start_char >= 0)[:, :, None] & (end_char >= 0)[:, None, :]
+        & ((start_char >= 0) & may_start[start_at])[:, :, None] & (end_char >= 0)[:, None, :]
     score = np.take_along_axis(start_logits, top_start, 1)[:, :, None] \
         + np.take_along_axis(end_logits, top_end, 1)[:, None, :]
     score = np.where(valid, score, -np.inf).reshape(len(score), -1)
@@ -231,7 +299,7 @@ def postprocess(spec, predictions, examples, features, data_args):
     parts = []
     for lo in range(0, len(features), CHUNK):
         part = slice(lo, lo + CHUNK)
-        chunk_offsets = (offsets[0], offsets[1], offsets[2][part], offsets[3][part])
+        chunk_offsets = (*offsets[:3], offsets[3][part], offsets[4][part])
         parts.append(_best_spans(start_logits[part], end_logits[part], chunk_offsets, data_args))
     score, start_char, end_char = (np.concatenate(arrays) for arrays in zip(*parts))
 
@@ -253,6 +321,8 @@ def postprocess(spec, predictions, examples, features, data_args):
 
 
 def compute_metrics(spec, records, lang):
-    """EM, F1 and avg = (EM + F1) / 2 in percent; MLQA uses its language-specific normalisation."""
+    """EM, F1 and avg = (EM + F1) / 2 in percent; MLQA uses its language-specific normalisation. F1 of an empty
+    prediction for an empty gold answer: 1 for tasks with unanswerable questions (SQuAD v2.0's script), else 0
+    (SQuAD v1.1's and MLQA's scripts)."""
     normalize = mlqa_normalizer(lang) if spec.name in MLQA_NORMALISED else normalize_squad
-    return qa_scores(records, normalize)
+    return qa_scores(records, normalize, empty_match=spec.name in NO_ANSWER_TASKS)

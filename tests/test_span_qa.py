@@ -35,10 +35,22 @@ def test_squad_normalisation_and_scores():
     assert scores["avg"] == pytest.approx((scores["exact_match"] + scores["f1"]) / 2)
 
 
-def test_no_answer_scoring():
-    assert qa_scores([{"prediction": "", "label": []}]) == {"exact_match": 100.0, "f1": 100.0, "avg": 100.0}
-    assert qa_scores([{"prediction": "Paris", "label": []}])["f1"] == 0.0
-    assert qa_scores([{"prediction": "", "label": ["Paris"]}])["f1"] == 0.0
+def test_f1_of_two_empty_strings_v11_and_v2_rules():
+    # SQuAD v1.1's and MLQA's scripts: no common token -> F1 0, also for two empty strings; SQuAD v2.0's: 1 there
+    assert token_f1("", "") == 0.0 and token_f1("", "", empty_match=True) == 1.0
+    for empty_match in (False, True):   # one side empty: 0 under both rules
+        assert token_f1("paris", "", empty_match) == token_f1("", "paris", empty_match) == 0.0
+    assert qa_scores([{"prediction": "", "label": []}]) == {"exact_match": 100.0, "f1": 0.0, "avg": 50.0}
+    assert qa_scores([{"prediction": "", "label": []}], empty_match=True) == \
+        {"exact_match": 100.0, "f1": 100.0, "avg": 100.0}
+    records = [{"prediction": "The", "label": ["a"]},       # both normalise to "": EM 1; F1 0 (v1.1), 1 (v2)
+               {"prediction": "Paris", "label": []},        # EM 0, F1 0
+               {"prediction": "", "label": ["Paris"]},      # EM 0, F1 0
+               {"prediction": "Paris", "label": ["paris!"]}]  # EM 1, F1 1
+    v11 = {"exact_match": 50.0, "f1": 25.0, "avg": 37.5}
+    for task in ("xquad", "mlqa", "tydiqa", "squad"):
+        assert span_qa.compute_metrics(get_task(task), records, "en") == v11, task
+    assert span_qa.compute_metrics(SQUAD_V2, records, "en") == {"exact_match": 50.0, "f1": 50.0, "avg": 50.0}
 
 
 def test_mlqa_german_articles():
@@ -117,22 +129,31 @@ def long_context(n_words, seed=0):
     return " ".join(rng.choice(FILLER) for _ in range(n_words))
 
 
-def test_long_context_windows_and_answers_spanning_two_windows(tiny_tokenizer):
+@pytest.mark.parametrize("windows, stride", [("xtreme", 17), ("hf_overlap", 8)])
+def test_long_context_windows_and_answers_spanning_two_windows(tiny_tokenizer, windows, stride):
     # 60 one-token words; windows of 32 tokens - 7 (3 question tokens, 4 specials) = 25 context tokens,
-    # overlapping by 8: the windows hold words 0-24, 17-41, 34-58 and 51-59.
+    # starting every 17 tokens (xtreme), i.e. overlapping by 8 (hf_overlap): words 0-24, 17-41, 34-58 and 51-59.
     words = long_context(60).split()
     words[20:22] = ["Anna", "Paris"]                 # inside the overlap of windows 1 and 2
     words[23:26] = ["John", "Berlin", "London"]      # crosses the end of window 1
     context = " ".join(words)
     rows = [qa_row(0, context, "is the man", "Anna Paris"), qa_row(1, context, "is the man", "John Berlin London")]
-    examples, features, _ = featurize(rows, tiny_tokenizer, max_seq_length=32, doc_stride=8)
+    examples, features, _ = featurize(rows, tiny_tokenizer, max_seq_length=32, doc_stride=stride, qa_windows=windows)
     per_example = [[f for f in features if f["example_id"] == r["id"]] for r in rows]
     assert [len(f) for f in per_example] == [4, 4]
+    word_starts = [len(" ".join(words[:k] + [""])) for k in range(60)]
+    assert [[f["offset_mapping"][f["input_ids"].index(2) + 2][0] for f in ex] for ex in per_example] == \
+        [[word_starts[k] for k in (0, 17, 34, 51)]] * 2
     assert [labelled_text(f, context) for f in per_example[0]] == ["Anna Paris", "Anna Paris", None, None]
     assert [labelled_text(f, context) for f in per_example[1]] == [None, "John Berlin London", None, None]
     for feature in features:   # offsets only for context tokens; specials and question tokens are None
         assert feature["offset_mapping"][0] is None and feature["offset_mapping"][1] is None
-        assert len(feature["offset_mapping"]) == len(feature["input_ids"])
+        assert len(feature["offset_mapping"]) == len(feature["max_context"]) == len(feature["input_ids"])
+    # where an answer may start: under xtreme each context token in exactly one window (its max context),
+    # under hf_overlap in every window that holds it
+    starts = sorted(o[0] for f in per_example[0] for o, ok in zip(f["offset_mapping"], f["max_context"]) if ok)
+    assert starts == (word_starts if windows == "xtreme" else sorted(word_starts + word_starts[17:25]
+                                                                     + word_starts[34:42] + word_starts[51:59]))
 
 
 def test_training_features_have_labels_only(tiny_tokenizer):
@@ -148,8 +169,85 @@ def test_long_questions_are_truncated(tiny_tokenizer):
     rows = [qa_row(0, "Anna sees the big dog.", long_context(100), "dog")]
     _, features, _ = featurize(rows, tiny_tokenizer, max_query_length=10, max_seq_length=64, doc_stride=16)
     assert len(features) == 1 and features[0]["input_ids"].index(2) <= 11   # <s> + 10 question tokens, </s>
-    with pytest.raises(ValueError, match="--doc_stride 128: the overlap"):
-        featurize(rows, tiny_tokenizer, max_seq_length=64)
+    room = r"64\) - question tokens \(10, at most --max_query_length\) - special tokens \(4\) = 50"
+    for stride in (0, 51):   # a window holds 64 - 10 - 4 = 50 context tokens: a step is 1 to 50
+        with pytest.raises(ValueError, match=rf"--doc_stride {stride}: under --qa_windows xtreme, the step .*{room}"):
+            featurize(rows, tiny_tokenizer, max_query_length=10, max_seq_length=64, doc_stride=stride)
+    featurize(rows, tiny_tokenizer, max_query_length=10, max_seq_length=64, doc_stride=50)
+    with pytest.raises(ValueError, match=rf"--doc_stride 50: under --qa_windows hf_overlap, the overlap .*{room}"):
+        featurize(rows, tiny_tokenizer, max_query_length=10, max_seq_length=64, doc_stride=50, qa_windows="hf_overlap")
+    with pytest.raises(ValueError, match="--qa_windows 'bert': expected one of xtreme, hf_overlap"):
+        featurize(rows, tiny_tokenizer, qa_windows="bert")
+
+
+def xtreme_windows(n_tokens, room, step):
+    """XTREME's loop (squad_convert_example_to_features): (start, length) of each window of a context's tokens;
+    the k-th starts at k * step and holds up to `room` tokens; a window that leaves no overflowing token is the
+    last."""
+    spans = []
+    while len(spans) * step < n_tokens:
+        start = len(spans) * step
+        spans.append((start, min(n_tokens - start, room)))
+        if n_tokens - start <= room:
+            break
+    return spans
+
+
+def xtreme_is_max_context(spans, index, position):
+    """XTREME's _new_check_is_max_context: is window `index` the best (first best) one for the token?"""
+    best_score, best = None, None
+    for i, (start, length) in enumerate(spans):
+        end = start + length - 1
+        if start <= position <= end:
+            score = min(position - start, end - position) + 0.01 * length
+            if best_score is None or score > best_score:
+                best_score, best = score, i
+    return index == best
+
+
+def feature_windows(features):
+    """For each example: its windows' (first context token's character, number of context tokens) and the
+    max_context flags of their context tokens, in order."""
+    found = {}
+    for example_id, offsets, may_start in zip(features["example_id"], features["offset_mapping"],
+                                              features["max_context"]):
+        context = [k for k, o in enumerate(offsets) if o is not None]
+        windows, flags = found.setdefault(example_id, ([], []))
+        windows.append((offsets[context[0]][0], len(context)))
+        flags.append([may_start[k] for k in context])
+    return found
+
+
+def test_max_context_matches_xtreme_rule_on_hand_made_windows():
+    rng = random.Random(0)
+    for _ in range(300):   # any windows sorted by start, also irregular ones and ties
+        starts = sorted(rng.randrange(0, 30) for _ in range(rng.randint(1, 5)))
+        spans = [(start, rng.randint(1, 25)) for start in starts]
+        flags = span_qa.max_context([s for s, _ in spans], [n for _, n in spans])
+        assert [list(f) for f in flags] == [[xtreme_is_max_context(spans, w, start + j) for j in range(length)]
+                                            for w, (start, length) in enumerate(spans)]
+
+
+@pytest.mark.parametrize("windows", ["xtreme", "hf_overlap"])
+def test_windows_and_max_context_match_xtreme_rule(windows):
+    """Hand-made token sequences: a character tokenizer makes each letter one token (offset = token index).
+    Questions of 1-12 tokens (cut to 8) in one batch: rooms of 12-19 context tokens per window."""
+    rng = random.Random(1)
+    letters = "abcdefghij"
+    rows = [{"id": f"q{i}", "context": "".join(rng.choice(letters) for _ in range(rng.randint(1, 70))),
+             "question": "".join(rng.choice(letters) for _ in range(rng.randint(1, 12))),
+             "answers": {"text": [], "answer_start": []}} for i in range(60)]
+    tokenizer = char_tokenizer([letters])
+    for stride in (1, 5, 11, 12) if windows == "xtreme" else (0, 5, 11):
+        _, features, _ = featurize(rows, tokenizer, max_seq_length=24, max_query_length=8, doc_stride=stride,
+                                   qa_windows=windows)
+        found = feature_windows(features)
+        for row in rows:
+            n, room = len(row["context"]), 24 - 4 - min(len(row["question"]), 8)
+            spans = xtreme_windows(n, room, stride if windows == "xtreme" else room - stride)
+            expected = [[windows == "hf_overlap" or xtreme_is_max_context(spans, w, start + j) for j in range(length)]
+                        for w, (start, length) in enumerate(spans)]
+            assert found[row["id"]] == (spans, expected), (row, stride)
 
 
 CJK_THAI = [("美国总统是拜登。他住在华盛顿的白宫。", "谁是总统？", "拜登"),
@@ -196,21 +294,45 @@ def random_rows(n, seed=0):
     return rows
 
 
-def test_vectorised_postprocess_matches_per_feature_loop(tiny_tokenizer):
+def loop_postprocess_max_context(start_logits, end_logits, examples, features, n_best, max_answer_length):
+    """The per-feature loop of XTREME's compute_predictions_logits: as loop_postprocess, and a start token must
+    have its max context in the feature (token_is_max_context)."""
+    best = {}
+    for i, (example_id, offsets, may_start) in enumerate(zip(features["example_id"], features["offset_mapping"],
+                                                              features["max_context"])):
+        for s in np.argsort(start_logits[i])[-1:-n_best - 1:-1]:
+            for e in np.argsort(end_logits[i])[-1:-n_best - 1:-1]:
+                if s >= len(offsets) or e >= len(offsets) or offsets[s] is None or offsets[e] is None:
+                    continue
+                if not may_start[s] or e < s or e - s + 1 > max_answer_length:
+                    continue
+                score = start_logits[i][s] + end_logits[i][e]
+                if example_id not in best or score > best[example_id][0]:
+                    best[example_id] = (score, offsets[s][0], offsets[e][1])
+    return [context[best[i][1]:best[i][2]] if i in best else ""
+            for i, context in zip(examples["id"], examples["context"])]
+
+
+@pytest.mark.parametrize("windows", ["xtreme", "hf_overlap"])
+def test_vectorised_postprocess_matches_per_feature_loop(tiny_tokenizer, windows):
     rows = random_rows(60)
     examples, features, data_args = featurize(rows, tiny_tokenizer, max_seq_length=40, doc_stride=10,
-                                              n_best_size=5, max_answer_length=4)
+                                              n_best_size=5, max_answer_length=4, qa_windows=windows)
     assert len(features) > 100     # many examples have several windows
+    changed = 0
     for seed in range(3):
         rng = np.random.default_rng(seed)
         start, end = (rng.standard_normal((len(features), 48)).astype(np.float32) for _ in range(2))
         for i, ids in enumerate(features["input_ids"]):  # the Trainer's -100 padding across batches
             start[i, len(ids):] = end[i, len(ids):] = -100
         records = span_qa.postprocess(XQUAD, (start, end), examples, features, data_args)
-        expected = loop_postprocess(start, end, examples, features, 5, 4)
+        any_window = loop_postprocess(start, end, examples, features, 5, 4)   # the benchmark's loop: no max context
+        expected = loop_postprocess_max_context(start, end, examples, features, 5, 4)
         assert [r["prediction"] for r in records] == expected
         assert [r["id"] for r in records] == [r["id"] for r in rows]
         assert all(r["label"] == row["answers"]["text"] for r, row in zip(records, rows))
+        changed += sum(a != b for a, b in zip(expected, any_window))
+    assert (changed > 0) == (windows == "xtreme")   # the max-context rule changes some answers, hf_overlap none
 
 
 def test_one_hot_logits_recover_answers_across_windows(tiny_tokenizer):
@@ -337,16 +459,21 @@ def test_tiny_end_to_end_squad_to_xquad(tmp_path, tiny_model_dir):
     qa_flags = ["--max_seq_length", "48", "--doc_stride", "16", "--max_query_length", "16"]
     run_intermediate.main(["--task", "squad", "--model_name_or_path", str(tiny_model_dir), "--output_dir",
                            str(tmp_path / "squad"), "--data_dir", str(data), *qa_flags, *FAST])
-    assert json.loads((tmp_path / "squad" / "metrics.json").read_text())["per_language"]["en"]["validation"]["f1"] >= 0
+    squad = json.loads((tmp_path / "squad" / "metrics.json").read_text())["per_language"]["en"]["validation"]
+    records = [json.loads(line) for line in
+               (tmp_path / "squad" / "predictions" / "squad" / "validation-en.jsonl").read_text().splitlines()]
+    dev = {row["id"]: row for row in synthetic_qa_rows(8, 2)}
+    assert [r["id"] for r in records] == list(dev) and all(r["prediction"] in dev[r["id"]]["context"] for r in records)
+    assert squad == pytest.approx(span_qa.compute_metrics(get_task("squad"), records, "en"))   # scored from them
     out = tmp_path / "xquad"
     run_target.main(["--task", "xquad", "--model_name_or_path", str(tmp_path / "squad" / "encoder"), "--output_dir",
                      str(out), "--data_dir", str(data), "--languages", "de,zh", *qa_flags, *FAST])
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["per_language"]) == {"de", "zh"}
-    assert {"exact_match", "f1", "avg"} <= set(metrics["per_language"]["zh"]["test"])
     records = [json.loads(line) for line in (out / "predictions" / "xquad" / "test-zh.jsonl").read_text().splitlines()]
     contexts = {f"zh{i}": row[0] for i, row in enumerate(CJK_THAI)}
     assert len(records) == 3 and all(r["prediction"] in contexts[r["id"]] for r in records)
+    assert metrics["per_language"]["zh"]["test"] == pytest.approx(span_qa.compute_metrics(XQUAD, records, "zh"))
 
 
 # ---- real data (slow): XQuAD zero-shot transfer with the real model -------------------------------------------
@@ -420,3 +547,60 @@ def test_real_xquad_zero_shot_beats_fixed_position_baseline(tmp_path, real_model
         + f"; train {trained - started:.0f} s, evaluate {time.time() - trained:.0f} s")
     for lang, (f1, base) in results.items():
         assert f1 >= base + 10, f"{lang}: F1 {f1:.1f} is not clearly above the baseline's {base:.1f}"
+
+
+XQUAD_LANGS = ("ar", "de", "el", "en", "es", "hi", "ro", "ru", "th", "tr", "vi", "zh")
+
+
+def xtreme_context_ids(tokenizer, context):
+    """XTREME's tokens of a context: its whitespace-separated words (XTREME's _is_whitespace), each sub-tokenised
+    alone (squad_convert_example_to_features)."""
+    words = "".join(" " if ch in " \t\r\n\u202f" else ch for ch in context).split()
+    return [i for word in words for i in tokenizer(word, add_special_tokens=False)["input_ids"]]
+
+
+@pytest.mark.slow
+def test_real_xquad_windows_match_xtreme(real_model_dir, shared_data):
+    """All 1,190 questions of each XQuAD language with the real model's tokenizer (XLM-R vocabulary) at XTREME's
+    settings (384 tokens, doc stride 128, questions cut to 64 tokens): each question's windows (their context
+    token ids, hence starts and lengths) and max-context flags equal XTREME's rule applied to XTREME's tokens of
+    the context. Prints the evaluation features per language, hf_overlap (the old meaning) vs xtreme."""
+    from functools import lru_cache
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(real_model_dir)
+    specials = tokenizer.num_special_tokens_to_add(pair=True)
+
+    @lru_cache(maxsize=None)
+    def flags(n_tokens, room):
+        spans = xtreme_windows(n_tokens, room, 128)
+        return spans, [[xtreme_is_max_context(spans, w, s + j) for j in range(n)] for w, (s, n) in enumerate(spans)]
+
+    counts = {}
+    for lang in XQUAD_LANGS:
+        path = shared_data / "xquad" / f"xquad.{lang}.json"
+        examples = datasets.Dataset.from_list(list(span_qa.read_squad_json(str(path))))
+        for mode in ("hf_overlap", "xtreme"):   # the loop ends with xtreme's features, checked below
+            data_args = DataArguments(max_seq_length=384, doc_stride=128, max_query_length=64, qa_windows=mode)
+            features = examples.map(span_qa.preprocess(XQUAD, tokenizer, data_args, is_train=False), batched=True,
+                                    remove_columns=examples.column_names)
+            counts[lang, mode] = len(features)
+        ours = {}
+        for example_id, ids, offsets, may_start in zip(*(features[c] for c in ("example_id", "input_ids",
+                                                                                "offset_mapping", "max_context"))):
+            context = [k for k, o in enumerate(offsets) if o is not None]
+            windows, window_flags = ours.setdefault(example_id, ([], []))
+            windows.append([ids[k] for k in context])
+            window_flags.append([may_start[k] for k in context])
+        context_ids = {}
+        for row in examples:
+            if row["context"] not in context_ids:
+                context_ids[row["context"]] = xtreme_context_ids(tokenizer, row["context"])
+            ids = context_ids[row["context"]]
+            query = min(len(tokenizer(row["question"], add_special_tokens=False)["input_ids"]), 64)
+            spans, expected = flags(len(ids), 384 - query - specials)
+            assert ours[row["id"]] == ([ids[s:s + n] for s, n in spans], expected), (lang, row["id"])
+    print("\nXQuAD evaluation features (384 tokens, doc stride 128, questions <= 64 tokens), hf_overlap -> xtreme: "
+          + ", ".join(f"{lang} {counts[lang, 'hf_overlap']} -> {counts[lang, 'xtreme']}" for lang in XQUAD_LANGS))
+    assert counts["hi", "xtreme"] == 1382   # XTREME's number for Hindi
+    # windows start every 128 context tokens instead of every (384 - question - 4) - 128 >= 188
+    assert all(counts[lang, "xtreme"] > counts[lang, "hf_overlap"] for lang in XQUAD_LANGS)
