@@ -29,6 +29,7 @@ INTERMEDIATES = {  # name -> run_intermediate.py flags (data under --data_dir; "
 TARGETS = {"xnli": "classification", "xquad": "span_qa", "panx": "tagging", "xcopa": "multiple_choice",
            "tatoeba": "retrieval"}
 LANGS = {"xnli": "de", "xquad": "de", "panx": "de", "xcopa": "et", "tatoeba": "de"}
+STEPS = [*FAST, "--max_steps", "2", "--eval_steps", "2", "--save_steps", "2"]  # a few steps per cell
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def encoders(grid_data, tiny_model_dir):
         flags = [f.replace("CUSTOM", str(grid_data.parent / "custom")).replace("CORPUS", str(grid_data.parent / "corpus.txt"))
                  for f in flags]
         run_intermediate.main([*flags, "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(grid_data),
-                               "--output_dir", str(runs / name), *FAST])
+                               "--output_dir", str(runs / name), *STEPS])
         built[name] = runs / name / "encoder"
     return built
 
@@ -90,7 +91,7 @@ def test_every_intermediate_kind_into_every_target_kind(intermediate, target, en
     if TARGETS[target] == "retrieval":
         document = run_retrieval.main(common)
     else:
-        document = run_target.main([*common, *FAST])
+        document = run_target.main([*common, *STEPS])
     assert list(document["per_language"]) == [lang] and (out / "DONE").is_file()
     config = json.loads((out / "run_config.json").read_text())
     assert config["intermediate_task"] == {"multitask": ["mnli", "squad", "ccg"], "mlm": ["hellaswag"]}.get(
