@@ -8,20 +8,26 @@ into consecutive windows (return_overflowing_tokens, no overlap), so every word 
 prediction and is scored. A word the tokenizer turns into no sub-word at all (rare: e.g. a lone zero-width
 character) cannot be predicted; it is scored as predicted "O" (for NER: no entity; for POS and CCG a wrong tag).
 As in XTREME's preprocessing, the first sub-word may be a bare "\u2581" piece (XLM-R's vocabulary does this to most
-Chinese and Japanese words), which then carries the label: one reason zero-shot ja/zh POS scores are low.
+Chinese and Japanese words, and to some punctuation), which then carries the label: one reason zero-shot ja/zh
+POS scores are low. --label_first_char_piece (off by default) labels, and reads the prediction of, the word's first
+piece with characters instead (the bare piece when the word has no other piece in the window).
 
 Metrics (in percent):
-  PAN-X   f1 = seqeval entity F1 (conlleval-style chunks from IOB2), with precision, recall, word accuracy.
-  UDPOS   f1 = seqeval F1 on the UPOS sequences, exactly as XTREME's run_tag.py computes it (seqeval reads a
-          tag like "NOUN" as chunk prefix "N" + type "OUN", so a run of identical tags is one chunk), and
-          accuracy = plain word accuracy.
+  PAN-X   f1 = seqeval (1.2.2) entity F1 (conlleval-style chunks from IOB2), with precision, recall, word
+          accuracy. seqeval 0.0.12, which XTREME used, gives the same chunks for IOB2 tags.
+  UDPOS   f1 = XTREME's number: the chunk F1 of seqeval 0.0.12 (what XTREME's evaluate.py and run_tag.py ran in
+          2020) on the UPOS sequences, reimplemented in xtreme_chunks: a tag's first letter is read as the chunk
+          prefix and the whole tag as its type, so a run of identical tags is one chunk, except SCONJ and SYM
+          (prefix "S": single-token chunks); sentences are joined with an "O" between them. (seqeval >= 0.0.16 reads
+          the type from tag[1:], merging CCONJ and SCONJ into "CONJ": not XTREME's number.) accuracy = plain word
+          accuracy. Any other tag set that is not IOB tags is scored the same way.
   CCG     accuracy = word accuracy. The label set is the training data's (labels_from_data); a gold tag of an
           evaluation set that the training data never had is kept and scored as a miss (the model cannot
           predict it), not an error.
 """
+import itertools
 import logging
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +39,7 @@ from utils.data import fail_at, require_columns
 logger = logging.getLogger(__name__)
 FIELDS = ("id", "tokens", "tags")
 OUTSIDE = "O"
+BOUNDARY = "\u2581"  # SentencePiece's word-boundary mark
 
 
 # ---- raw formats (prepare_data.py --from_raw NAME) ----
@@ -168,6 +175,9 @@ def preprocess(spec, tokenizer, data_args, is_train):
         features["labels"], features["word_ids"], features["example_id"] = [], [], []
         for window, sample in enumerate(samples):
             words = first_subwords(features.word_ids(window), features, window, samples)
+            if getattr(data_args, "label_first_char_piece", False):
+                pieces = tokenizer.convert_ids_to_tokens(features["input_ids"][window])
+                words = first_char_pieces(words, features.word_ids(window), pieces)
             tags = batch["tags"][sample]
             features["word_ids"].append(words)
             features["labels"].append([label_ids.get(tags[w], -100) if w >= 0 else -100 for w in words])
@@ -190,6 +200,20 @@ def first_subwords(word_ids, features, window, samples):
     return words
 
 
+def first_char_pieces(words, word_ids, pieces):
+    """first_subwords' positions with each label moved from a bare "\u2581" piece (no character of the word) to
+    the word's first piece that has characters, if the word has one in this window."""
+    moved = list(words)
+    for position, word in enumerate(words):
+        if word < 0 or pieces[position].strip(BOUNDARY):
+            continue
+        same_word = itertools.takewhile(lambda p: word_ids[p] == word, range(position + 1, len(word_ids)))
+        target = next((p for p in same_word if pieces[p].strip(BOUNDARY)), None)
+        if target is not None:
+            moved[position], moved[target] = -1, word
+    return moved
+
+
 def model_class(spec):
     return AutoModelForTokenClassification
 
@@ -199,7 +223,8 @@ def data_collator(spec, tokenizer, data_args):
 
 
 def postprocess(spec, predictions, examples, features, data_args):
-    """Word-level predictions per example, from the first sub-word of each word (all windows merged)."""
+    """Word-level predictions per example, from the labelled sub-word of each word (the positions in word_ids;
+    all windows merged)."""
     logits = predictions[0] if isinstance(predictions, tuple) else predictions
     best = np.asarray(logits).argmax(-1)
     predicted = {i: [OUTSIDE] * len(tokens) for i, tokens in zip(examples["id"], examples["tokens"])}
@@ -216,10 +241,50 @@ def compute_metrics(spec, records, lang):
     predicted = [r["prediction"] for r in records]
     pairs = [(g, p) for gs, ps in zip(gold, predicted) for g, p in zip(gs, ps)]
     metrics = {"accuracy": 100 * sum(g == p for g, p in pairs) / max(len(pairs), 1)}
-    if spec.metric == "f1":
-        with warnings.catch_warnings():  # seqeval warns that POS tags are not IOB tags: expected here
-            warnings.simplefilter("ignore")
-            metrics["f1"] = 100 * float(f1_score(gold, predicted, zero_division=0))
-            metrics["precision"] = 100 * float(precision_score(gold, predicted, zero_division=0))
-            metrics["recall"] = 100 * float(recall_score(gold, predicted, zero_division=0))
+    if spec.metric == "f1" and is_iob(spec.labels or {tag for tags in gold for tag in tags}):
+        metrics["f1"] = 100 * float(f1_score(gold, predicted, zero_division=0))
+        metrics["precision"] = 100 * float(precision_score(gold, predicted, zero_division=0))
+        metrics["recall"] = 100 * float(recall_score(gold, predicted, zero_division=0))
+    elif spec.metric == "f1":
+        metrics.update(chunk_scores(xtreme_chunks(gold), xtreme_chunks(predicted)))
     return metrics
+
+
+def is_iob(tags):
+    return all(tag == OUTSIDE or tag[:2] in ("B-", "I-") for tag in tags)
+
+
+def xtreme_chunks(sentences):
+    """The set of (type, start, end) chunks that seqeval 0.0.12's get_entities finds in the sentences joined with
+    an "O" after each: prefix = the tag's first letter, type = the tag after its last "-" (a POS tag: itself)."""
+    chunks, previous, previous_type, begin = set(), OUTSIDE, "", 0
+    tags = [tag for sentence in sentences for tag in [*sentence, OUTSIDE]]
+    for i, tag in enumerate(tags):
+        prefix, type_ = tag[0], tag.split("-")[-1]
+        if _chunk_ends(previous, prefix, previous_type, type_):
+            chunks.add((previous_type, begin, i - 1))
+        if _chunk_starts(previous, prefix, previous_type, type_):
+            begin = i
+        previous, previous_type = prefix, type_
+    return chunks
+
+
+def _chunk_ends(previous, prefix, previous_type, type_):
+    """seqeval 0.0.12's end_of_chunk: does a chunk end before this tag (prefix letters B, I, E, S, O)?"""
+    return (previous in ("E", "S") or (previous in ("B", "I") and prefix in ("B", "S", "O"))
+            or (previous not in ("O", ".") and previous_type != type_))
+
+
+def _chunk_starts(previous, prefix, previous_type, type_):
+    """seqeval 0.0.12's start_of_chunk: does a chunk start at this tag?"""
+    return (prefix in ("B", "S") or (previous in ("E", "S", "O") and prefix in ("E", "I"))
+            or (prefix not in ("O", ".") and previous_type != type_))
+
+
+def chunk_scores(gold_chunks, predicted_chunks):
+    """Micro precision, recall and F1 (in percent) of predicted chunks against gold chunks."""
+    correct = len(gold_chunks & predicted_chunks)
+    precision = correct / len(predicted_chunks) if predicted_chunks else 0.0
+    recall = correct / len(gold_chunks) if gold_chunks else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"f1": 100 * f1, "precision": 100 * precision, "recall": 100 * recall}

@@ -125,6 +125,17 @@ def check_every_word_labelled_once(features, batch, label_names):
     assert len(seen) == sum(len(t) for t in batch["tokens"])
 
 
+def gold_logits(features, n_labels):
+    """Logits that pick the gold label at every labelled position."""
+    width = max(len(ids) for ids in features["input_ids"])
+    logits = np.full((len(features["input_ids"]), width, n_labels), -100.0)
+    for row, labels in enumerate(features["labels"]):
+        for position, label in enumerate(labels):
+            if label != -100:
+                logits[row, position, label] = 1.0
+    return logits
+
+
 def test_labels_only_on_first_subword(tiny_model_dir):
     tokenizer = tokenizer_of(tiny_model_dir)
     spec = get_task("panx")
@@ -151,15 +162,76 @@ def test_long_sentences_are_split_into_windows_and_every_word_is_scored(tiny_mod
     assert features["example_id"].count("long") > 3
     check_every_word_labelled_once(features, batch, spec.labels)
     # logits that pick the gold label at every labelled position: post-processing recovers every tag
-    width = max(len(ids) for ids in features["input_ids"])
-    logits = np.full((len(features["input_ids"]), width, len(spec.labels)), -100.0)
-    for row, labels in enumerate(features["labels"]):
-        for position, label in enumerate(labels):
-            if label != -100:
-                logits[row, position, label] = 1.0
-    records = tagging.postprocess(spec, logits, batch, features, None)
+    records = tagging.postprocess(spec, gold_logits(features, len(spec.labels)), batch, features, None)
     assert [r["prediction"] for r in records] == batch["tags"]
     assert tagging.compute_metrics(spec, records, "de")["accuracy"] == 100.0
+
+
+def test_first_char_pieces_moves_labels_off_bare_boundary_pieces():
+    pieces = ["<s>", "\u2581", "\u4e2d", "\u56fd", "\u2581cat", "s", "\u2581", "\u7684", "\u2581", "</s>"]
+    word_ids = [None, 0, 0, 0, 1, 1, 2, 2, 3, None]
+    words = [-1, 0, -1, -1, 1, -1, 2, -1, 3, -1]  # first_subwords
+    # words 0 and 2 move to their first piece with characters; "\u2581cat" has some; word 3 has no other piece
+    assert tagging.first_char_pieces(words, word_ids, pieces) == [-1, -1, 0, -1, 1, -1, -1, 2, 3, -1]
+
+
+def boundary_tokenizer():
+    """A SentencePiece-like (Metaspace + Unigram) tokenizer whose CJK words all start with a bare "\u2581" piece."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+    vocab = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -1.0), ("\u4e2d", -2.0),
+             ("\u56fd", -2.0), ("\u7684", -2.0), ("\u2581cat", -1.0), ("s", -2.0)]
+    tok = Tokenizer(models.Unigram(vocab, unk_id=3))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+                                   pad_token="<pad>")
+
+
+def labelled_pieces(tokenizer, features, spec):
+    return [[(piece, spec.labels[label]) for piece, label in zip(tokenizer.convert_ids_to_tokens(ids), labels)
+             if label != -100] for ids, labels in zip(features["input_ids"], features["labels"])]
+
+
+@pytest.mark.parametrize("max_length, without, with_option", [
+    (64, [[("\u2581", "NOUN"), ("\u2581", "PART"), ("\u2581cat", "NOUN")]],
+         [[("\u4e2d", "NOUN"), ("\u7684", "PART"), ("\u2581cat", "NOUN")]]),
+    # windows of 2 pieces: [\u2581 \u4e2d] [\u56fd \u2581] [\u7684 \u2581cat] [s]; the word \u7684 keeps its bare piece
+    (4, [[("\u2581", "NOUN")], [("\u2581", "PART")], [("\u2581cat", "NOUN")], []],
+        [[("\u4e2d", "NOUN")], [("\u2581", "PART")], [("\u2581cat", "NOUN")], []]),
+])
+def test_label_first_char_piece_option_in_preprocess_and_postprocess(max_length, without, with_option):
+    tokenizer, spec = boundary_tokenizer(), get_task("udpos")
+    batch = {"id": ["s"], "tokens": [["\u4e2d\u56fd", "\u7684", "cats"]], "tags": [["NOUN", "PART", "NOUN"]]}
+    for option, labelled in ((False, without), (True, with_option)):
+        args = SimpleNamespace(max_seq_length=max_length, pad_to_max_length=False, label_first_char_piece=option)
+        features = tagging.preprocess(spec, tokenizer, args, False)(batch)
+        assert labelled_pieces(tokenizer, features, spec) == labelled
+        check_every_word_labelled_once(features, batch, spec.labels)
+        # post-processing reads each word from the labelled piece: gold logits there give back every tag
+        records = tagging.postprocess(spec, gold_logits(features, len(spec.labels)), batch, features, args)
+        assert records[0]["prediction"] == batch["tags"][0]
+
+
+@pytest.mark.slow
+def test_label_first_char_piece_with_the_real_tokenizer(real_model_dir):
+    """XLM-R's SentencePiece vocabulary (the real model's) gives zh/ja words a bare "\u2581" first piece."""
+    tokenizer, spec = tokenizer_of(real_model_dir), get_task("udpos")
+    tokens = ["\u96d6\u7136", "\u7f8e\u570b", "\u7684", "\u8a31\u591a", "\u6578\u5b57\u5316", "\uff0c",
+              "\u3067", "\u30c7\u30b8\u30bf\u30eb", "cats", "."]
+    batch = {"id": ["s"], "tokens": [tokens], "tags": [["SCONJ", "PROPN", "PART", "ADJ", "NOUN", "PUNCT", "ADP",
+                                                        "NOUN", "NOUN", "PUNCT"]]}
+    first = {}
+    for option in (False, True):
+        args = SimpleNamespace(max_seq_length=64, pad_to_max_length=False, label_first_char_piece=option)
+        features = tagging.preprocess(spec, tokenizer, args, False)(batch)
+        first[option] = [piece for piece, _ in labelled_pieces(tokenizer, features, spec)[0]]
+        check_every_word_labelled_once(features, batch, spec.labels)
+        records = tagging.postprocess(spec, gold_logits(features, len(spec.labels)), batch, features, args)
+        assert records[0]["prediction"] == batch["tags"][0]
+    assert first[False].count("\u2581") >= 4  # XTREME's labelling: on the bare piece
+    assert "\u2581" not in first[True] and first[True][2] == "\u7684"
+    assert [a for a, b in zip(first[False], first[True]) if a == b] == [p for p in first[False] if p != "\u2581"]
 
 
 # ---- metrics by hand ----
@@ -173,14 +245,74 @@ def test_panx_entity_f1_by_hand():
     assert metrics["accuracy"] == pytest.approx(100 * 5 / 7)
 
 
-def test_udpos_f1_is_seqeval_on_upos_as_in_xtreme_and_accuracy_is_per_word():
-    records = [{"id": "1", "label": ["DET", "NOUN", "VERB"], "prediction": ["DET", "NOUN", "NOUN"]}]
-    # seqeval reads "NOUN" as prefix N + type OUN: gold chunks DET | NOUN | VERB (3), predicted DET | NOUN NOUN (2,
-    # the run of identical tags is one chunk); 1 chunk matches: P = 1/2, R = 1/3, F1 = 0.4
-    metrics = tagging.compute_metrics(get_task("udpos"), records, "fr")
+def pos_metrics(gold, predicted):
+    records = [{"id": str(i), "label": g, "prediction": p} for i, (g, p) in enumerate(zip(gold, predicted))]
+    return tagging.compute_metrics(get_task("udpos"), records, "fr")
+
+
+@pytest.mark.filterwarnings("ignore:.*seems not to be NE tag")
+def test_udpos_f1_is_xtreme_seqeval_0_0_12_not_seqeval_1_2_2():
+    from seqeval.metrics import f1_score
+    gold, predicted = [["NOUN", "SCONJ", "VERB"]], [["NOUN", "CCONJ", "VERB"]]
+    # seqeval 0.0.12 (XTREME): types NOUN | SCONJ | VERB vs NOUN | CCONJ | VERB: 2 of 3 chunks match
+    metrics = pos_metrics(gold, predicted)
+    assert metrics["precision"] == pytest.approx(200 / 3) and metrics["recall"] == pytest.approx(200 / 3)
+    assert metrics["f1"] == pytest.approx(200 / 3) and metrics["accuracy"] == pytest.approx(200 / 3)
+    assert f1_score(gold, predicted) == 1.0  # seqeval 1.2.2 reads both as type "CONJ": not XTREME's number
+
+
+def test_udpos_run_of_one_tag_is_one_chunk():
+    assert tagging.xtreme_chunks([["NOUN", "NOUN", "VERB"]]) == {("NOUN", 0, 1), ("VERB", 2, 2)}
+    # gold NOUN(0-1) VERB(2) vs predicted NOUN(0) VERB(1-2): no chunk matches, though 2 of 3 words are right
+    metrics = pos_metrics([["NOUN", "NOUN", "VERB"]], [["NOUN", "VERB", "VERB"]])
+    assert metrics["f1"] == 0.0 and metrics["accuracy"] == pytest.approx(200 / 3)
+    # gold DET NOUN VERB (3 chunks) vs predicted DET NOUN(1-2) (2 chunks); DET matches: P 1/2, R 1/3, F1 0.4
+    metrics = pos_metrics([["DET", "NOUN", "VERB"]], [["DET", "NOUN", "NOUN"]])
     assert metrics["precision"] == pytest.approx(50.0) and metrics["recall"] == pytest.approx(100 / 3)
     assert metrics["f1"] == pytest.approx(40.0)
-    assert metrics["accuracy"] == pytest.approx(200 / 3)
+
+
+def test_udpos_sconj_and_sym_are_single_token_chunks():
+    # prefix "S" (single): every SCONJ / SYM is a chunk of its own, also in a run
+    assert tagging.xtreme_chunks([["SCONJ", "SCONJ", "SYM", "SYM"]]) == {
+        ("SCONJ", 0, 0), ("SCONJ", 1, 1), ("SYM", 2, 2), ("SYM", 3, 3)}
+    # gold SCONJ(0) SCONJ(1) vs predicted SCONJ(0) ADP(1): 1 of 2 (as one SCONJ chunk it would be 0 of 1)
+    metrics = pos_metrics([["SCONJ", "SCONJ"]], [["SCONJ", "ADP"]])
+    assert metrics["precision"] == pytest.approx(50.0) and metrics["recall"] == pytest.approx(50.0)
+
+
+def test_udpos_intj_prefix_i_continues_a_run_like_any_tag():
+    # prefix "I" (inside): a run of INTJ is one chunk; a SCONJ (single) before it ends there, INTJ starts anew
+    assert tagging.xtreme_chunks([["INTJ", "INTJ", "SCONJ", "INTJ", "PUNCT"]]) == {
+        ("INTJ", 0, 1), ("SCONJ", 2, 2), ("INTJ", 3, 3), ("PUNCT", 4, 4)}
+    metrics = pos_metrics([["INTJ", "INTJ", "PUNCT"]], [["INTJ", "PUNCT", "PUNCT"]])
+    assert metrics["f1"] == 0.0 and metrics["accuracy"] == pytest.approx(200 / 3)
+
+
+def test_udpos_chunks_stop_at_sentence_boundaries():
+    # sentences are joined with an "O" between them: position 2 is the separator, no chunk spans it
+    assert tagging.xtreme_chunks([["VERB", "NOUN"], ["NOUN"]]) == {("VERB", 0, 0), ("NOUN", 1, 1), ("NOUN", 3, 3)}
+    # gold NOUN(0) | NOUN(2) VERB(3) vs predicted NOUN(0) | VERB(2-3): 1 match, P 1/2, R 1/3
+    metrics = pos_metrics([["NOUN"], ["NOUN", "VERB"]], [["NOUN"], ["VERB", "VERB"]])
+    assert metrics["precision"] == pytest.approx(50.0) and metrics["recall"] == pytest.approx(100 / 3)
+    assert metrics["f1"] == pytest.approx(40.0)
+    assert pos_metrics([["NOUN"], ["NOUN"]], [["NOUN"], ["NOUN"]])["f1"] == 100.0
+
+
+def test_panx_f1_is_seqeval_1_2_2_and_xtreme_chunks_agree_on_iob2():
+    from seqeval.metrics import f1_score, precision_score, recall_score
+    from seqeval.metrics.sequence_labeling import get_entities
+    rng = random.Random(0)
+    spec = get_task("panx")
+    for _ in range(200):
+        gold = [[rng.choice(spec.labels) for _ in range(rng.randint(1, 6))] for _ in range(rng.randint(1, 4))]
+        predicted = [[tag if rng.random() < 0.6 else rng.choice(spec.labels) for tag in tags] for tags in gold]
+        metrics = tagging.compute_metrics(spec, [{"id": "x", "label": g, "prediction": p}
+                                                 for g, p in zip(gold, predicted)], "de")
+        assert metrics["f1"] == pytest.approx(100 * f1_score(gold, predicted, zero_division=0))
+        assert metrics["precision"] == pytest.approx(100 * precision_score(gold, predicted, zero_division=0))
+        assert metrics["recall"] == pytest.approx(100 * recall_score(gold, predicted, zero_division=0))
+        assert tagging.xtreme_chunks(gold) == set(get_entities(gold))  # seqeval 0.0.12 = 1.2.2 on IOB2
 
 
 # ---- tiny end-to-end runs ----
@@ -214,8 +346,11 @@ def test_tiny_end_to_end_target(tmp_path, tiny_model_dir, task):
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["per_language"]) == {"de", "fr"}
     assert {"f1", "accuracy"} <= set(metrics["per_language"]["de"]["test"])
-    record = json.loads((out / "predictions" / task / "test-fr.jsonl").read_text().splitlines()[0])
-    assert len(record["prediction"]) == len(record["label"])
+    records = [json.loads(line) for line in (out / "predictions" / task / "test-fr.jsonl").open()]
+    rows = tag_rows(6, 4, task, prefix="fr-")
+    assert [(r["id"], r["label"], len(r["prediction"])) for r in records] == [(r["id"], r["tags"], len(r["tags"]))
+                                                                             for r in rows]
+    assert tagging.compute_metrics(get_task(task), records, "fr") == metrics["per_language"]["fr"]["test"]
 
 
 def test_tiny_end_to_end_ccg_intermediate(tmp_path, tiny_model_dir):
@@ -229,8 +364,11 @@ def test_tiny_end_to_end_ccg_intermediate(tmp_path, tiny_model_dir):
     run_intermediate.main(["--task", "ccg", "--model_name_or_path", str(tiny_model_dir), "--output_dir", str(out),
                            "--data_dir", str(data), *FAST])
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["metric"] == "accuracy" and 0 <= metrics["per_language"]["en"]["validation"]["accuracy"] < 100
     records = [json.loads(line) for line in (out / "predictions" / "ccg" / "validation-en.jsonl").open()]
+    pairs = [(g, p) for r in records for g, p in zip(r["label"], r["prediction"])]
+    accuracy = metrics["per_language"]["en"]["validation"]["accuracy"]
+    assert metrics["metric"] == "accuracy" and len(pairs) == sum(len(row["tokens"]) for row in dev)
+    assert accuracy == pytest.approx(100 * sum(g == p for g, p in pairs) / len(pairs)) and accuracy < 100
     unseen = next(r for r in records if r["id"] == dev[0]["id"])
     assert unseen["label"][0] == "(S\\NP)/NP" and unseen["prediction"][0] in ("N", "NP", "NP/N")
 
