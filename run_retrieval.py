@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
 
-from tasks import get_task, resolve_languages  # noqa: E402
+from tasks import TASKS, get_task, resolve_languages  # noqa: E402
 from tasks import retrieval  # noqa: E402
 from tasks.preflight import check_retrieval  # noqa: E402
 from tasks.runner import needs_run, provenance  # noqa: E402
@@ -63,9 +63,19 @@ def bucc(spec, lang, encoder, data_args, args):
     return metrics, records
 
 
+# spec.retrieval -> how one language is evaluated, the scores printed, what metrics.json notes about them
+PROTOCOLS = {"tatoeba": tatoeba, "bucc": bucc}
+SUMMARY = {"tatoeba": ("accuracy", "accuracy_reverse"), "bucc": ("f1", "precision", "recall")}
+NOTES = {"tatoeba": lambda data_args: {"directions": {
+             "accuracy": "XTREME's: each English sentence retrieves its translation",
+             "accuracy_reverse": "each source sentence retrieves its English"}},
+         "bucc": lambda data_args: {"data_source": "local files" if data_args.data_dir else
+                                    "hub gold pairs only (incomplete: F1 not comparable to BUCC 2018)"}}
+
+
 def languages_of(spec, data_args):
     languages = resolve_languages(spec, data_args.languages)
-    if spec.name == "tatoeba":
+    if spec.retrieval == "tatoeba":
         return [retrieval.tatoeba_language(lang) for lang in languages]
     unknown = [lang for lang in languages if lang not in spec.languages]
     if unknown:
@@ -78,12 +88,13 @@ def prepare(argv=None, planned=()):
     with input_errors():
         model_args, data_args, args, out_args = parse_args(ModelArguments, DataArguments, RetrievalArguments,
                                                            OutputArguments, argv=sys.argv[1:] if argv is None else argv)
-        if data_args.task not in ("bucc", "tatoeba"):
-            raise InputError(f"--task must be bucc or tatoeba, got {data_args.task!r}")
-        spec = get_task(data_args.task)
+        spec = get_task(data_args.task or "")
+        if spec.kind != "retrieval":
+            raise InputError(f"--task {spec.name} is not a retrieval task (retrieval: "
+                             f"{', '.join(n for n, s in TASKS.items() if s.kind == 'retrieval')})")
         languages = languages_of(spec, data_args)
     if needs_run(out_args.output_dir, data_args):
-        check_retrieval(spec, languages, model_args, data_args, planned)
+        check_retrieval(spec, languages, model_args, data_args, planned, args.layer)
     return dict(spec=spec, languages=languages, model_args=model_args, data_args=data_args, args=args,
                 out_args=out_args)
 
@@ -100,12 +111,12 @@ def run(spec, languages, model_args, data_args, args, out_args):
                                     args.embedding_cache_dir, model_args.trust_remote_code)
         setting = {"model": model_args.model_name_or_path, "layer": encoder.layer, "layer_rule": encoder.layer_rule,
                    "num_layers": encoder.model.config.num_hidden_layers, "pooling": args.pooling,
-                   "max_seq_length": max_len, "margin_k": args.margin_k if spec.name == "bucc" else None,
+                   "max_seq_length": max_len, "margin_k": args.margin_k if spec.retrieval == "bucc" else None,
                    "device": str(encoder.device)}
         config = run_config(model_args, data_args, args, out_args, task=spec.name, **setting,
                             **provenance(model_args.model_name_or_path))
         write_json_atomic(out / "run_config.json", config)
-        evaluate = tatoeba if spec.name == "tatoeba" else bucc
+        evaluate = PROTOCOLS[spec.retrieval]
         per_language = {}
         for lang in languages:
             logger.info("%s %s: layer %d (%s), %s pooling", spec.name, lang, encoder.layer, encoder.layer_rule,
@@ -113,12 +124,8 @@ def run(spec, languages, model_args, data_args, args, out_args):
             per_language[lang], records = evaluate(spec, lang, encoder, data_args, args)
             for split, rows in records.items():
                 write_jsonl_atomic(out / "predictions" / spec.name / f"{split}-{lang}.jsonl", rows)
-        extra = {"tatoeba": {"directions": {"accuracy": "XTREME's: each English sentence retrieves its translation",
-                                            "accuracy_reverse": "each source sentence retrieves its English"}},
-                 "bucc": {"data_source": "local files" if data_args.data_dir else
-                          "hub gold pairs only (incomplete: F1 not comparable to BUCC 2018)"}}[spec.name]
-        document = metrics_document(spec.name, spec.metric, per_language, **setting, **extra,
-                                    seconds=round(time.time() - started, 1))
+        document = metrics_document(spec.name, spec.metric, per_language, **setting, retrieval=spec.retrieval,
+                                    **NOTES[spec.retrieval](data_args), seconds=round(time.time() - started, 1))
         finish_run(out, document, config, started)
         return document
 
@@ -134,7 +141,7 @@ def main(argv=None):
 
 
 def print_summary(document):
-    names = ["accuracy", "accuracy_reverse"] if document["task"] == "tatoeba" else ["f1", "precision", "recall"]
+    names = SUMMARY[document["retrieval"]]
     print(f"\n{document['task']}: layer {document['layer']} ({document['layer_rule']}), {document['pooling']} "
           f"pooling, max length {document['max_seq_length']}")
     for lang, splits in list(document["per_language"].items()) + [("avg", document["average"])]:

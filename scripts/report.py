@@ -24,8 +24,10 @@ from report_runs import BASELINE, collect, mean  # noqa: E402  (scripts/report_r
 from tasks import TASKS  # noqa: E402
 from utils.languages import GROUPINGS, get_language  # noqa: E402
 
-CATEGORIES = {"classification": ("xnli", "pawsx"), "structured prediction": ("udpos", "panx"),
-              "question answering": ("xquad", "mlqa", "tydiqa"), "retrieval": ("bucc", "tatoeba")}
+CATEGORIES = {}  # XTREME's categories and their tasks, from the registry (TaskSpec.category, .benchmarks)
+for _name, _spec in TASKS.items():
+    if "xtreme" in _spec.benchmarks:
+        CATEGORIES[_spec.category] = CATEGORIES.get(_spec.category, ()) + (_name,)
 XTREME_TASKS = tuple(task for tasks in CATEGORIES.values() for task in tasks)
 TASK_ORDER = XTREME_TASKS + ("xcopa",)
 

@@ -45,39 +45,47 @@ COPA_CONTEXT = "{premise} What was the {question}?"  # XTREME-R's run_xcopa.py w
 # e_run_models.sh): epochs per target; QA at an effective batch of 16; all others at Recipe()'s defaults.
 QA_RECIPE = Recipe(epochs=2, batch_size=16)
 QA = {"select_on": "avg", "max_seq_length": 384}   # QA checkpoints are selected on (EM + F1) / 2
+PAPER = {"paper_intermediate": True}              # the paper's nine intermediate tasks
+# Benchmark membership and category (XTREME's four; XTREME-R drops PAWS-X and BUCC, adds XCOPA, Mewsli-X, LAReQA)
+CLS, STRUCT, QA_CAT, RET = "classification", "structured prediction", "question answering", "retrieval"
+BOTH, XTREME_ONLY = ("xtreme", "xtreme_r"), ("xtreme",)
 
 _T = TaskSpec
 TASKS = {spec.name: spec for spec in [
     # ---- English intermediate tasks (the paper's nine, plus SQuAD v2) ----
-    _T("mnli", "classification", "accuracy", labels=NLI_LABELS, hub_path="nyu-mll/glue", hub_config="mnli",
+    _T("mnli", "classification", "accuracy", labels=NLI_LABELS, **PAPER, hub_path="nyu-mll/glue", hub_config="mnli",
        hub_splits={"validation": "validation_matched", "test": "validation_mismatched"}, hub_columns=NLI_COLUMNS,
        description="MultiNLI; dev = validation_matched (test = validation_mismatched: GLUE's test has no labels)"),
-    _T("qqp", "classification", "accuracy", labels=("not_duplicate", "duplicate"), hub_path="nyu-mll/glue",
+    _T("qqp", "classification", "accuracy", labels=("not_duplicate", "duplicate"), binary_f1=True, **PAPER,
+       hub_path="nyu-mll/glue",
        hub_config="qqp", hub_splits={"test": "validation"},
        hub_columns={"text_a": "question1", "text_b": "question2", "label": "label"},
        description="Quora Question Pairs; reports accuracy and F1"),
-    _T("anli", "classification", "accuracy", labels=NLI_LABELS, hub_path="facebook/anli",
+    _T("anli", "classification", "accuracy", labels=NLI_LABELS, hub_path="facebook/anli", **PAPER,
        hub_splits={"train": ("train_r1", "train_r2", "train_r3"), "validation": ("dev_r1", "dev_r2", "dev_r3"),
                    "test": ("test_r1", "test_r2", "test_r3")}, hub_columns=NLI_COLUMNS,
        description="Adversarial NLI, rounds 1-3 together"),
-    _T("ccg", "tagging", "accuracy", hub_path=None, description="CCGbank supertagging (licensed: local files only); "
+    _T("ccg", "tagging", "accuracy", hub_path=None, **PAPER, description="CCGbank supertagging (licensed: local files only); "
        "labels from the training data; word accuracy"),
-    _T("commonsenseqa", "multiple_choice", "accuracy", labels=("A", "B", "C", "D", "E"),
+    _T("commonsenseqa", "multiple_choice", "accuracy", labels=("A", "B", "C", "D", "E"), **PAPER,
        hub_path="tau/commonsense_qa", hub_splits={"test": "validation"},
        hub_columns={"context": ["question"], "choices": "choices.text", "label": "answerKey"}),
     _T("cosmosqa", "multiple_choice", "accuracy", hub_path="allenai/cosmos_qa", hub_splits={"test": "validation"},
+       **PAPER,
        hub_columns={"context": ["context", "question"], "choices": ["answer0", "answer1", "answer2", "answer3"],
                     "label": "label"}, max_seq_length=256),
     _T("hellaswag", "multiple_choice", "accuracy", hub_path="Rowan/hellaswag", hub_splits={"test": "validation"},
+       **PAPER,
        hub_columns={"context": ["ctx_a"], "choice_prefix": "ctx_b", "choices": "endings", "label": "label"}),
     _T("socialiqa", "multiple_choice", "accuracy", labels=("1", "2", "3"), hub_path="allenai/social_i_qa",
+       **PAPER,
        hub_splits={"test": "validation"},
        hub_columns={"context": ["context", "question"], "choices": ["answerA", "answerB", "answerC"],
                     "label": "label"}),
     _T("squad", "span_qa", "f1", hub_path="rajpurkar/squad", hub_splits={"test": "validation"}, recipe=QA_RECIPE,
-       **QA, description="SQuAD v1.1"),
+       **QA, **PAPER, description="SQuAD v1.1"),
     _T("squad_v2", "span_qa", "f1", hub_path="rajpurkar/squad_v2", hub_splits={"test": "validation"},
-       recipe=QA_RECIPE, **QA, description="SQuAD v2.0 (unanswerable questions)"),
+       recipe=QA_RECIPE, **QA, no_answer=True, description="SQuAD v2.0 (unanswerable questions)"),
     _T("copa", "multiple_choice", "accuracy", hub_path="aps/super_glue", hub_config="copa",
        hub_splits={"test": "validation"},
        hub_columns={"context": COPA_CONTEXT, "choices": ["choice1", "choice2"], "label": "label"},
@@ -85,42 +93,50 @@ TASKS = {spec.name: spec for spec in [
        "(train_xcopa.sh): run_intermediate.py --task socialiqa, then run_target.py --task xcopa from its encoder"),
     # ---- XTREME targets: trained on English, evaluated zero-shot ----
     _T("xnli", "classification", "accuracy", languages=XNLI_LANGS, train_task="mnli", labels=NLI_LABELS,
-       recipe=Recipe(epochs=2),
+       recipe=Recipe(epochs=2), category=CLS, benchmarks=BOTH,
        hub_path="google/xtreme", hub_config="XNLI", hub_filter=("language", "{lang}"),
        hub_columns={"text_a": "sentence1", "text_b": "sentence2", "label": "gold_label"}),
     _T("pawsx", "classification", "accuracy", languages=PAWSX_LANGS, train_task="pawsx", labels=("0", "1"),
-       recipe=Recipe(epochs=5),
+       recipe=Recipe(epochs=5), binary_f1=True, category=CLS, benchmarks=XTREME_ONLY,
        hub_path="google/xtreme", hub_config="PAWS-X.{lang}",
        hub_columns={"text_a": "sentence1", "text_b": "sentence2", "label": "label"}),
     _T("udpos", "tagging", "f1", languages=UDPOS_LANGS, xtreme_r_languages=("lt", "pl", "uk", "wo", "ro"),
-       train_task="udpos", labels=UPOS_TAGS, hub_path="google/xtreme", hub_config="udpos.{lang}", recipe=Recipe(epochs=10),
+       train_task="udpos", labels=UPOS_TAGS, hub_path="google/xtreme", hub_config="udpos.{lang}",
+       recipe=Recipe(epochs=10), category=STRUCT, benchmarks=BOTH,
        hub_lang_names=UDPOS_NAMES, hub_columns={"tokens": "tokens", "tags": "pos_tags"}),
     _T("panx", "tagging", "f1", languages=PANX_LANGS, train_task="panx", labels=NER_TAGS, recipe=Recipe(epochs=10),
+       category=STRUCT, benchmarks=BOTH,
        hub_path="google/xtreme", hub_config="PAN-X.{lang}", hub_columns={"tokens": "tokens", "tags": "ner_tags"}),
     _T("xquad", "span_qa", "f1", languages=XQUAD_LANGS, xtreme_r_languages=("ro",), train_task="squad",
        hub_path="google/xtreme", hub_config="XQuAD.{lang}", hub_splits={"test": "validation"}, recipe=QA_RECIPE, **QA,
+       category=QA_CAT, benchmarks=BOTH,
        description="XQuAD (hub: validation only); google/xtreme has no XQuAD.ro: for XTREME-R's ro, convert "
                    "xquad.ro.json with prepare_data.py --from_raw squad_json and use --data_dir"),
     _T("mlqa", "span_qa", "f1", languages=MLQA_LANGS, train_task="squad", hub_path="google/xtreme",
-       hub_config="MLQA.{lang}.{lang}", recipe=QA_RECIPE, **QA),
+       hub_config="MLQA.{lang}.{lang}", recipe=QA_RECIPE, **QA, qa_normalization="mlqa", category=QA_CAT,
+       benchmarks=BOTH),
     _T("tydiqa", "span_qa", "f1", languages=tuple(TYDIQA_NAMES), train_task="tydiqa", hub_path="google/xtreme",
        hub_config="tydiqa", hub_splits={"test": "validation"}, hub_lang_names=TYDIQA_NAMES,
-       hub_filter=("id", "{lang}"), recipe=QA_RECIPE, **QA, description="TyDiQA-GoldP; language = the id's prefix"),
+       hub_filter=("id", "{lang}"), recipe=QA_RECIPE, **QA, category=QA_CAT, benchmarks=BOTH,
+       description="TyDiQA-GoldP; language = the id's prefix"),
     _T("bucc", "retrieval", "f1", languages=BUCC_LANGS, hub_path="google/xtreme", hub_config="bucc18.{lang}",
+       retrieval="bucc", category=RET, benchmarks=XTREME_ONLY,
        hub_splits={"validation": "validation", "test": "test"}, max_seq_length=512,
        hub_columns={"source": "source_sentence", "target": "target_sentence", "source_id": "source_lang",
                     "target_id": "target_lang"},  # the hub's bucc18 configs hold only the gold pairs
        description="BUCC 2018 mining; validation = BUCC 'sample', test = BUCC 'training' (XTREME's split)"),
     _T("tatoeba", "retrieval", "accuracy", languages=TATOEBA_LANGS, xtreme_r_languages=TATOEBA_XTREME_R,
+       retrieval="tatoeba", category=RET, benchmarks=BOTH,
        hub_columns={"source": "source_sentence", "target": "target_sentence"}, hub_path="google/xtreme",
        hub_config="tatoeba.{lang}", hub_lang_names=TATOEBA_NAMES, hub_splits={"test": "validation"},
        max_seq_length=512),
-    _T("xcopa", "multiple_choice", "accuracy", languages=XCOPA_LANGS, train_task="copa",
+    _T("xcopa", "multiple_choice", "accuracy", languages=XCOPA_LANGS, train_task="copa", category=CLS,
+       benchmarks=("xtreme_r",),
        hub_path="cambridgeltl/xcopa", hub_config="{lang}",
        hub_columns={"context": COPA_CONTEXT, "choices": ["choice1", "choice2"], "label": "label"}),
 ]}
 
-INTERMEDIATE_TASKS = ("anli", "ccg", "commonsenseqa", "cosmosqa", "hellaswag", "mnli", "qqp", "squad", "socialiqa")
+INTERMEDIATE_TASKS = tuple(sorted(name for name, spec in TASKS.items() if spec.paper_intermediate))
 
 
 def get_task(name: str) -> TaskSpec:

@@ -92,6 +92,6 @@ def compute_metrics(spec, records, lang):
     gold = [r["label"] for r in records]
     predicted = [r["prediction"] for r in records]
     metrics = {"accuracy": 100 * accuracy_score(gold, predicted)}
-    if len(spec.labels) == 2:  # QQP, PAWS-X: F1 of the positive class (the second label)
+    if spec.binary_f1:  # QQP, PAWS-X: F1 of the positive class (the second label)
         metrics["f1"] = 100 * f1_score(gold, predicted, pos_label=spec.labels[1], zero_division=0)
     return metrics

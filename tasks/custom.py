@@ -107,7 +107,8 @@ def build_custom_task(options, output_dir):
     spec = TaskSpec("custom", kind, METRICS[kind], hub_path=None, max_seq_length=384 if kind == "span_qa" else 128,
                     description=f"custom {kind} task from {options.train_file}")
     if kind == "classification":
-        spec = replace(spec, labels=tuple(sorted({row["label"] for row in converted["train"]})))
+        labels = tuple(sorted({row["label"] for row in converted["train"]}))
+        spec = replace(spec, labels=labels, binary_f1=len(labels) == 2)  # two labels: F1 beside accuracy
         for split, rows in converted.items():
             unknown = next((row for row in rows if row["label"] not in spec.labels), None)
             if unknown:

@@ -110,13 +110,18 @@ def check_multitask(task_list, model_args, training_args, options, eval_splits, 
                                      "sentence per line)")
 
 
-def check_retrieval(spec, languages, model_args, data_args, planned=()):
-    """Every check of a run_retrieval.py run: the model, and each language's files (Tatoeba's test pairs;
-    BUCC's validation and test sentences and gold pairs, validated as the run reads them)."""
-    from tasks.retrieval import load_bucc
+def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=None):
+    """Every check of a run_retrieval.py run: the model (and --layer within its depth), and each language's files
+    (Tatoeba's test pairs; BUCC's validation and test sentences and gold pairs, validated as the run reads them)."""
+    import json
+    from tasks.retrieval import load_bucc, resolve_layer
     check_model(model_args, planned)
+    config = Path(model_args.model_name_or_path) / "config.json"
+    if layer is not None and config.is_file():
+        with input_errors():
+            resolve_layer(layer, json.loads(config.read_text(encoding="utf-8"))["num_hidden_layers"])
     for lang in languages:
-        if spec.name == "bucc":
+        if spec.retrieval == "bucc":
             if data_args.data_dir:
                 with input_errors():
                     for split in ("validation", "test"):

@@ -291,7 +291,7 @@ RAW_FORMATS = {"tatoeba": tatoeba_pair, "bucc": bucc_files}
 def from_hub(spec, dataset, lang):
     """tatoeba: the schema rows. bucc: {"source", "target", "gold"} datasets built from the hub's gold pairs."""
     cols = spec.hub_columns
-    if spec.name != "bucc":
+    if spec.retrieval != "bucc":
         strip = lambda b: {f: [s.strip() for s in b[cols[f]]] for f in ("source", "target")}
         return dataset.map(strip, batched=True, remove_columns=dataset.column_names)
     import datasets

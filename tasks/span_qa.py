@@ -24,8 +24,6 @@ from tasks.qa_metrics import mlqa_normalizer, normalize_squad, qa_scores
 from utils.data import fail_at, require_columns
 
 SCHEMA = ("id", "context", "question", "answers")
-NO_ANSWER_TASKS = {"squad_v2"}    # tasks with unanswerable questions: null_score_diff_threshold applies
-MLQA_NORMALISED = {"mlqa"}        # tasks scored with MLQA's language-specific normalisation (others: SQuAD's)
 NULL_INDEX = 0                    # the CLS token: the label and the null answer of a window without the answer
 EVAL_ONLY = ("example_id", "offset_mapping", "max_context")  # for post-processing, never fed to the model
 QA_WINDOWS = ("xtreme", "hf_overlap")  # --qa_windows: what --doc_stride means (see the docstring)
@@ -309,7 +307,7 @@ def postprocess(spec, predictions, examples, features, data_args):
     best[owner[firsts]] = firsts
     null = np.full(len(ids), np.inf)
     np.minimum.at(null, owner, start_logits[:, NULL_INDEX] + end_logits[:, NULL_INDEX])
-    with_null = spec.name in NO_ANSWER_TASKS
+    with_null = spec.no_answer
     records = []
     for i, (example_id, context, answers) in enumerate(zip(ids, examples["context"], examples["answers"])):
         f = best[i]
@@ -324,5 +322,5 @@ def compute_metrics(spec, records, lang):
     """EM, F1 and avg = (EM + F1) / 2 in percent; MLQA uses its language-specific normalisation. F1 of an empty
     prediction for an empty gold answer: 1 for tasks with unanswerable questions (SQuAD v2.0's script), else 0
     (SQuAD v1.1's and MLQA's scripts)."""
-    normalize = mlqa_normalizer(lang) if spec.name in MLQA_NORMALISED else normalize_squad
-    return qa_scores(records, normalize, empty_match=spec.name in NO_ANSWER_TASKS)
+    normalize = mlqa_normalizer(lang) if spec.qa_normalization == "mlqa" else normalize_squad
+    return qa_scores(records, normalize, empty_match=spec.no_answer)

@@ -36,6 +36,13 @@ class TaskSpec:
     max_seq_length: int = 128
     select_on: str | None = None                 # dev metric that selects checkpoints, if not `metric` (QA: avg)
     recipe: Recipe = Recipe()                    # default training recipe (epochs, effective batch, cadence)
+    binary_f1: bool = False                      # classification: also F1 of the positive (second) label
+    no_answer: bool = False                      # span QA: unanswerable questions (SQuAD v2 scoring and threshold)
+    qa_normalization: str = "squad"              # span QA: "squad" (v1.1 script) or "mlqa" (per-language rules)
+    retrieval: str | None = None                 # retrieval: the protocol, "tatoeba" or "bucc"
+    category: str | None = None                  # benchmark category (XTREME/XTREME-R scores), e.g. "retrieval"
+    benchmarks: tuple = ()                       # the benchmarks the task belongs to: "xtreme", "xtreme_r"
+    paper_intermediate: bool = False             # one of the paper's nine intermediate tasks (--tasks all)
     description: str = ""
 
     def __post_init__(self):

@@ -449,8 +449,9 @@ def test_layer_beyond_the_model_is_a_clear_error(tiny_model_dir, tmp_path):
     tiny_tatoeba(tmp_path / "data", "de", n=4)
     with pytest.raises(ValueError, match="--layer 3: the model has 2 layers"):
         run(tiny_model_dir, tmp_path, "tatoeba", "--languages", "de", "--layer", "3")
-    with pytest.raises(FileNotFoundError, match=r"bucc/validation-de\.source\.jsonl: no such file"):
+    with pytest.raises(ValueError, match=r"bucc/validation-de\.source\.jsonl: no such file"):
         run(tiny_model_dir, tmp_path, "bucc", "--languages", "de")
+    assert not (tmp_path / "out").exists()  # both found before the model loaded, nothing written
 
 
 # ---------------------------------------------------------------- real model, real LASER Tatoeba files
