@@ -53,6 +53,14 @@ def check_data(spec, split, lang, data_args, cache_dir=None):
                              "the originals)")
 
 
+def check_arguments(spec, data_args):
+    """The kind's own argument checks, where it has them (span QA: --doc_stride against the window size)."""
+    check = getattr(kind_module(spec), "check_arguments", None)
+    if check:
+        with input_errors():
+            check(spec, data_args)
+
+
 def check_augment(options):
     """--augment codeswitch: the dictionary of every --augment_languages language exists."""
     for group in options:
@@ -88,6 +96,7 @@ def check_run(spec, model_args, data_args, training_args, options=(), *, eval_sp
     check_splits(eval_splits)
     check_model(model_args, planned)
     check_augment(options)
+    check_arguments(spec, data_args)
     for task, split, lang in run_reads(spec, data_args, training_args, options, eval_splits, zero_shot):
         check_data(task, split, lang, data_args, model_args.cache_dir)
 
@@ -98,6 +107,7 @@ def check_multitask(task_list, model_args, training_args, options, eval_splits, 
     check_model(model_args, planned)
     check_augment(options)
     for spec, data_args in task_list:
+        check_arguments(spec, data_args)
         reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot=False)
         for task, split, lang in reads:
             check_data(task, split, lang, data_args, model_args.cache_dir)

@@ -178,6 +178,16 @@ def _check_doc_stride(data_args, rooms, max_length, longest, specials):
                          f"context windows must be below the context tokens a window holds: {budget}")
 
 
+def check_arguments(spec, data_args):
+    """Before the run (tasks/preflight.py): --qa_windows and --doc_stride fit the longest allowed question
+    (--max_query_length) and a pair's special tokens (at most 4, XLM-R's)."""
+    if data_args.qa_windows not in QA_WINDOWS:
+        raise ValueError(f"--qa_windows {data_args.qa_windows!r}: expected one of {', '.join(QA_WINDOWS)}")
+    max_length = data_args.max_seq_length or spec.max_seq_length
+    _check_doc_stride(data_args, np.array([max_length - data_args.max_query_length - 4]), max_length,
+                      data_args.max_query_length, 4)
+
+
 def preprocess(spec, tokenizer, data_args, is_train: bool):
     """Batched map function: rows -> features (question first, context windows second).
 

@@ -84,3 +84,17 @@ def test_a_typo_on_the_command_line_is_one_line_and_nothing_is_written(tiny_mode
         "run_target.py: error: --languages: xx not a language of task 'xnli' (known: ar, bg, de, el, en, es, fr, hi, "
         "ru, sw, th, tr, ur, vi, zh)"]
     assert not out.exists()
+
+
+def test_a_doc_stride_beyond_the_window_is_found_before_training(tiny_model_dir, tmp_path):
+    from conftest import write_jsonl
+    from test_span_qa import synthetic_qa_rows
+    data = tmp_path / "data"
+    for split in ("train", "validation"):
+        write_jsonl(data / "squad" / f"{split}-en.jsonl", synthetic_qa_rows(4, 1))
+    write_jsonl(data / "xquad" / "test-de.jsonl", synthetic_qa_rows(4, 2))
+    argv = ["--task", "xquad", "--languages", "de", "--model_name_or_path", str(tiny_model_dir), "--data_dir",
+            str(data), "--output_dir", str(tmp_path / "out"), "--max_seq_length", "96", *FAST]
+    with pytest.raises(InputError, match=r"--doc_stride 128: under --qa_windows xtreme.* = 28"):
+        run_target.main(argv)
+    assert not (tmp_path / "out").exists()
