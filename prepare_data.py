@@ -20,7 +20,7 @@ from utils.data import load_hub, load_local, local_path  # noqa: E402
 from utils.results import write_jsonl_atomic  # noqa: E402
 
 logger = logging.getLogger("prepare_data")
-KINDS_WITH_FILES = ("classification", "multiple_choice", "span_qa", "tagging", "retrieval")
+KINDS_WITH_FILES = ("classification", "multiple_choice", "span_qa", "tagging", "retrieval", "dual_encoder")
 
 
 def raw_formats() -> dict:
@@ -36,14 +36,21 @@ def raw_formats() -> dict:
 
 
 def write_rows(out, task, split, lang, rows):
-    """Write converted rows; a converter may return {suffix: rows} for multi-file layouts (BUCC)."""
+    """Write converted rows; a converter may return {suffix: rows} for multi-file layouts (BUCC: <split>-<lang>.
+    <suffix>.jsonl), or {file name: rows} for files it names itself (LAReQA, Mewsli-X: candidates.jsonl and a
+    <split>-<lang>.jsonl per language)."""
     if isinstance(rows, dict):
         paths = []
         for suffix, part in rows.items():
-            path = Path(out) / task / f"{split}-{lang}.{suffix}.jsonl"
+            if not suffix.endswith(".jsonl") and not lang:
+                raise SystemExit("--from_raw needs --lang for this format")
+            name = suffix if suffix.endswith(".jsonl") else f"{split}-{lang}.{suffix}.jsonl"
+            path = Path(out) / task / name
             write_jsonl_atomic(path, list(part))
             paths.append(path)
         return paths
+    if not lang:
+        raise SystemExit("--from_raw needs --lang for this format")
     path = local_path(out, task, split, lang)
     rows = list(rows)
     if not rows:
@@ -56,14 +63,15 @@ def convert_raw(args):
     formats = raw_formats()
     if args.from_raw not in formats:
         raise SystemExit(f"--from_raw {args.from_raw}: unknown format; known: {', '.join(sorted(formats))}")
-    if not (args.input and args.task and args.split and args.lang):
-        raise SystemExit("--from_raw needs --input, --task, --split and --lang")
+    if not (args.input and args.task and args.split):
+        raise SystemExit("--from_raw needs --input, --task, --split and (for one language's file) --lang")
     if not Path(args.input).exists():
         raise SystemExit(f"--input {args.input}: no such file or directory")
     spec = get_task(args.task)
     kind, convert = formats[args.from_raw]
-    paths = write_rows(args.out, spec.name, args.split, args.lang, convert(args.input))
-    if kind == spec.kind and len(paths) == 1:  # check what we wrote against the task (labels, schema)
+    task = spec.data_task or spec.name
+    paths = write_rows(args.out, task, args.split, args.lang, convert(args.input, split=args.split, lang=args.lang))
+    if kind == spec.kind and paths == [local_path(args.out, task, args.split, args.lang)]:  # check it (schema)
         kind_module(spec).validate(spec, load_local(paths[0]), paths[0])
     print("\n".join(str(p) for p in paths))
 
@@ -91,7 +99,7 @@ def export_hub(args):
                     continue
                 dataset = kind.from_hub(spec, hub, lang)
                 rows = kind.export_rows(spec, dataset) if hasattr(kind, "export_rows") else dataset
-                for path in write_rows(args.out, spec.name, split, lang, rows):
+                for path in write_rows(args.out, spec.data_task or spec.name, split, lang, rows):
                     logger.info("wrote %s", path)
 
 
@@ -105,7 +113,8 @@ def main(argv=None):
     parser.add_argument("--input", help="--from_raw: the original file (or folder)")
     parser.add_argument("--task", help="--from_raw: the task the rows belong to")
     parser.add_argument("--split", choices=SPLITS, help="--from_raw: the split")
-    parser.add_argument("--lang", help="--from_raw: the language code")
+    parser.add_argument("--lang", help="--from_raw: the language code (formats that hold several languages, "
+                        "xquad_r and mewslix: all of them, or those of this comma list for xquad_r)")
     parser.add_argument("--list_formats", action="store_true", help="list the --from_raw formats")
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s", datefmt="%H:%M:%S", level=logging.INFO)

@@ -20,8 +20,8 @@ from tasks.preflight import check_multitask, check_run  # noqa: E402
 from tasks.runner import needs_run, run_task  # noqa: E402
 from tasks.spec import Recipe  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, MultiTaskArguments,  # noqa: E402
-                        XTrainingArguments, cli, input_errors, parse_args, recipe_arguments, setup_logging,
-                        split_list)
+                        XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
+                        setup_logging, split_list)
 
 GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments, AugmentArguments)
 
@@ -31,13 +31,13 @@ def prepare(argv=None, planned=()):
     will read; returns (run function, its keyword arguments). planned: encoders earlier stages will write."""
     argv = sys.argv[1:] if argv is None else argv
     with input_errors():
-        first = parse_args(*GROUPS, argv=argv)
-        task, multi = first[1].task, first[3]
-        if multi.tasks and task:
+        given = given_flags(argv)  # the task's recipe fills in the training flags not given
+        task, tasks = given.get("task"), given.get("tasks")
+        if tasks and task:
             raise InputError("give --task or --tasks, not both")
-        if not (task or multi.tasks):
+        if not (task or tasks) or True in (task, tasks):
             raise InputError("--task is required (e.g. --task mnli, or --tasks mnli,squad)")
-        several = bool(multi.tasks or multi.mlm_corpus)  # several tasks (and/or MLM) sharing one encoder
+        several = bool(tasks or given.get("mlm_corpus"))  # several tasks (and/or MLM) sharing one encoder
         recipe = Recipe() if several or task == "custom" else get_task(task).recipe
         full_argv, record = recipe_arguments(recipe, argv)
         model_args, data_args, training_args, multi_args, augment_args = parse_args(*GROUPS, argv=full_argv)

@@ -72,7 +72,7 @@ lang_args=()
 IFS=',' read -r -a target_list <<< "$targets"
 for target in "${target_list[@]}"; do
   case "$target" in  # retrieval uses the encoder as it is; every other target is trained
-    bucc|tatoeba) script=("$here/run_retrieval.py" $retrieval_flags "${data_args[@]}") ;;
+    bucc|tatoeba) script=("$here/run_retrieval.py" $retrieval_flags "${data_args[@]}") ;;  # one process
     *) script=("$here/run_target.py" $target_flags "${train_args[@]}") ;;
   esac
   add_stage "target $target" "$run_dir/$target" "${script[@]}" --task "$target" --model_name_or_path "$encoder" \
@@ -84,7 +84,9 @@ records() {  # the preflight records of the stages still to run (finished ones a
   for i in "${!stages[@]}"; do [ -f "${dirs[i]}/DONE" ] || printf 'stage%s%s\n' "$US" "${stages[i]}"; done
 }
 if [ "$print_stages" = 1 ]; then records; exit 0; fi
-records | "$python" "$here/scripts/preflight.py" || exit 2
+# the stages' batches are split over the launcher's processes: the check uses their number
+world="$(grep -oE -- '--nproc[_-]per[_-]node[= ]+[0-9]+' <<< "$launcher" | grep -oE '[0-9]+$' || true)"
+records | env ${world:+WORLD_SIZE="$world"} "$python" "$here/scripts/preflight.py" || exit 2
 if [ "$dry_run" = 1 ]; then
   for i in "${!stages[@]}"; do
     state="to run"; [ -f "${dirs[i]}/DONE" ] && state="finished"
@@ -98,8 +100,11 @@ stage() {  # stage INDEX: skip when its DONE exists, else run (resuming from che
   if [ -f "${dirs[i]}/DONE" ]; then echo "[pipeline] ${names[i]}: finished earlier (${dirs[i]}/DONE), skipped"; return 0; fi
   echo "[pipeline] ${names[i]}: running -> ${dirs[i]}"
   IFS="$US" read -r -a args <<< "${stages[i]}"
-  # shellcheck disable=SC2086
-  $launcher "${args[@]}"
+  case "${args[0]}" in  # retrieval encodes on one process; training stages use the launcher
+    */run_retrieval.py) "$python" "${args[@]}" ;;
+    # shellcheck disable=SC2086
+    *) $launcher "${args[@]}" ;;
+  esac
 }
 
 first=0

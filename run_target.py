@@ -14,7 +14,8 @@ from tasks import get_task  # noqa: E402
 from tasks.preflight import check_run  # noqa: E402
 from tasks.runner import needs_run, run_task  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, XTrainingArguments,  # noqa: E402
-                        cli, input_errors, parse_args, recipe_arguments, setup_logging, split_list)
+                        cli, given_flags, input_errors, parse_args, recipe_arguments, setup_logging,
+                        split_list)
 
 GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments)
 
@@ -24,8 +25,9 @@ def prepare(argv=None, planned=()):
     loaded or written); returns run_task's arguments. planned: encoders earlier pipeline stages will write."""
     argv = sys.argv[1:] if argv is None else argv
     with input_errors():
-        task = parse_args(*GROUPS, argv=argv)[1].task
-        if not task:
+        given = given_flags(argv)  # the task's recipe fills in the training flags not given
+        task = given.get("task")
+        if not task or task is True:
             raise InputError("--task is required (e.g. --task xnli)")
         spec = get_task(task)
         if not spec.is_target:
@@ -33,7 +35,7 @@ def prepare(argv=None, planned=()):
                              f"for bucc/tatoeba)")
         full_argv, recipe = recipe_arguments(spec.recipe, argv)
         model_args, data_args, training_args, augment_args = parse_args(*GROUPS, argv=full_argv)
-    if not any(str(flag).startswith(("--do_", "do_")) for flag in argv):
+    if not any(name.startswith("do_") for name in given):
         training_args.do_train = True  # the whole phase by default: train, then evaluate
     eval_splits = split_list(data_args.eval_splits, ["test"])
     if needs_run(training_args.output_dir, data_args):

@@ -19,6 +19,22 @@ from utils.args import InputError  # noqa: E402
 
 SCRIPTS = ("run_intermediate", "run_target", "run_retrieval")
 SEP = "\x1f"
+HARDWARE_FLAGS = ("--bf16", "--fp16", "--tf32")  # checked against the GPU where the stage runs, not here
+
+
+def without_hardware_flags(argv):
+    """argv without the precision flags (TrainingArguments rejects --bf16 on a machine without a GPU, and the
+    check may run on a CPU login node); a flag's explicit value (--bf16 true) goes with it."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip and not arg.startswith("--"):
+            skip = False
+            continue
+        skip = arg in HARDWARE_FLAGS or arg.split("=")[0] in HARDWARE_FLAGS
+        if not skip:
+            kept.append(arg)
+        skip = skip and "=" not in arg
+    return kept
 
 
 def read_records(lines):
@@ -50,13 +66,16 @@ def main(lines=None):
     problems = 0
     for script, argv in stages:
         try:
-            import_module(script).prepare(argv, planned=planned)
+            import_module(script).prepare(without_hardware_flags(argv), planned=planned)
         except InputError as error:
             problems += 1
             print(f"{describe(script, argv)}: error: {error}", file=sys.stderr)
         except SystemExit as error:  # argparse's own messages (e.g. an invalid choice) end in SystemExit(2)
             problems += 1
             print(f"{describe(script, argv)}: error: invalid arguments (exit status {error.code})", file=sys.stderr)
+        except Exception as error:  # any other failure of one stage's check is reported, not a crash of all
+            problems += 1
+            print(f"{describe(script, argv)}: error: {type(error).__name__}: {error}", file=sys.stderr)
     if problems:
         print(f"preflight: {problems} of {len(stages)} stage(s) would fail; nothing was run", file=sys.stderr)
         raise SystemExit(2)

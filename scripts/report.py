@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""Read every run under RUNS_DIR; write the paper's table, the XTREME score, per-language and per-family results
-(Markdown and CSV) and PNG plots.
+"""Read every run under RUNS_DIR; write the paper's table, the XTREME and XTREME-R scores, per-language and
+per-family results (Markdown and CSV) and PNG plots.
 
     python scripts/report.py runs [--output_dir runs/report] [--split test]
 
@@ -11,6 +11,12 @@ the pipeline's layout) belongs to that intermediate task, any other to the basel
 `model_name_or_path` the chain started from; a `seed<k>` folder gives the seed. Runs without DONE are listed as
 unfinished and unreadable ones as corrupted; neither is averaged in. Scores are the split's average over
 languages of the task's metric; QA uses (EM + F1) / 2 ("avg" when the run wrote it).
+
+The XTREME and XTREME-R scores take their tasks and categories from the registry (TaskSpec.benchmarks and
+.category) and average each task over that benchmark's languages only (XTREME's: TaskSpec.languages; XTREME-R's:
+tasks.resolve_languages(spec, "xtreme_r")). A run evaluated on fewer of them is marked ("partial: 2 of 15
+languages"), and the tasks a category lacks are named; as in XTREME's evaluate.py, a category is the mean of its
+tasks and the overall score the mean over the tasks (here: those present).
 """
 import argparse
 import statistics
@@ -21,15 +27,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report_runs import BASELINE, collect, mean  # noqa: E402  (scripts/report_runs.py)
-from tasks import TASKS  # noqa: E402
+from tasks import TASKS, resolve_languages  # noqa: E402
 from utils.languages import GROUPINGS, get_language  # noqa: E402
 
-CATEGORIES = {}  # XTREME's categories and their tasks, from the registry (TaskSpec.category, .benchmarks)
-for _name, _spec in TASKS.items():
-    if "xtreme" in _spec.benchmarks:
-        CATEGORIES[_spec.category] = CATEGORIES.get(_spec.category, ()) + (_name,)
-XTREME_TASKS = tuple(task for tasks in CATEGORIES.values() for task in tasks)
-TASK_ORDER = XTREME_TASKS + ("xcopa",)
+BENCHMARKS = {"xtreme": None, "xtreme_r": "xtreme_r"}  # benchmark -> the --languages value giving its languages
+
+
+def benchmark_categories(benchmark: str) -> dict:
+    """category -> the benchmark's tasks in it, in registry order (TaskSpec.category, TaskSpec.benchmarks)."""
+    categories = {}
+    for name, spec in TASKS.items():
+        if benchmark in spec.benchmarks:
+            categories[spec.category] = categories.get(spec.category, ()) + (name,)
+    return categories
+
+
+CATEGORIES = {benchmark: benchmark_categories(benchmark) for benchmark in BENCHMARKS}
+BENCHMARK_TASKS = {benchmark: tuple(task for tasks in categories.values() for task in tasks)
+                   for benchmark, categories in CATEGORIES.items()}
+XTREME_TASKS = BENCHMARK_TASKS["xtreme"]
+TASK_ORDER = tuple(dict.fromkeys(XTREME_TASKS + BENCHMARK_TASKS["xtreme_r"]))
 
 
 def std(values):
@@ -61,6 +78,18 @@ def group_configs(runs) -> dict:
     return {key: groups[key] for key in order}
 
 
+def languages_note(task, runs) -> str:
+    """'' when every run has all of the task's languages (XTREME's) and no other, else e.g. "partial: 2 of 15
+    languages" (the fewest one run had) and/or "+8 other languages" (XTREME-R's, or any outside the task's)."""
+    if task not in TASKS:
+        return ""
+    default = set(resolve_languages(TASKS[task], None))
+    fewest = min(len(default & set(run.scores)) for run in runs)
+    others = len(set().union(*(run.scores for run in runs)) - default)
+    notes = [f"partial: {fewest} of {len(default)} languages"] if fewest < len(default) else []
+    return "; ".join(notes + ([f"+{others} other language{'s' * (others > 1)}"] if others else []))
+
+
 def paper_rows(groups: dict) -> list:
     rows = []
     for (base, intermediate, task), runs in groups.items():
@@ -68,7 +97,8 @@ def paper_rows(groups: dict) -> list:
         baseline = groups.get((base, BASELINE, task), []) if intermediate != BASELINE else []
         rows.append({"base_model": base, "target": task, "intermediate": intermediate, "n_seeds": len(values),
                      "seeds": " ".join(sorted(str(run.seed) for run in runs)), "mean": mean(values),
-                     "std": std(values), "delta": diff(mean(values), mean(run.average for run in baseline))})
+                     "std": std(values), "delta": diff(mean(values), mean(run.average for run in baseline)),
+                     "languages": languages_note(task, runs)})
     return rows
 
 
@@ -114,24 +144,43 @@ def group_rows(lang_rows: list) -> list:
     return [group_stats(*key, cells[key]) for key in order]
 
 
-def xtreme_rows(paper: list) -> list:
-    """Per configuration: each XTREME task's mean, each category's mean, and the XTREME score (the mean over
-    the tasks present, as in the XTREME paper), with its difference to the baseline on the same tasks."""
-    means = {(r["base_model"], r["intermediate"], r["target"]): r["mean"] for r in paper}
+def task_score(runs, languages: list) -> tuple:
+    """(mean over seeds of each run's average over `languages`, the languages averaged, the fewest one run had);
+    a run with none of them is left out; the score is None when no run has any."""
+    covered = [[lang for lang in languages if lang in run.scores] for run in runs]
+    values = [mean(run.scores[lang] for lang in langs) for run, langs in zip(runs, covered) if langs]
+    fewest = min((len(langs) for langs in covered if langs), default=0)
+    return mean(values), frozenset(lang for langs in covered for lang in langs), fewest
+
+
+def benchmark_rows(groups: dict, benchmark: str) -> list:
+    """Per configuration: the benchmark's tasks (each averaged over the benchmark's languages), each category's
+    mean and the score (the mean over the tasks present), with its difference to the baseline on the same tasks
+    and languages; `missing` names the tasks each category lacks, `partial` the runs on fewer languages."""
+    categories, tasks = CATEGORIES[benchmark], BENCHMARK_TASKS[benchmark]
+    found = {}
+    for (base, intermediate, task), runs in groups.items():
+        if task in tasks:
+            languages = resolve_languages(TASKS[task], BENCHMARKS[benchmark])
+            score, covered, fewest = task_score(runs, languages)
+            if score is not None:
+                found.setdefault((base, intermediate), {})[task] = (score, covered, fewest, len(languages))
     rows = {}
-    for base, intermediate, _ in means:
-        scores = {task: means[(base, intermediate, task)] for task in XTREME_TASKS
-                  if (base, intermediate, task) in means}
-        if scores and (base, intermediate) not in rows:
-            row = {"base_model": base, "intermediate": intermediate, **{t: scores.get(t) for t in XTREME_TASKS}}
-            row.update({cat: mean(scores[t] for t in tasks if t in scores) for cat, tasks in CATEGORIES.items()})
-            row.update({"n_tasks": len(scores), "xtreme": mean(scores.values()), "tasks": set(scores)})
-            rows[(base, intermediate)] = row
-    for (base, intermediate), row in rows.items():
+    for (base, intermediate), cells in found.items():
+        scores = {task: cell[0] for task, cell in cells.items()}
+        row = {"base_model": base, "intermediate": intermediate, **{t: scores.get(t) for t in tasks}}
+        row.update({cat: mean(scores[t] for t in members if t in scores) for cat, members in categories.items()})
+        row.update({"n_tasks": len(scores), benchmark: mean(scores.values()), "delta": None})
+        row["missing"] = "; ".join(f"{cat}: {', '.join(t for t in members if t not in scores)}"
+                                   for cat, members in categories.items() if set(members) - set(scores))
+        row["partial"] = "; ".join(f"{task}: {fewest} of {n} languages" for task, (_, _, fewest, n) in cells.items()
+                                   if fewest < n)
+        rows[(base, intermediate)] = (row, {task: cell[1] for task, cell in cells.items()})
+    for (base, intermediate), (row, coverage) in rows.items():
         baseline = rows.get((base, BASELINE))
-        same_tasks = intermediate != BASELINE and baseline is not None and baseline["tasks"] == row["tasks"]
-        row["delta"] = diff(row["xtreme"], baseline["xtreme"]) if same_tasks else None
-    return [{k: v for k, v in row.items() if k != "tasks"} for row in rows.values()]
+        if intermediate != BASELINE and baseline is not None and baseline[1] == coverage:
+            row["delta"] = diff(row[benchmark], baseline[0][benchmark])
+    return [row for row, _ in rows.values()]
 
 
 def base_model_rows(paper: list) -> list:
@@ -161,7 +210,8 @@ def build_tables(runs: list) -> dict:
     groups = group_configs(runs)
     paper = paper_rows(groups)
     languages = language_rows(groups)
-    return {"paper_table": paper, "xtreme_score": xtreme_rows(paper), "per_language": languages,
+    return {"paper_table": paper, "xtreme_score": benchmark_rows(groups, "xtreme"),
+            "xtreme_r_score": benchmark_rows(groups, "xtreme_r"), "per_language": languages,
             "per_group": group_rows(languages), "base_models": base_model_rows(paper), "runs": run_rows(runs)}
 
 

@@ -66,22 +66,47 @@ def by_base(rows):
 
 
 def paper_markdown(paper) -> str:
-    text = ("## The paper's table\n\nMean ± standard deviation over seeds of the test average over languages "
-            "(QA: (EM + F1) / 2); in brackets the difference to the baseline.\n")
+    text = ("## The paper's table\n\nMean ± standard deviation over seeds of the test average over the languages "
+            "each run evaluated (QA: (EM + F1) / 2); in brackets the difference to the baseline. Averages over other "
+            "languages than the task's (XTREME's) are listed below each table.\n")
     for base, rows in by_base(paper):
         columns, lines = pivot(rows, "target")
         text += f"\n### Base model `{base}`\n\n" + markdown_table(["intermediate"] + columns, lines)
+        notes = [f"- {r['target']}, {r['intermediate']}: {r['languages']}" for r in rows if r["languages"]]
+        text += ("\nLanguages:\n\n" + "\n".join(notes) + "\n") if notes else ""
     return text
 
 
-def xtreme_markdown(rows) -> str:
+BENCHMARK_TITLES = {"xtreme": "XTREME", "xtreme_r": "XTREME-R"}
+
+
+def partial_notes(row) -> dict:
+    """row["partial"] ("xnli: 2 of 15 languages; ...") -> {task: "2 of 15 languages"}."""
+    return dict(note.split(": ", 1) for note in row["partial"].split("; ")) if row["partial"] else {}
+
+
+def benchmark_cell(row, key, partial, benchmark) -> str:
+    text = fmt(row[key], signed=(key == "delta"))
+    if row[key] is None:
+        return text
+    if key in partial:
+        return f"{text} (partial: {partial[key]})"
+    return f"{text} (partial)" if key == benchmark and partial else text
+
+
+def benchmark_markdown(rows, benchmark) -> str:
+    """The XTREME or XTREME-R score table; a task averaged over fewer than the benchmark's languages says so."""
     if not rows:
         return ""
-    keys = [k for k in rows[0] if k not in ("base_model", "intermediate")]
-    lines = [[r["base_model"], r["intermediate"]] + [fmt(r[k], signed=(k == "delta")) for k in keys] for r in rows]
-    return ("## XTREME score\n\nPer task, per category and overall (the mean over the tasks present, n_tasks); "
-            "delta: difference to the baseline's score on the same tasks.\n\n"
-            + markdown_table(["base model", "intermediate"] + keys, lines))
+    title = BENCHMARK_TITLES.get(benchmark, benchmark)
+    keys = [k for k in rows[0] if k not in ("base_model", "intermediate", "missing", "partial")]
+    lines = [[r["base_model"], r["intermediate"]] + [benchmark_cell(r, k, partial_notes(r), benchmark) for k in keys]
+             + [r["missing"] or "–"] for r in rows]
+    return (f"## {title} score\n\nPer task (the mean over {title}'s languages of the task), per category and "
+            f"overall (the mean over the tasks present, n_tasks); delta: difference to the baseline's score on the "
+            f"same tasks and languages. \"partial: k of n languages\": the runs had only k of the task's n {title} "
+            f"languages; missing: the tasks each category lacks.\n\n"
+            + markdown_table(["base model", "intermediate"] + keys + ["missing"], lines))
 
 
 def base_models_markdown(rows) -> str:
@@ -208,7 +233,8 @@ def write_report(out: Path, tables, split: str) -> list:
     plots = write_plots(out, tables)
     parts = ["# xstilts report\n", f"Split: `{split}`. Files: " + ", ".join(f"[{p.name}]({p.name})"
              for p in written + plots) + ", [languages.md](languages.md), [groups.md](groups.md).\n",
-             paper_markdown(tables["paper_table"]), xtreme_markdown(tables["xtreme_score"]),
+             paper_markdown(tables["paper_table"]), benchmark_markdown(tables["xtreme_score"], "xtreme"),
+             benchmark_markdown(tables["xtreme_r_score"], "xtreme_r"),
              base_models_markdown(tables["base_models"]), runs_markdown(tables["runs"])]
     parts += [f"![{p.stem}]({p.name})\n" for p in plots if p.name.startswith("heatmap")]
     for name, text in (("report.md", "\n".join(part for part in parts if part)), ("languages.md", languages_markdown(tables["per_language"])),

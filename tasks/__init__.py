@@ -16,11 +16,13 @@ UDPOS_NAMES = {
 }
 UDPOS_LANGS = ("af", "ar", "bg", "de", "el", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "hu", "id",
                "it", "ja", "kk", "ko", "mr", "nl", "pt", "ru", "ta", "te", "th", "tl", "tr", "ur", "vi", "yo", "zh")
+UDPOS_XTREME_R = ("lt", "pl", "uk", "wo", "ro")  # XTREME-R's five (UD 2.7; XTREME's 33 stay on UD 2.5)
 UPOS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN",
              "PUNCT", "SCONJ", "SYM", "VERB", "X")
 PANX_LANGS = ("af", "ar", "bg", "bn", "de", "el", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "hu",
               "id", "it", "ja", "jv", "ka", "kk", "ko", "ml", "mr", "ms", "my", "nl", "pt", "ru", "sw", "ta",
               "te", "th", "tl", "tr", "ur", "vi", "yo", "zh")
+PANX_XTREME_R = ("qu", "pl", "uk", "az", "lt", "pa", "gu", "ro")  # XTREME-R's eight
 NER_TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 XQUAD_LANGS = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
 MLQA_LANGS = ("ar", "de", "en", "es", "hi", "vi", "zh")
@@ -38,6 +40,12 @@ TATOEBA_NAMES = {  # XTREME code -> LASER/Tatoeba ISO 639-3 code
 TATOEBA_XTREME_R = ("az", "lt", "pl", "uk", "ro")
 TATOEBA_LANGS = tuple(lang for lang in TATOEBA_NAMES if lang not in TATOEBA_XTREME_R)  # XTREME's 36
 XCOPA_LANGS = ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh")
+LAREQA_LANGS = XQUAD_LANGS  # XQuAD-R: XQuAD's 11 languages (no ro)
+MEWSLIX_LANGS = ("ar", "de", "en", "es", "fa", "ja", "pl", "ro", "ta", "tr", "uk")  # its WikiNews languages
+# XTREME-R's dual encoders (scripts/train_lareqa.sh, train_mewslix.sh for xlm-roberta-large): LAReQA 3 epochs,
+# 4 x 4 accumulation, lr 2e-5, query/answer 96/256 tokens; Mewsli-X 2 epochs, 8 x 4, lr 1e-5, 64 tokens.
+LAREQA = {"max_seq_length": 256, "query_length": 96, "recipe": Recipe(epochs=3, batch_size=16, learning_rate=2e-5)}
+MEWSLIX = {"max_seq_length": 64, "recipe": Recipe(epochs=2, batch_size=32, learning_rate=1e-5)}
 NLI_LABELS = ("entailment", "neutral", "contradiction")
 NLI_COLUMNS = {"text_a": "premise", "text_b": "hypothesis", "label": "label"}
 COPA_CONTEXT = "{premise} What was the {question}?"  # XTREME-R's run_xcopa.py wording
@@ -65,8 +73,8 @@ TASKS = {spec.name: spec for spec in [
        hub_splits={"train": ("train_r1", "train_r2", "train_r3"), "validation": ("dev_r1", "dev_r2", "dev_r3"),
                    "test": ("test_r1", "test_r2", "test_r3")}, hub_columns=NLI_COLUMNS,
        description="Adversarial NLI, rounds 1-3 together"),
-    _T("ccg", "tagging", "accuracy", hub_path=None, **PAPER, description="CCGbank supertagging (licensed: local files only); "
-       "labels from the training data; word accuracy"),
+    _T("ccg", "tagging", "accuracy", hub_path=None, **PAPER,
+       description="CCGbank supertagging (licensed: local files only); labels from the training data; word accuracy"),
     _T("commonsenseqa", "multiple_choice", "accuracy", labels=("A", "B", "C", "D", "E"), **PAPER,
        hub_path="tau/commonsense_qa", hub_splits={"test": "validation"},
        hub_columns={"context": ["question"], "choices": "choices.text", "label": "answerKey"}),
@@ -100,16 +108,16 @@ TASKS = {spec.name: spec for spec in [
        recipe=Recipe(epochs=5), binary_f1=True, category=CLS, benchmarks=XTREME_ONLY,
        hub_path="google/xtreme", hub_config="PAWS-X.{lang}",
        hub_columns={"text_a": "sentence1", "text_b": "sentence2", "label": "label"}),
-    _T("udpos", "tagging", "f1", languages=UDPOS_LANGS, xtreme_r_languages=("lt", "pl", "uk", "wo", "ro"),
-       train_task="udpos", labels=UPOS_TAGS, hub_path="google/xtreme", hub_config="udpos.{lang}",
-       recipe=Recipe(epochs=10), category=STRUCT, benchmarks=BOTH,
+    _T("udpos", "tagging", "f1", languages=UDPOS_LANGS, xtreme_r_languages=UDPOS_XTREME_R,
+       hub_missing=UDPOS_XTREME_R, train_task="udpos", labels=UPOS_TAGS, hub_path="google/xtreme",
+       hub_config="udpos.{lang}", recipe=Recipe(epochs=10), category=STRUCT, benchmarks=BOTH,
        hub_lang_names=UDPOS_NAMES, hub_columns={"tokens": "tokens", "tags": "pos_tags"}),
-    _T("panx", "tagging", "f1", languages=PANX_LANGS, train_task="panx", labels=NER_TAGS, recipe=Recipe(epochs=10),
-       category=STRUCT, benchmarks=BOTH,
+    _T("panx", "tagging", "f1", languages=PANX_LANGS, xtreme_r_languages=PANX_XTREME_R, hub_missing=PANX_XTREME_R,
+       train_task="panx", labels=NER_TAGS, recipe=Recipe(epochs=10), category=STRUCT, benchmarks=BOTH,
        hub_path="google/xtreme", hub_config="PAN-X.{lang}", hub_columns={"tokens": "tokens", "tags": "ner_tags"}),
-    _T("xquad", "span_qa", "f1", languages=XQUAD_LANGS, xtreme_r_languages=("ro",), train_task="squad",
-       hub_path="google/xtreme", hub_config="XQuAD.{lang}", hub_splits={"test": "validation"}, recipe=QA_RECIPE, **QA,
-       category=QA_CAT, benchmarks=BOTH,
+    _T("xquad", "span_qa", "f1", languages=XQUAD_LANGS, xtreme_r_languages=("ro",), hub_missing=("ro",),
+       train_task="squad", hub_path="google/xtreme", hub_config="XQuAD.{lang}", hub_splits={"test": "validation"},
+       recipe=QA_RECIPE, **QA, category=QA_CAT, benchmarks=BOTH,
        description="XQuAD (hub: validation only); google/xtreme has no XQuAD.ro: for XTREME-R's ro, convert "
                    "xquad.ro.json with prepare_data.py --from_raw squad_json and use --data_dir"),
     _T("mlqa", "span_qa", "f1", languages=MLQA_LANGS, train_task="squad", hub_path="google/xtreme",
@@ -120,13 +128,13 @@ TASKS = {spec.name: spec for spec in [
        hub_filter=("id", "{lang}"), recipe=QA_RECIPE, **QA, category=QA_CAT, benchmarks=BOTH,
        description="TyDiQA-GoldP; language = the id's prefix"),
     _T("bucc", "retrieval", "f1", languages=BUCC_LANGS, hub_path="google/xtreme", hub_config="bucc18.{lang}",
-       retrieval="bucc", category=RET, benchmarks=XTREME_ONLY,
+       retrieval="bucc", category=RET, benchmarks=XTREME_ONLY, xtreme_name="bucc2018",
        hub_splits={"validation": "validation", "test": "test"}, max_seq_length=512,
        hub_columns={"source": "source_sentence", "target": "target_sentence", "source_id": "source_lang",
                     "target_id": "target_lang"},  # the hub's bucc18 configs hold only the gold pairs
        description="BUCC 2018 mining; validation = BUCC 'sample', test = BUCC 'training' (XTREME's split)"),
     _T("tatoeba", "retrieval", "accuracy", languages=TATOEBA_LANGS, xtreme_r_languages=TATOEBA_XTREME_R,
-       retrieval="tatoeba", category=RET, benchmarks=BOTH,
+       hub_missing=TATOEBA_XTREME_R, retrieval="tatoeba", category=RET, benchmarks=BOTH,
        hub_columns={"source": "source_sentence", "target": "target_sentence"}, hub_path="google/xtreme",
        hub_config="tatoeba.{lang}", hub_lang_names=TATOEBA_NAMES, hub_splits={"test": "validation"},
        max_seq_length=512),
@@ -134,6 +142,25 @@ TASKS = {spec.name: spec for spec in [
        benchmarks=("xtreme_r",),
        hub_path="cambridgeltl/xcopa", hub_config="{lang}",
        hub_columns={"context": COPA_CONTEXT, "choices": ["choice1", "choice2"], "label": "label"}),
+    # ---- XTREME-R's language-agnostic retrieval: dual encoders trained on English pairs (tasks/dual_encoder.py)
+    _T("squad_retrieval", "dual_encoder", "map@20", data_task="squad", hub_path="rajpurkar/squad",
+       hub_splits={"test": "validation"}, **LAREQA,
+       description="SQuAD v1.1 as question -> answer sentence (+ its paragraph) pairs, LAReQA's training set; "
+                   "reads squad's rows (DIR/squad/)"),
+    _T("lareqa", "dual_encoder", "map@20", languages=LAREQA_LANGS, train_task="squad_retrieval", category=RET,
+       benchmarks=("xtreme_r",), hub_path="google-research-datasets/xquad_r", hub_config="{lang}",
+       hub_splits={"test": "validation"}, **LAREQA,
+       description="LAReQA on XQuAD-R: each question retrieves its answer sentence from the sentences of all 11 "
+                   "languages (every translation is relevant). The hub copy has no sentence breaks (they are "
+                   "split here); prepare_data.py --from_raw xquad_r converts the original xquad-r/ files"),
+    _T("mewslix_wikipedia", "dual_encoder", "map@20", hub_path=None, **MEWSLIX,
+       description="Mewsli-X's English Wikipedia mention -> entity description pairs (wikipedia_pairs-{train,dev}"
+                   ".jsonl; prepare_data.py --from_raw mewslix)"),
+    _T("mewslix", "dual_encoder", "map@20", languages=MEWSLIX_LANGS, train_task="mewslix_wikipedia", category=RET,
+       benchmarks=("xtreme_r",), hub_path=None, **MEWSLIX,
+       description="Mewsli-X: each WikiNews mention retrieves its entity among ~1M candidate descriptions (one "
+                   "gold entity: mAP@20 = MRR@20). Local files only: get-mewsli-x.sh rebuilds the release (the "
+                   "text comes from WikiNews dumps), prepare_data.py --from_raw mewslix converts it"),
 ]}
 
 INTERMEDIATE_TASKS = tuple(sorted(name for name, spec in TASKS.items() if spec.paper_intermediate))
@@ -152,7 +179,9 @@ def kind_module(spec: TaskSpec | str):
 
 
 def resolve_languages(spec: TaskSpec, languages: str | None) -> list[str]:
-    """`--languages`: None = the task's XTREME languages; 'xtreme_r' adds XTREME-R's; else a comma list."""
+    """`--languages`: None = the task's XTREME languages (`spec.languages`); 'xtreme_r' = XTREME-R's set, those plus
+    `spec.xtreme_r_languages` (XTREME-R drops no language of a task it shares with XTREME; a task outside XTREME-R
+    keeps its own); else a comma list of the two."""
     if not languages:
         return list(spec.languages)
     if languages == "xtreme_r":

@@ -17,7 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from tasks.spec import TaskSpec
-from utils.data import iter_jsonl
+from tasks.tagging import is_iob
+from utils.data import iter_jsonl, read_jsonl
 from utils.results import write_jsonl_atomic
 
 KINDS = ("classification", "multiple_choice", "span_qa", "tagging")
@@ -114,9 +115,11 @@ def build_custom_task(options, output_dir):
             if unknown:
                 raise ValueError(f"{files[split]}:{unknown['_line']}: label {unknown['label']!r} does not occur "
                                  f"in the training file {options.train_file} (labels: {', '.join(spec.labels)})")
-    if kind == "tagging" and all(t == "O" or t[:2] in ("B-", "I-") for r in converted["train"] for t in r["tags"]):
+    if kind == "tagging" and is_iob({t for r in converted["train"] for t in r["tags"]}):
         spec = replace(spec, metric="f1")  # BIO tags: seqeval's entity F1
-    for split, rows in converted.items():
-        write_jsonl_atomic(directory / "custom" / f"{split}-en.jsonl",
-                           [{k: v for k, v in row.items() if k != "_line"} for row in rows])
+    for split, rows in converted.items():  # rewritten only when changed (keeps datasets' cache of the file valid)
+        path = directory / "custom" / f"{split}-en.jsonl"
+        rows = [{k: v for k, v in row.items() if k != "_line"} for row in rows]
+        if not path.is_file() or read_jsonl(path) != rows:
+            write_jsonl_atomic(path, rows)
     return spec, directory

@@ -14,14 +14,15 @@ import torch.nn.functional as F
 
 def _update_topk(run_v, run_i, block, offset: int):
     """Merge a block (rows = queries, columns = candidates offset..) into the running top-k, in place.
-    Only rows whose block maximum beats their current k-th value are touched; ties keep the lower index."""
+    Only rows whose block maximum beats their current k-th value are touched, so a later block's tie never
+    displaces an earlier column: equal scores keep the lower index (within a block too, see _block_topk)."""
     k = run_v.shape[1]
     rows = (block.amax(dim=1) > run_v[:, -1]).nonzero().squeeze(1)
     if len(rows) == 0:
         return
     many = 2 * len(rows) > len(block)  # then selecting all rows beats gathering them (costly for columns)
     sub = block if many else block.index_select(0, rows)
-    v, i = sub.max(dim=1, keepdim=True) if k == 1 else sub.topk(min(k, sub.shape[1]), dim=1)
+    v, i = _block_topk(sub, min(k, sub.shape[1]))
     if many and len(rows) < len(block):
         v, i = v[rows], i[rows]
     v, i = torch.cat([run_v[rows], v], 1), torch.cat([run_i[rows], i + offset], 1)
@@ -29,23 +30,56 @@ def _update_topk(run_v, run_i, block, offset: int):
     run_v[rows], run_i[rows] = v[:, :k], i.gather(1, order)[:, :k]
 
 
+def _block_topk(block, k: int):
+    """Row-wise top-k of a block, best first, equal values in column order. torch's topk leaves the order of ties
+    open, and which tied columns it keeps at the k-th place: rows whose (k+1)-th value equals their k-th (rare) are
+    ranked by a stable sort instead."""
+    if k == 1:
+        return block.max(dim=1, keepdim=True)  # the first maximum
+    v, i = block.topk(min(k + 1, block.shape[1]), dim=1)
+    straddle = (v[:, k] == v[:, k - 1]).nonzero().squeeze(1) if v.shape[1] > k else torch.empty(0, dtype=torch.long)
+    v, i = v[:, :k], i[:, :k]
+    if len(straddle):
+        sv, si = block[straddle].sort(dim=1, descending=True, stable=True)
+        v[straddle], i[straddle] = sv[:, :k], si[:, :k]
+    i, order = i.sort(dim=1)
+    v, best = v.gather(1, order).sort(dim=1, descending=True, stable=True)
+    return v, i.gather(1, best)
+
+
+def _search(x, y, k: int, chunk_size: int, device, backward: bool):
+    """Exact cosine top-k of y for each row of x (and, if backward, of x for each row of y), one chunk_size x
+    chunk_size block at a time; rows are normalised chunk by chunk, so memory beyond the inputs and outputs is one
+    block (never n x m, nor a normalised copy of an input)."""
+    device = torch.device(device) if device else x.device
+    y = y.to(device)
+    n, m = len(x), len(y)
+    fv, fi = torch.full((n, min(k, m)), -np.inf), torch.full((n, min(k, m)), -1, dtype=torch.long)
+    if backward:
+        bv = torch.full((m, min(k, n)), -np.inf, device=device)
+        bi = torch.full((m, min(k, n)), -1, dtype=torch.long, device=device)
+    for xs in range(0, n, chunk_size):
+        xc = F.normalize(x[xs:xs + chunk_size].to(device).float(), dim=1)
+        rv, ri = fv[xs:xs + chunk_size].to(device), fi[xs:xs + chunk_size].to(device)
+        for ys in range(0, m, chunk_size):
+            block = xc @ F.normalize(y[ys:ys + chunk_size].float(), dim=1).T
+            _update_topk(rv, ri, block, ys)
+            if backward:
+                _update_topk(bv[ys:ys + chunk_size], bi[ys:ys + chunk_size], block.T, xs)
+        fv[xs:xs + chunk_size], fi[xs:xs + chunk_size] = rv.cpu(), ri.cpu()
+    return (fv, fi), ((bv.cpu(), bi.cpu()) if backward else None)
+
+
 def knn_both(x, y, k: int, chunk_size: int = 8192, device=None):
     """Cosine top-k of y for every row of x, and of x for every row of y: ((n, k) sims, ids), ((m, k) sims, ids).
     Memory beyond the inputs and outputs: one chunk_size x chunk_size block (never n x m)."""
-    device = torch.device(device) if device else x.device
-    x, y = F.normalize(x.float(), dim=1), F.normalize(y.float(), dim=1).to(device)
-    n, m = len(x), len(y)
-    fv, fi = torch.full((n, min(k, m)), -np.inf), torch.full((n, min(k, m)), -1, dtype=torch.long)
-    bv = torch.full((m, min(k, n)), -np.inf, device=device)
-    bi = torch.full((m, min(k, n)), -1, dtype=torch.long, device=device)
-    for xs in range(0, n, chunk_size):
-        xc, rv, ri = (t[xs:xs + chunk_size].to(device) for t in (x, fv, fi))
-        for ys in range(0, m, chunk_size):
-            block = xc @ y[ys:ys + chunk_size].T
-            _update_topk(rv, ri, block, ys)
-            _update_topk(bv[ys:ys + chunk_size], bi[ys:ys + chunk_size], block.T, xs)
-        fv[xs:xs + chunk_size], fi[xs:xs + chunk_size] = rv.cpu(), ri.cpu()
-    return (fv, fi), (bv.cpu(), bi.cpu())
+    return _search(x, y, k, chunk_size, device, backward=True)
+
+
+def knn_top(x, y, k: int, chunk_size: int = 8192, device=None):
+    """Cosine top-k of y for every row of x only ((n, k) sims, ids, best first; ties: lower index first), in the
+    memory of knn_both's forward half: a pool of candidates searched by queries (dual-encoder retrieval)."""
+    return _search(x, y, k, chunk_size, device, backward=False)[0]
 
 
 def knn(x, y, k, chunk_size=8192, device=None, use_faiss=False):

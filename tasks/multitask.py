@@ -175,7 +175,8 @@ def run_multitask(task_list, model_args, data_args, training_args, options, eval
             with trainer.task(entry, with_metrics=False):
                 scores = {split: evaluate_language(trainer, entry.data, split, "en", out, data_args.max_eval_samples)
                           for split in eval_splits}
-            per_task[entry.name] = metrics_document(entry.name, entry.spec.metric, {"en": scores})
+            per_task[entry.name] = metrics_document(entry.name, entry.spec.metric, {"en": scores},
+                                                    selection_metric=entry.spec.selection_metric)
         document = summary_document(per_task, eval_splits, probabilities)
         finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero())
         return document
@@ -187,12 +188,12 @@ def run_multitask(task_list, model_args, data_args, training_args, options, eval
 
 
 def summary_document(per_task, eval_splits, probabilities):
-    """metrics.json of a multi-task run: per split, each task's own metric as <task>_<metric> and their mean
-    ("average", the checkpoint-selection metric); each task's full document under "per_task"."""
+    """metrics.json of a multi-task run: per split, each task's selection metric as <task>_<metric> (QA: avg) and
+    their mean ("average", the checkpoint-selection metric); each task's full document under "per_task"."""
     scores = {}
     for split in eval_splits:
-        main = {f"{name}_{doc['metric']}": doc["per_language"]["en"][split][doc["metric"]]
-                for name, doc in per_task.items()}
+        main = {f"{name}_{metric}": doc["per_language"]["en"][split][metric]
+                for name, doc in per_task.items() for metric in [doc["selection_metric"]]}
         scores[split] = {**main, "average": sum(main.values()) / len(main)}
     return metrics_document("multitask", "average", {"en": scores}, tasks=list(per_task), per_task=per_task,
                             sampling_probabilities=probabilities)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tasks import get_task, kind_module, resolve_languages
 from tasks.spec import SPLITS
-from tasks.training_set import split_codes, training_languages
+from tasks.training_set import has_language_configs, split_codes, training_languages
 from utils.args import InputError, input_errors
 from utils.data import load_rows, local_path
 
@@ -51,6 +51,10 @@ def check_data(spec, split, lang, data_args, cache_dir=None):
             raise InputError(f"task {spec.name!r} has no hub copy (its data is licensed); pass --data_dir with "
                              f"{local_path('DIR', spec.name, split, lang)} (prepare_data.py --from_raw converts "
                              "the originals)")
+        elif lang in spec.hub_missing:
+            raise InputError(f"--languages: {spec.name} {lang} is not in the hub copy {spec.hub_path} (it has "
+                             f"XTREME's languages); pass --data_dir with {local_path('DIR', spec.name, split, lang)} "
+                             "(prepare_data.py --from_raw converts XTREME-R's original files)")
 
 
 def check_arguments(spec, data_args):
@@ -75,14 +79,20 @@ def check_augment(options):
                                      "with 'source target' per line)")
 
 
-def run_reads(spec, data_args, training_args, options, eval_splits, zero_shot) -> list:
-    """[(task spec, split, language)] that a training run of spec reads, in the order it reads them."""
+def run_reads(spec, data_args, training_args, options, eval_splits, zero_shot, selection=None) -> list:
+    """[(task spec, split, language)] that a training run of spec reads, in the order it reads them; selection:
+    the dev languages that select the checkpoint, when not the run's (multi-task: English)."""
     from tasks.runner import selection_languages
     train_spec = get_task(spec.train_task) if spec.is_target else spec
     reads = []
     if training_args.do_train:
         reads += [(train_spec, "train", lang) for lang in training_languages(data_args, options)]
-    reads += [(train_spec, "validation", lang) for lang in selection_languages(data_args, options)]
+    if training_args.do_train and not data_args.data_dir and training_languages(data_args, options) != ["en"] \
+            and not has_language_configs(train_spec):
+        raise InputError(f"--train_languages {','.join(training_languages(data_args, options))}: task "
+                         f"{train_spec.name!r} has no per-language training data on the hub; pass --data_dir with "
+                         f"{train_spec.name}/train-<lang>.jsonl files")
+    reads += [(train_spec, "validation", lang) for lang in (selection or selection_languages(data_args, options))]
     with input_errors():
         languages = resolve_languages(spec, data_args.languages) if zero_shot else ["en"]
     data_spec = spec if zero_shot else train_spec
@@ -108,7 +118,7 @@ def check_multitask(task_list, model_args, training_args, options, eval_splits, 
     check_augment(options)
     for spec, data_args in task_list:
         check_arguments(spec, data_args)
-        reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot=False)
+        reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot=False, selection=["en"])
         for task, split, lang in reads:
             check_data(task, split, lang, data_args, model_args.cache_dir)
     for group in options:
@@ -123,13 +133,14 @@ def check_multitask(task_list, model_args, training_args, options, eval_splits, 
 def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=None):
     """Every check of a run_retrieval.py run: the model (and --layer within its depth), and each language's files
     (Tatoeba's test pairs; BUCC's validation and test sentences and gold pairs, validated as the run reads them)."""
-    import json
     from tasks.retrieval import load_bucc, resolve_layer
     check_model(model_args, planned)
-    config = Path(model_args.model_name_or_path) / "config.json"
-    if layer is not None and config.is_file():
+    if layer is not None and (Path(model_args.model_name_or_path) / "config.json").is_file():
+        from transformers import AutoConfig
         with input_errors():
-            resolve_layer(layer, json.loads(config.read_text(encoding="utf-8"))["num_hidden_layers"])
+            config = AutoConfig.from_pretrained(model_args.model_name_or_path,
+                                                trust_remote_code=model_args.trust_remote_code)
+            resolve_layer(layer, config.num_hidden_layers)
     for lang in languages:
         if spec.retrieval == "bucc":
             if data_args.data_dir:

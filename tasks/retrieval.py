@@ -123,23 +123,34 @@ class Encoder:
         self.pooling, self.max_seq_length, self.batch_size = pooling, max_seq_length, batch_size
         self.key = {"model": model_fingerprint(model_name_or_path), "tokenizer": str(tokenizer_name),
                     "layer": self.layer, "pooling": pooling, "max_seq_length": max_seq_length}
-        home = os.environ.get("HF_HOME", os.path.join(os.path.expanduser("~"), ".cache", "huggingface"))
-        self.cache_dir = Path(embedding_cache_dir or os.path.join(home, "xstilts", "embeddings"))
+        self.cache_dir = Path(embedding_cache_dir or default_cache_dir())
 
     def embed(self, sentences) -> torch.Tensor:
-        text_hash = hashlib.sha256("\n".join(sentences).encode("utf-8")).hexdigest()
-        key = hashlib.sha256(json.dumps({**self.key, "input": text_hash}, sort_keys=True).encode()).hexdigest()
-        path = self.cache_dir / f"{key}.npy"
-        if path.is_file():
-            return torch.from_numpy(np.load(path))
-        emb = embed_sentences(self.model, self.tokenizer, sentences, self.layer, self.pooling, self.max_seq_length,
-                              self.batch_size, self.device)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, emb.numpy())
-        os.replace(tmp, path)
-        return emb
+        return cached_embeddings(self.cache_dir, self.key, sentences, lambda texts: embed_sentences(
+            self.model, self.tokenizer, texts, self.layer, self.pooling, self.max_seq_length, self.batch_size,
+            self.device))
+
+
+def default_cache_dir() -> Path:
+    home = os.environ.get("HF_HOME", os.path.join(os.path.expanduser("~"), ".cache", "huggingface"))
+    return Path(home) / "xstilts" / "embeddings"
+
+
+def cached_embeddings(cache_dir, key: dict, texts, compute) -> torch.Tensor:
+    """compute(texts) -> (n, d) float32 embeddings, cached on disk as cache_dir/<hash of key and texts>.npy: `key`
+    names everything else the embeddings depend on (model, layer, pooling, length). Written atomically."""
+    text_hash = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+    name = hashlib.sha256(json.dumps({**key, "input": text_hash}, sort_keys=True).encode()).hexdigest()
+    path = Path(cache_dir) / f"{name}.npy"
+    if path.is_file():
+        return torch.from_numpy(np.load(path))
+    emb = compute(texts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
+    with os.fdopen(fd, "wb") as f:
+        np.save(f, emb.numpy())
+    os.replace(tmp, path)
+    return emb
 
 
 # ---------------------------------------------------------------- Tatoeba and BUCC scoring

@@ -60,11 +60,14 @@ def evaluate_language(trainer, data, split, lang, out_dir, limit):
     path = Path(out_dir) / "predictions" / spec.name / f"{split}-{lang}.jsonl"
     if path.is_file():
         return kind.compute_metrics(spec, read_jsonl(path), lang)
-    examples = data.examples(split, lang, limit)
-    features = data.features(examples, is_train=False)
     trainer.compute_metrics = None  # it scores the English dev set (checkpoint selection), not this split
-    output = trainer.predict(features, metric_key_prefix=f"{split}_{lang}")
-    records = kind.postprocess(spec, output.predictions, examples, features, data.data_args)
+    if hasattr(kind, "evaluate"):  # the kind scores the split itself (dual encoders: queries against a pool)
+        records = kind.evaluate(trainer, data, split, lang, limit)
+    else:
+        examples = data.examples(split, lang, limit)
+        features = data.features(examples, is_train=False)
+        output = trainer.predict(features, metric_key_prefix=f"{split}_{lang}")
+        records = kind.postprocess(spec, output.predictions, examples, features, data.data_args)
     if trainer.is_world_process_zero():
         write_jsonl_atomic(path, records)
     metrics = kind.compute_metrics(spec, records, lang)
@@ -99,6 +102,8 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
     started, out = time.time(), Path(training_args.output_dir)
     set_seed(training_args.seed)
     train_spec = get_task(spec.train_task) if spec.is_target else spec
+    if getattr(data_args, "embedding_pooling", None):  # dual encoders: --embedding_pooling overrides the task's
+        spec = replace(spec, pooling=data_args.embedding_pooling)
     kind = kind_module(spec)
     tokenizer = load_tokenizer(model_args)
     train_data = TaskData(train_spec, tokenizer, data_args, model_args, training_args)
@@ -141,7 +146,11 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
             data = eval_data if zero_shot else train_data
             scores = evaluate_language(trainer, data, split, lang, out, data_args.max_eval_samples)
             per_language.setdefault(lang, {})[split] = scores
-    document = metrics_document(spec.name, spec.metric, per_language, train_task=train_spec.name)
+    selection = {"metric": training_args.metric_for_best_model, "best": trainer.state.best_metric,
+                 "dev_examples": len(dev_examples), "checkpoint": trainer.state.best_model_checkpoint and
+                 Path(trainer.state.best_model_checkpoint).name}  # the English dev score that chose the model
+    document = metrics_document(spec.name, spec.metric, per_language, train_task=train_spec.name,
+                                selection=selection)
     finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero())
     return document
 

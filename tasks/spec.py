@@ -1,7 +1,7 @@
 """TaskSpec: everything the scripts need to know about one task, as data (behaviour lives in the kind modules)."""
 from dataclasses import dataclass, field
 
-KINDS = ("classification", "multiple_choice", "span_qa", "tagging", "retrieval", "mlm")
+KINDS = ("classification", "multiple_choice", "span_qa", "tagging", "retrieval", "mlm", "dual_encoder")
 SPLITS = ("train", "validation", "test")
 
 
@@ -25,6 +25,7 @@ class TaskSpec:
     metric: str                                  # the metric reported, e.g. "accuracy"
     languages: tuple = ("en",)                   # evaluation languages (XTREME codes)
     xtreme_r_languages: tuple = ()               # languages XTREME-R adds (used with --languages xtreme_r)
+    hub_missing: tuple = ()                      # languages the hub copy lacks (local files only, --data_dir)
     train_task: str | None = None                # target tasks: the task whose English train/validation sets train it
     labels: tuple | None = None                  # label names (classification, tagging); None = read from training data
     hub_path: str | None = None                  # datasets hub id; None = local files only (e.g. CCGbank)
@@ -40,9 +41,13 @@ class TaskSpec:
     no_answer: bool = False                      # span QA: unanswerable questions (SQuAD v2 scoring and threshold)
     qa_normalization: str = "squad"              # span QA: "squad" (v1.1 script) or "mlqa" (per-language rules)
     retrieval: str | None = None                 # retrieval: the protocol, "tatoeba" or "bucc"
+    data_task: str | None = None                 # read the local files of this task instead (DIR/<data_task>/...)
+    query_length: int | None = None              # dual encoder: tokens of a query (max_seq_length: of a candidate)
+    pooling: str | None = None                   # dual encoder: "pooler" (XTREME-R's), "cls" or "mean"
     category: str | None = None                  # benchmark category (XTREME/XTREME-R scores), e.g. "retrieval"
     benchmarks: tuple = ()                       # the benchmarks the task belongs to: "xtreme", "xtreme_r"
     paper_intermediate: bool = False             # one of the paper's nine intermediate tasks (--tasks all)
+    xtreme_name: str | None = None               # the task's name in XTREME's evaluate.py, if not `name`
     description: str = ""
 
     def __post_init__(self):

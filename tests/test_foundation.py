@@ -27,7 +27,8 @@ def test_registry_names_and_errors():
     assert resolve_languages(get_task("xnli"), "de, fr") == ["de", "fr"]
     for spec in TASKS.values():  # every train_task exists and every kind has a module
         assert spec.train_task is None or spec.train_task in TASKS
-        assert spec.kind in ("classification", "multiple_choice", "span_qa", "tagging", "retrieval")
+        assert spec.kind in ("classification", "multiple_choice", "span_qa", "tagging", "retrieval", "dual_encoder")
+        assert spec.data_task is None or spec.data_task in TASKS
 
 
 def test_classification_metrics_hand_computed():

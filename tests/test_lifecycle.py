@@ -98,3 +98,11 @@ def test_a_doc_stride_beyond_the_window_is_found_before_training(tiny_model_dir,
     with pytest.raises(InputError, match=r"--doc_stride 128: under --qa_windows xtreme.* = 28"):
         run_target.main(argv)
     assert not (tmp_path / "out").exists()
+
+
+def test_an_xtreme_r_language_missing_from_the_hub_is_named_before_training(tiny_model_dir, tmp_path):
+    argv = ["--task", "panx", "--languages", "de,qu", "--model_name_or_path", str(tiny_model_dir),
+            "--output_dir", str(tmp_path / "out"), "--do_eval", *FAST]
+    with pytest.raises(InputError, match=r"panx qu is not in the hub copy google/xtreme .* pass --data_dir"):
+        run_target.main(argv)
+    assert not (tmp_path / "out").exists()

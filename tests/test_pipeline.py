@@ -98,3 +98,16 @@ def test_torchrun_two_processes_scores_every_example_once(tiny_model_dir, tmp_pa
         assert read_jsonl(tmp_path / "ddp" / name) == read_jsonl(tmp_path / "single" / name)
     load = lambda d: json.loads((tmp_path / d / "metrics.json").read_text())["per_language"]  # noqa: E731
     assert load("ddp") == load("single")
+
+
+def test_pipeline_dry_run_checks_every_stage_for_the_launchers_processes(tiny_model_dir, tiny_data_dir, tmp_path):
+    """--dry_run checks and lists the stages, runs nothing; the check splits the batch over the launcher's
+    processes, and precision flags (checked on the GPU machine itself) do not fail it on a CPU login node."""
+    args = ["--intermediate", "mnli", "--targets", "xnli,pawsx", "--model_name_or_path", tiny_model_dir,
+            "--output_dir", tmp_path / "runs", "--data_dir", tiny_data_dir, "--languages", "de", "--dry_run"]
+    result = pipeline(*args, "--", "--bf16")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "preflight: 3 stage(s) checked" in result.stdout and "[pipeline] target pawsx (to run)" in result.stdout
+    assert not (tmp_path / "runs").exists()
+    result = pipeline(*args, "--launcher", "torchrun --nproc_per_node 3")
+    assert result.returncode == 2 and "cannot be split evenly over 3 processes" in result.stderr

@@ -9,7 +9,7 @@ from conftest import nli_rows, write_jsonl
 import run_target
 from tasks import TASKS, get_task
 from utils.args import XTrainingArguments, recipe_arguments
-from utils.trainer import EvaluateAtEnd, selection_callbacks
+from utils.trainer import selection_callbacks
 
 
 def flags(argv):
@@ -21,7 +21,7 @@ def test_registry_recipes_are_jiants_xtreme_settings():
     assert epochs == {"xnli": 2, "pawsx": 5, "udpos": 10, "panx": 10, "xquad": 2, "mlqa": 2, "tydiqa": 2}
     assert {TASKS[n].recipe.batch_size for n in ("xquad", "mlqa", "tydiqa", "squad")} == {16}
     assert {TASKS[n].recipe.batch_size for n in ("xnli", "pawsx", "udpos", "panx", "mnli")} == {32}
-    for spec in TASKS.values():
+    for spec in (s for s in TASKS.values() if "xtreme" in s.benchmarks or s.paper_intermediate):  # the paper's
         assert (spec.recipe.learning_rate, spec.recipe.eval_steps, spec.recipe.selection_examples,
                 spec.recipe.patience) == (1e-5, 1000, 500, 30)
     assert get_task("xquad").selection_metric == "avg" and get_task("xnli").selection_metric == "accuracy"
@@ -56,13 +56,24 @@ def test_user_flags_win_and_a_batch_that_does_not_divide_is_an_error():
     assert completed["num_train_epochs"] == 1 and completed["gradient_accumulation_steps"] == 4
 
 
-def test_selection_callbacks_evaluate_at_the_end_and_stop_early(tmp_path):
+def test_selection_callbacks_stop_early(tmp_path):
     args = XTrainingArguments(output_dir=str(tmp_path), eval_strategy="steps", eval_steps=10,
                               early_stopping_patience=30, use_cpu=True)
-    callbacks = selection_callbacks(args)
-    assert isinstance(callbacks[0], EvaluateAtEnd) and callbacks[1].early_stopping_patience == 30
+    assert [c.early_stopping_patience for c in selection_callbacks(args)] == [30]
+    assert args.restore_callback_states_from_checkpoint  # a resumed run keeps its count
     args.early_stopping_patience = 0
-    assert len(selection_callbacks(args)) == 1
+    assert selection_callbacks(args) == []
+
+
+def test_an_abbreviated_flag_is_an_error_not_a_silent_default():
+    from utils.args import DataArguments, ModelArguments, parse_args
+    with pytest.raises(ValueError, match="--learning_rat"):
+        parse_args(ModelArguments, DataArguments, XTrainingArguments, argv=["--learning_rat", "2e-5", "--use_cpu"])
+
+
+def test_processes_that_cannot_share_the_batch_are_named():
+    with pytest.raises(ValueError, match="effective batch 32 .* cannot be split evenly over 3 processes"):
+        recipe_arguments(get_task("xnli").recipe, ["--task", "xnli"], world_size=3)
 
 
 def test_a_target_run_with_no_training_flags_follows_its_recipe(tiny_model_dir, tmp_path):
@@ -86,6 +97,15 @@ def test_a_target_run_with_no_training_flags_follows_its_recipe(tiny_model_dir, 
     evaluations = [entry for entry in state["log_history"] if "eval_accuracy" in entry]
     assert [entry["step"] for entry in evaluations] == [4]
     assert state["best_model_checkpoint"].endswith("checkpoint-4")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["selection"] == {"metric": "accuracy", "best": evaluations[0]["eval_accuracy"],
+                                    "dev_examples": 500, "checkpoint": "checkpoint-4"}
+    # the user's cadence wins: one evaluation per epoch, none twice
+    run_target.main(["--task", "xnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data),
+                     "--output_dir", str(tmp_path / "epochs"), "--languages", "de", "--use_cpu", "--keep_checkpoints",
+                     "--dataloader_num_workers", "0", "--eval_strategy", "epoch"])
+    state = json.loads((tmp_path / "epochs" / "checkpoint-4" / "trainer_state.json").read_text())
+    assert [entry["step"] for entry in state["log_history"] if "eval_accuracy" in entry] == [2, 4]
 
 
 def test_selection_examples_within_max_eval_samples():

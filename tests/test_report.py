@@ -136,7 +136,7 @@ def test_files_written_markdown_csv_and_png(runs, tmp_path):
     out = tmp_path / "out"
     report.main([str(runs), "--output_dir", str(out)])
     for name in ("report.md", "languages.md", "groups.md", "paper_table.csv", "xtreme_score.csv",
-                 "per_language.csv", "per_group.csv", "base_models.csv", "runs.csv"):
+                 "xtreme_r_score.csv", "per_language.csv", "per_group.csv", "base_models.csv", "runs.csv"):
         assert (out / name).stat().st_size > 0, name
     text = (out / "report.md").read_text()
     assert "| mnli | 77.5 ± 2.1 (+4.5) | 68.0 (+3.0) | 65.0 (+0.0) |" in text
@@ -225,3 +225,114 @@ def test_model_names_hub_ids_kept_local_folders_shortened():
     from report_runs import model_name
     assert model_name("xlm-roberta-large") == "xlm-roberta-large" and model_name("org/model") == "org/model"
     assert model_name("/root/.cache/models/multilingual-e5-small") == "multilingual-e5-small"
+
+
+# ---------------------------------------------------------------- the XTREME-R score beside XTREME's
+REGISTRY_LANGUAGES = {name: spec.languages for name, spec in TASKS.items()}
+PANX_ADDED = TASKS["panx"].xtreme_r_languages   # XTREME-R's eight: qu, pl, uk, az, lt, pa, gu, ro
+
+
+def every(task, score):
+    return {lang: score for lang in REGISTRY_LANGUAGES[task]}
+
+
+@pytest.fixture
+def benchmark_runs(tmp_path):
+    """Three configurations of one base model on XTREME and XTREME-R tasks; comments give the averages."""
+    root = tmp_path / "runs"
+    t = lambda inter, task, metric, scores: target(root, "m", 1, inter, task, metric, scores)  # noqa: E731
+    t("baseline", "xnli", "accuracy", every("xnli", 70))                          # 70, all 15
+    t("baseline", "xcopa", "accuracy", every("xcopa", 60))                        # 60, all 11 (XTREME-R only)
+    t("baseline", "panx", "f1", {**every("panx", 50), "qu": 10})                  # XTREME 50; XTREME-R 2010/41
+    t("baseline", "tatoeba", "accuracy", {"de": 80, "zh": 40})                    # 60, 2 of 36 / 2 of 41
+    t("mnli", "xnli", "accuracy", every("xnli", 74))
+    t("mnli", "xcopa", "accuracy", every("xcopa", 66))
+    t("mnli", "panx", "f1", {**every("panx", 52), **{lang: 20 for lang in PANX_ADDED}})  # 52; (40*52 + 8*20) / 48
+    t("mnli", "tatoeba", "accuracy", {"de": 90, "zh": 40})                        # 65
+    t("mnli", "xquad", "f1", {"en": {"exact_match": 60, "f1": 80}, "ro": {"exact_match": 40, "f1": 60}})  # 70; 60
+    t("hellaswag", "xnli", "accuracy", every("xnli", 72))                         # every task 2 above the baseline,
+    t("hellaswag", "xcopa", "accuracy", every("xcopa", 62))                       # on the baseline's languages
+    t("hellaswag", "panx", "f1", {**every("panx", 52), "qu": 12})                 # 2092/41 = 2010/41 + 2
+    t("hellaswag", "tatoeba", "accuracy", {"de": 82, "zh": 42})
+    return root
+
+
+def missing_of(row) -> dict:
+    return {cat: set(tasks.split(", ")) for cat, tasks in (part.split(": ") for part in row["missing"].split("; "))} \
+        if row["missing"] else {}
+
+
+def later_tasks() -> dict:
+    """XTREME-R tasks the fixture has no runs of (Mewsli-X, LAReQA, once registered), by category."""
+    covered = {"xnli", "xcopa", "udpos", "panx", "xquad", "mlqa", "tydiqa", "tatoeba"}
+    found = {}
+    for name, spec in TASKS.items():
+        if "xtreme_r" in spec.benchmarks and name not in covered:
+            found.setdefault(spec.category, set()).add(name)
+    return found
+
+
+def with_later(expected: dict) -> dict:
+    for category, tasks in later_tasks().items():
+        expected[category] = expected.get(category, set()) | tasks
+    return expected
+
+
+def test_xtreme_r_score_per_group_and_overall(benchmark_runs):
+    tables = report.main([str(benchmark_runs)])
+    base = one(tables, "xtreme_r_score", intermediate="baseline")
+    assert (base["xnli"], base["xcopa"], base["tatoeba"], base["udpos"], base["xquad"]) == (70, 60, 60, None, None)
+    assert base["panx"] == pytest.approx(2010 / 41)
+    assert (base["classification"], base["retrieval"], base["question answering"]) == (65, 60, None)
+    assert base["structured prediction"] == pytest.approx(2010 / 41)
+    assert base["n_tasks"] == 4 and base["xtreme_r"] == pytest.approx((70 + 60 + 2010 / 41 + 60) / 4)
+    assert missing_of(base) == with_later({"structured prediction": {"udpos"},
+                                           "question answering": {"xquad", "mlqa", "tydiqa"}})
+    mnli = one(tables, "xtreme_r_score", intermediate="mnli")
+    assert (mnli["xnli"], mnli["xcopa"], mnli["tatoeba"], mnli["xquad"]) == (74, 66, 65, 60)
+    assert mnli["panx"] == pytest.approx((40 * 52 + 8 * 20) / 48)
+    assert (mnli["classification"], mnli["question answering"], mnli["retrieval"]) == (70, 60, 65)
+    assert mnli["n_tasks"] == 5 and mnli["xtreme_r"] == pytest.approx((74 + 66 + 2240 / 48 + 65 + 60) / 5)
+    assert mnli["delta"] is None  # other tasks (xquad) and other PAN-X languages than the baseline's
+    hellaswag = one(tables, "xtreme_r_score", intermediate="hellaswag")
+    assert hellaswag["panx"] == pytest.approx(2092 / 41) and hellaswag["delta"] == pytest.approx(2.0)
+    assert "xtreme" not in base and "pawsx" not in base and "bucc" not in base
+
+
+def test_xtreme_score_uses_only_xtreme_languages(benchmark_runs):
+    tables = report.main([str(benchmark_runs)])
+    base = one(tables, "xtreme_score", intermediate="baseline")
+    assert (base["xnli"], base["panx"], base["tatoeba"], base["n_tasks"], base["xtreme"]) == (70, 50, 60, 3, 60)
+    assert "xcopa" not in base and "xtreme_r" not in base
+    assert missing_of(base) == {"classification": {"pawsx"}, "structured prediction": {"udpos"},
+                                "question answering": {"xquad", "mlqa", "tydiqa"}, "retrieval": {"bucc"}}
+    mnli = one(tables, "xtreme_score", intermediate="mnli")
+    assert (mnli["panx"], mnli["xquad"], mnli["xtreme"]) == (52, 70, (74 + 52 + 65 + 70) / 4)
+    assert one(tables, "xtreme_score", intermediate="hellaswag")["delta"] == pytest.approx(2.0)
+
+
+def test_partial_language_runs_are_flagged(benchmark_runs):
+    tables = report.main([str(benchmark_runs)])
+    assert one(tables, "xtreme_score", intermediate="baseline")["partial"] == "tatoeba: 2 of 36 languages"
+    assert one(tables, "xtreme_r_score", intermediate="baseline")["partial"] == \
+        "panx: 41 of 48 languages; tatoeba: 2 of 41 languages"
+    assert one(tables, "xtreme_score", intermediate="mnli")["partial"] == \
+        "xquad: 1 of 11 languages; tatoeba: 2 of 36 languages"
+    assert one(tables, "xtreme_r_score", intermediate="mnli")["partial"] == \
+        "xquad: 2 of 12 languages; tatoeba: 2 of 41 languages"
+    paper = {(r["intermediate"], r["target"]): r["languages"] for r in tables["paper_table"]}
+    assert (paper[("baseline", "xnli")], paper[("baseline", "panx")], paper[("mnli", "panx")]) == \
+        ("", "+1 other language", "+8 other languages")
+    assert paper[("mnli", "xquad")] == "partial: 1 of 11 languages; +1 other language"
+    text = (benchmark_runs / "report" / "report.md").read_text()
+    xtreme, xtreme_r = text.split("## XTREME score")[1].split("## XTREME-R score")
+    assert "| m | baseline | 70.0 | – | – | 50.0 |" in xtreme and "60.0 (partial: 2 of 36 languages)" in xtreme
+    assert "| 60.0 (partial) |" in xtreme and "retrieval: bucc" in xtreme
+    assert f"| {2010 / 41:.1f} (partial: 41 of 48 languages) |" in xtreme_r
+    assert f"| {2240 / 48:.1f} |" in xtreme_r and "60.0 (partial: 2 of 12 languages)" in xtreme_r
+    assert "- xquad, mnli: partial: 1 of 11 languages; +1 other language" in text
+    with open(benchmark_runs / "report" / "xtreme_r_score.csv") as f:
+        rows = {row["intermediate"]: row for row in csv.DictReader(f)}
+    assert rows["baseline"]["partial"] == "panx: 41 of 48 languages; tatoeba: 2 of 41 languages"
+    assert float(rows["hellaswag"]["delta"]) == pytest.approx(2.0) and float(rows["mnli"]["xtreme_r"]) == \
+        pytest.approx((74 + 66 + 2240 / 48 + 65 + 60) / 5, abs=1e-4)

@@ -86,6 +86,11 @@ class DataArguments:
         "help": "Tagging: label (and read the prediction of) each word's first sub-word that has characters, "
                 "not a bare word-boundary piece '\u2581' (XLM-R gives one to most zh/ja/th words; XTREME labels "
                 "it). Off by default (as XTREME)."})
+    # dual encoders (lareqa, mewslix)
+    embedding_pooling: str | None = field(default=None, metadata={
+        "help": "Dual-encoder tasks: how a text becomes one vector: pooler (XTREME-R's: the model's pooler on the "
+                "first token, the default), cls (the first token's last hidden state) or mean (the mean of the "
+                "last hidden states, e.g. for sentence encoders such as e5).", "choices": ["pooler", "cls", "mean"]})
 
 
 @dataclass
@@ -119,6 +124,8 @@ class XTrainingArguments(TrainingArguments):
     warmup_steps: float = field(default=0.1, metadata={"help": "Warmup: steps, or a ratio when < 1."})
     logging_steps: float = field(default=50, metadata={"help": "Log every N steps."})
     report_to: None | str | list[str] = field(default="none", metadata={"help": "Loggers (wandb, tensorboard)."})
+    restore_callback_states_from_checkpoint: bool = field(default=True, metadata={
+        "help": "A resumed run keeps its early-stopping count (default on)."})
     metric_for_best_model: str | None = field(default="task", metadata={
         "help": "Dev metric that selects the checkpoint; default 'task': the task's own (accuracy, F1, QA: "
                 "(EM + F1) / 2)."})
@@ -140,7 +147,7 @@ class XTrainingArguments(TrainingArguments):
 def parse_args(*dataclasses, argv=None):
     """Parse argv (default sys.argv[1:]) into the given dataclasses; a single .json argument is a config file;
     argv may also be a dict of the same fields (a config file already read)."""
-    parser = HfArgumentParser(dataclasses)
+    parser = HfArgumentParser(dataclasses, allow_abbrev=False)  # an abbreviated flag would escape the recipe
     argv = sys.argv[1:] if argv is None else argv
     if isinstance(argv, dict):
         return parser.parse_dict(argv)
@@ -171,6 +178,16 @@ def given_flags(argv) -> dict:
 MAX_DEFAULT_DEVICE_BATCH = 8  # the per-device batch the recipe picks at most (accumulation makes up the rest)
 
 
+def processes() -> int:
+    """Processes (or GPUs) one optimizer step's batch is spread over: WORLD_SIZE under torchrun/accelerate, else
+    the visible GPUs (the Trainer then uses DataParallel, multiplying the per-device batch by them), else 1."""
+    import os
+    if os.environ.get("WORLD_SIZE"):
+        return int(os.environ["WORLD_SIZE"])
+    import torch
+    return max(torch.cuda.device_count(), 1)
+
+
 def recipe_arguments(recipe, argv, world_size=None):
     """argv with the task's recipe (tasks.spec.Recipe) filled in where the user gave no flag, and a record of it
     for run_config.json. Returns (argv with the recipe's flags appended, or the config file's dict completed, record).
@@ -178,14 +195,18 @@ def recipe_arguments(recipe, argv, world_size=None):
     The effective batch (--effective_batch_size, default recipe.batch_size) is kept on any number of processes
     (WORLD_SIZE, as torchrun/accelerate set it): one GPU reaches it by gradient accumulation, eight by the
     per-device batch. A batch that cannot be split evenly is an error naming the flags."""
-    import os
     given = given_flags(argv)
-    world = world_size or int(os.environ.get("WORLD_SIZE", "1"))
+    world = world_size or processes()
     effective = int(given.get("effective_batch_size") or recipe.batch_size)
     device, accumulation = given.get("per_device_train_batch_size"), given.get("gradient_accumulation_steps")
     if device is None and accumulation is None:
-        device = max(d for d in range(1, min(MAX_DEFAULT_DEVICE_BATCH, effective // world or 1) + 1)
-                     if effective % (d * world) == 0)
+        fits = [d for d in range(1, min(MAX_DEFAULT_DEVICE_BATCH, effective // world) + 1)
+                if effective % (d * world) == 0]
+        if not fits:
+            raise ValueError(f"the effective batch {effective} (--effective_batch_size) cannot be split evenly over "
+                             f"{world} processes; use a number of processes that divides it, or pass "
+                             f"--effective_batch_size")
+        device = max(fits)
     if device is None:
         device, rest = divmod(effective, int(accumulation) * world)
         if rest or device == 0:

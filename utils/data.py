@@ -63,6 +63,8 @@ def load_local(path) -> datasets.Dataset:
     try:
         dataset = datasets.load_dataset("json", data_files=str(path), split="train")
     except Exception as error:  # find the offending line, then fall back to the library's message
+        if next(iter_jsonl(path), None) is None:  # blank lines only: datasets finds "no data"
+            raise ValueError(f"{path}: the file is empty; expected one JSON object per line") from None
         for _ in iter_jsonl(path):
             pass
         raise ValueError(f"{path}: could not be read as JSON lines ({error})") from error
@@ -106,8 +108,8 @@ def load_hub(spec, split: str, lang: str, cache_dir=None) -> datasets.Dataset:
 
 def load_rows(spec, split: str, lang: str, data_args, kind, cache_dir=None) -> datasets.Dataset:
     """One split of one language in the kind's schema, validated; local layout when data_args.data_dir is set."""
-    if data_args.data_dir:
-        path = local_path(data_args.data_dir, spec.name, split, lang)
+    if data_args.data_dir:  # a task may read another task's files (squad_retrieval: DIR/squad/)
+        path = local_path(data_args.data_dir, spec.data_task or spec.name, split, lang)
         dataset = load_local(path)
         kind.validate(spec, dataset, path)
         return dataset

@@ -1,4 +1,5 @@
 """Loading an encoder into a freshly initialised task head, and saving the bare encoder back."""
+import copy
 import logging
 import os
 import shutil
@@ -27,7 +28,7 @@ def reset_head_fields(config) -> dict:
         if getattr(config, name, None):
             dropped[name] = getattr(config, name)
             setattr(config, name, None)
-    config.num_labels = 2  # also resets id2label / label2id
+    config.id2label, config.label2id = dict(default_labels), {v: k for k, v in default_labels.items()}
     return dropped
 
 
@@ -94,7 +95,7 @@ def save_encoder(model, tokenizer, directory):
     tmp = directory.with_name(directory.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.base_model.save_pretrained(tmp, safe_serialization=True)
-    config = AutoConfig.from_pretrained(tmp)  # a copy: the trained model keeps its own config
+    config = copy.deepcopy(model.base_model.config)  # a copy: the trained model keeps its own config
     reset_head_fields(config)  # the encoder carries nothing of the task head (labels, problem type)
     config.architectures = [type(model.base_model).__name__]
     config.save_pretrained(tmp)

@@ -4,7 +4,7 @@ end to end, a collator that routes each batch to its task, and a Trainer that dr
 Features carry a `task_id` column that routes each batch to its head; utils/sampling.TaskBatchSampler draws
 the task of every batch. The Trainer is handed `entries`: one object per task (in task_id order) with `name`,
 `spec.metric`, `model` (the head), `train_features` and, for tasks with a dev set, `selection` (EvalPrediction ->
-dev metrics); checkpoints are selected on "average", the mean of those tasks' metrics.
+dev metrics); checkpoints are selected on "average", the mean of those tasks' selection metrics (QA: avg).
 """
 import inspect
 from contextlib import contextmanager
@@ -171,7 +171,7 @@ class MultiTaskTrainer(Trainer):
                 output = self.evaluation_loop(self.get_eval_dataloader(entry.name), f"Evaluation ({entry.name})",
                                               ignore_keys=ignore_keys, metric_key_prefix=prefix)
             metrics.update(output.metrics)
-            main.append(output.metrics[f"{prefix}_{entry.spec.metric}"])
+            main.append(output.metrics[f"{prefix}_{entry.spec.selection_metric}"])  # QA: (EM + F1) / 2
         metrics[f"{metric_key_prefix}_average"] = float(np.mean(main))
         self.log(metrics)
         self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)

@@ -17,21 +17,11 @@ class Trainer(transformers.Trainer):
         return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None
 
 
-class EvaluateAtEnd(transformers.TrainerCallback):
-    """Evaluate and checkpoint at the last step too, so the final model is a candidate for selection (a run
-    shorter than --eval_steps still selects on the dev set, as jiant's does)."""
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if state.global_step >= state.max_steps and args.eval_strategy != "no":
-            control.should_evaluate = True
-            control.should_save = args.save_strategy != "no"
-        return control
-
-
 def selection_callbacks(args) -> list:
-    """Callbacks of checkpoint selection: evaluation at the end, and early stopping after
-    --early_stopping_patience evaluations without improvement (the paper's code: 30)."""
-    callbacks = [EvaluateAtEnd()]
+    """Callbacks of checkpoint selection: early stopping after --early_stopping_patience evaluations without
+    improvement (the paper's code: 30). (transformers >= 5.20 also evaluates and saves at the last step of a
+    steps-based run, so a run shorter than --eval_steps still selects on the dev set, as jiant's does.)"""
+    callbacks = []
     patience = getattr(args, "early_stopping_patience", None)
     if patience and args.load_best_model_at_end and args.eval_strategy != "no":
         callbacks.append(transformers.EarlyStoppingCallback(early_stopping_patience=patience))
