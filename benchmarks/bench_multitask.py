@@ -66,7 +66,8 @@ def main():
         model = str(build_tiny_model(tmp / "tiny")) if args.model == "tiny" else args.model
         write_data(tmp / "data", args.steps * args.batch_size)
         common = ["--model_name_or_path", model, "--data_dir", str(tmp / "data"), "--max_steps", str(args.steps),
-                  "--per_device_train_batch_size", str(args.batch_size), "--eval_strategy", "no",
+                  "--per_device_train_batch_size", str(args.batch_size), "--gradient_accumulation_steps", "1",
+                  "--eval_strategy", "no",
                   "--save_strategy", "no", "--load_best_model_at_end", "false", "--use_cpu",
                   "--max_eval_samples", "8", "--logging_steps", "1000", "--disable_tqdm", "true"]
         samples = args.steps * args.batch_size
