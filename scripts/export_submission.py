@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report_runs import collect, headline, mean, read_object  # noqa: E402  (scripts/report_runs.py)
 from tasks import TASKS, resolve_languages  # noqa: E402
 from utils.args import InputError, cli, input_errors  # noqa: E402
+from utils.data import iter_jsonl  # noqa: E402
 from utils.results import write_text_atomic  # noqa: E402
 
 NAME = "export_submission.py"
@@ -153,16 +154,11 @@ def xtreme_name(spec) -> str:
 
 
 def read_records(path: Path):
+    """[(line number, record)] of a predictions file; every record a JSON object with a 'prediction'."""
     records = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(f"{path} line {n}: not valid JSON ({error})") from None
-            if not isinstance(record, dict) or "prediction" not in record:
+    with input_errors():
+        for n, record in iter_jsonl(path):
+            if "prediction" not in record:
                 _fail(path, n, "a JSON object with a 'prediction'", record)
             records.append((n, record))
     return records
