@@ -196,24 +196,31 @@ def narrow(candidates, args):
     return candidates
 
 
-def dev_score(root, run):
-    """The run's English dev score: the one that selected its checkpoint (metrics.json selection.best), else its
-    evaluated English dev split (per_language/en/validation), else None."""
-    metrics = read_object(root / run.path / "metrics.json")
-    if isinstance(metrics.get("selection"), dict) and isinstance(metrics["selection"].get("best"), (int, float)):
-        return float(metrics["selection"]["best"])
+def dev_scores(root, run) -> dict:
+    """The run's English dev scores by source: "selection" (the score that selected its checkpoint, metrics.json
+    selection.best, keyed with its metric) and "validation" (its evaluated English dev split's headline)."""
+    metrics, found = read_object(root / run.path / "metrics.json"), {}
+    selection = metrics.get("selection")
+    if isinstance(selection, dict) and isinstance(selection.get("best"), (int, float)) \
+            and selection.get("metric") not in (None, "loss", "eval_loss"):
+        found[("selection", selection["metric"])] = float(selection["best"])
     scores = metrics.get("per_language", {}).get("en", {}).get("validation")
-    return headline(scores, metrics.get("metric")) if isinstance(scores, dict) else None
+    if isinstance(scores, dict):
+        found[("validation", metrics.get("metric"))] = headline(scores, metrics.get("metric"))
+    return found
 
 
 def best_run(root, runs, languages):
-    """The run with the best English dev score, or best test mean over the languages when a run has no dev."""
-    dev = [dev_score(root, run) for run in runs]
-    if None not in dev:
-        scores, criterion = dev, "English dev score"
+    """The run with the best English dev score, from one source all candidates share (the selecting score, else
+    the evaluated dev split), or the best test mean over the languages when they share none."""
+    dev = [dev_scores(root, run) for run in runs]
+    shared = [source for source in (dev[0] if dev else {}) if all(source in d for d in dev)]
+    if shared:
+        source = shared[0]
+        scores, criterion = [d[source] for d in dev], f"English dev score ({source[0]}: {source[1]})"
     else:
         scores = [mean(run.scores[lang] for lang in languages if lang in run.scores) for run in runs]
-        criterion = "mean test score over languages (no English dev score in metrics.json)"
+        criterion = "mean test score over languages (no English dev score all configurations share)"
     scored = [(s, -i, run) for i, (s, run) in enumerate(zip(scores, runs)) if s is not None]
     if not scored:
         return runs[0], f"no score to compare {len(runs)} configurations: the first taken"

@@ -254,8 +254,14 @@ def postprocess(spec, predictions, examples, features, data_args):
 
 
 def encode(trainer, texts, max_length):
-    """(n, d) embeddings of texts with the trainer's model, longest first (little padding), in input order."""
-    tokenizer = trainer.processing_class
+    """(n, d) embeddings of texts with the trainer's model, longest first (little padding), in input order.
+
+    A plain no-grad loop writing each batch into one preallocated CPU tensor: Trainer.predict would concatenate
+    its growing outputs at every step, quadratic in a pool of a million candidates. Every process of a
+    distributed run encodes every text (the search needs the whole pool on each)."""
+    from torch.utils.data import DataLoader
+    from tqdm.auto import tqdm
+    tokenizer, model, args = trainer.processing_class, trainer.model, trainer.args
 
     def tokenize(batch):
         encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
@@ -263,9 +269,18 @@ def encode(trainer, texts, max_length):
 
     features = datasets.Dataset.from_dict({"text": list(texts)}).map(tokenize, batched=True, remove_columns="text")
     order = np.argsort(-np.asarray(features["length"]), kind="stable")
-    output = trainer.predict(features.select(order), metric_key_prefix="encode").predictions
-    embeddings = torch.empty(len(texts), output.shape[1])
-    embeddings[torch.from_numpy(order)] = torch.from_numpy(np.asarray(output, dtype=np.float32))
+    features = features.select(order).remove_columns("length")
+    loader = DataLoader(features, batch_size=args.per_device_eval_batch_size, collate_fn=trainer.data_collator)
+    embeddings, start = None, 0
+    model.eval()
+    with torch.inference_mode():
+        for batch in tqdm(loader, desc="encoding", disable=len(loader) <= 1 or not trainer.is_world_process_zero()):
+            batch = {k: v.to(args.device) for k, v in batch.items() if k != "labels"}
+            vectors = model(**batch).query_embeddings.float().cpu()
+            if embeddings is None:
+                embeddings = torch.empty(len(texts), vectors.shape[1])
+            embeddings[torch.from_numpy(order[start:start + len(vectors)])] = vectors
+            start += len(vectors)
     return embeddings
 
 

@@ -139,7 +139,7 @@ def default_cache_dir() -> Path:
 def cached_embeddings(cache_dir, key: dict, texts, compute) -> torch.Tensor:
     """compute(texts) -> (n, d) float32 embeddings, cached on disk as cache_dir/<hash of key and texts>.npy: `key`
     names everything else the embeddings depend on (model, layer, pooling, length). Written atomically."""
-    text_hash = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()
+    text_hash = hashlib.sha256(json.dumps(list(texts), ensure_ascii=False).encode("utf-8")).hexdigest()
     name = hashlib.sha256(json.dumps({**key, "input": text_hash}, sort_keys=True).encode()).hexdigest()
     path = Path(cache_dir) / f"{name}.npy"
     if path.is_file():

@@ -450,8 +450,25 @@ def test_best_per_target_on_english_dev_else_test_mean(tmp_path, capsys):
     assert "/mnli/xnli" in result["chosen"]["xnli"]  # English dev 90 > 80
     assert f"/{max(high_test, key=high_test.get)[1]}/tatoeba" in result["chosen"]["tatoeba"]
     printed = capsys.readouterr().out
-    assert "xnli" in printed and "best English dev score: 90.00 of 2 configurations" in printed
-    assert "best mean test score over languages (no English dev score in metrics.json)" in printed
+    assert "xnli" in printed and "best English dev score (validation: accuracy): 90.00 of 2 configurations" in printed
+    assert "best mean test score over languages (no English dev score all configurations share)" in printed
+
+
+def test_best_per_target_compares_one_source_of_dev_scores(tmp_path):
+    """A selecting score (metrics.json selection) and an evaluated dev split are different numbers (QA: avg vs
+    F1): configurations are compared on a source they all have."""
+    root = tmp_path / "runs"
+    a, b = ("xlm-roberta-large", "mnli", 1), ("xlm-roberta-large", "squad", 1)
+    for config, dev, best in ((a, 70.0, 60.0), (b, 65.0, None)):
+        make_run(root, "xquad", config, dev=dev)
+        if best is not None:
+            path = root / config[0] / "seed1" / config[1] / "xquad" / "metrics.json"
+            metrics = json.loads(path.read_text())
+            path.write_text(json.dumps({**metrics, "selection": {"metric": "avg", "best": best}}))
+    runs = [run for run in X.collect(root, tmp_path / "none", "test") if run.task == "xquad"]
+    assert len(runs) == 2
+    run, how = X.best_run(root, runs, ["de"])
+    assert "/mnli/" in str(run.path) and "validation" in how
 
 
 @pytest.mark.parametrize("task,record,expected", [
