@@ -1,6 +1,7 @@
 """The paper's grid on the tiny model: every intermediate kind (classification, multiple choice, span QA, tagging,
 multi-task, continued MLM, a custom task) into a target of every kind (classification, span QA, tagging,
-multiple choice, retrieval). Nothing of an intermediate head may reach the target's fresh head."""
+multiple choice, retrieval, and XTREME-R's dual-encoder retrieval). Nothing of an intermediate head may reach
+the target's fresh head."""
 import json
 
 import pytest
@@ -27,8 +28,8 @@ INTERMEDIATES = {  # name -> run_intermediate.py flags (data under --data_dir; "
                "--label_column", "gold"],
 }
 TARGETS = {"xnli": "classification", "xquad": "span_qa", "panx": "tagging", "xcopa": "multiple_choice",
-           "tatoeba": "retrieval"}
-LANGS = {"xnli": "de", "xquad": "de", "panx": "de", "xcopa": "et", "tatoeba": "de"}
+           "tatoeba": "retrieval", "lareqa": "dual_encoder"}
+LANGS = {"xnli": "de", "xquad": "de", "panx": "de", "xcopa": "et", "tatoeba": "de", "lareqa": "de"}
 STEPS = [*FAST, "--max_steps", "2", "--eval_steps", "2", "--save_steps", "2"]  # a few steps per cell
 
 
@@ -53,6 +54,11 @@ def grid_data(tmp_path_factory):
     write_jsonl(d / "tatoeba" / "test-de.jsonl",
                 [{"source": f"Satz {i} {row['text_a']}", "target": row["text_a"]} for i, row in
                  enumerate(nli_rows(8, 6))])
+    pool = [{"id": f"{lang}_{i}", "text": r["text_a"], "context": r["text_b"], "lang": lang}
+            for lang, seed in (("de", 10), ("es", 11)) for i, r in enumerate(nli_rows(8, seed))]
+    write_jsonl(d / "lareqa" / "candidates.jsonl", pool)  # LAReQA: trained on squad's rows, a pool of 2 languages
+    write_jsonl(d / "lareqa" / "test-de.jsonl", [{"id": f"q{i}", "query": r["text_b"], "label": [f"de_{i}", f"es_{i}"]}
+                                                for i, r in enumerate(nli_rows(4, 12))])
     custom = d.parent / "custom"
     for name, seed in (("train", 7), ("dev", 8)):
         write_jsonl(custom / f"{name}.jsonl", [{"premise": r["text_a"], "hypothesis": r["text_b"],
@@ -66,8 +72,8 @@ def encoders(grid_data, tiny_model_dir):
     """Each intermediate run once; name -> its encoder directory."""
     runs, built = grid_data.parent / "runs", {}
     for name, flags in INTERMEDIATES.items():
-        flags = [f.replace("CUSTOM", str(grid_data.parent / "custom")).replace("CORPUS", str(grid_data.parent / "corpus.txt"))
-                 for f in flags]
+        flags = [f.replace("CUSTOM", str(grid_data.parent / "custom"))
+                 .replace("CORPUS", str(grid_data.parent / "corpus.txt")) for f in flags]
         run_intermediate.main([*flags, "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(grid_data),
                                "--output_dir", str(runs / name), *STEPS])
         built[name] = runs / name / "encoder"
@@ -110,6 +116,9 @@ def test_every_intermediate_kind_into_every_target_kind(intermediate, target, en
         assert {r["prediction"] for r in records} <= {0, 1}
     elif TARGETS[target] == "span_qa":  # answers are substrings of their contexts
         assert all(r["prediction"] in g["context"] for r, g in zip(records, gold))
+    elif TARGETS[target] == "dual_encoder":  # the whole pool of 16 candidates, ranked
+        assert all(sorted(r["prediction"]) == sorted(f"{lang}_{i}" for lang in ("de", "es") for i in range(8))
+                   for r in records)
 
 
 def test_an_encoder_saved_with_its_head_config_still_loads_into_any_head(encoders, grid_data, tmp_path, caplog):
@@ -173,7 +182,8 @@ def test_real_tagging_intermediate_into_real_xquad_beats_fixed_position_baseline
     for split, name in (("train", "train"), ("validation", "dev")):
         prepare_data.main(["--from_raw", "wikiann", "--input", str(shared_data / "panx" / "en" / name), "--task",
                            "panx", "--split", split, "--lang", "en", "--out", str(data)])
-    write_jsonl(data / "squad" / "train-en.jsonl", [around_answer(r) for r in xquad_rows(shared_data, "en", slice(0, 36))])
+    train = [around_answer(row) for row in xquad_rows(shared_data, "en", slice(0, 36))]
+    write_jsonl(data / "squad" / "train-en.jsonl", train)
     write_jsonl(data / "squad" / "validation-en.jsonl", xquad_rows(shared_data, "en", slice(36, 48))[:40])
     languages = ("de", "es", "ru", "vi", "zh")
     tests = {lang: xquad_rows(shared_data, lang, slice(36, 48))[:80] for lang in languages}
