@@ -309,7 +309,9 @@ def evaluate(trainer, data, split, lang, limit=None):
     if not queries:
         return []
     model, tokenizer = trainer.model, trainer.processing_class
-    key = {"model": weights_fingerprint(model.base_model), "pooling": model.pooling,
+    if getattr(model, "_fingerprint", (None,))[0] != trainer.state.global_step:  # once per evaluation pass
+        model._fingerprint = (trainer.state.global_step, weights_fingerprint(model.base_model))
+    key = {"model": model._fingerprint[1], "pooling": model.pooling,
            "tokenizer": f"{tokenizer.name_or_path}:{len(tokenizer)}"}
     query_length, candidate_length = lengths(spec, data_args)
 
