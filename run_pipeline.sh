@@ -4,23 +4,29 @@
 #   bucc/tatoeba. `--intermediate none` is the baseline (targets start from the base model).
 # Every stage leaves DONE in its folder: a rerun skips finished stages and resumes an interrupted one from its
 # last checkpoint. Flags after `--` go to every training stage (any TrainingArguments flag; each task's recipe
-# fills in the rest); retrieval stages (no training) get --data_dir, --languages and --retrieval_flags. Before the
-# first stage, every stage is checked (arguments, languages, files: scripts/preflight.py); --dry_run only checks
-# and prints the stages; --print_stages prints them for scripts/sweep.sh.
+# fills in the rest; --intermediate_flags/--target_flags/--flags_for come after them, so they win); retrieval
+# stages (no training) get --data_dir, --languages and --retrieval_flags. Before the first stage, every stage is
+# checked (arguments, languages, files: scripts/preflight.py); --dry_run only checks and prints the stages;
+# --print_stages prints them for scripts/sweep.sh.
 #
 #   bash run_pipeline.sh --intermediate mnli --targets xnli,pawsx,tatoeba --model_name_or_path xlm-roberta-large \
 #        --output_dir runs [--data_dir DIR] [--seed 1] [--languages de,fr] [--launcher "torchrun --nproc_per_node 4"] \
-#        [--intermediate_flags "..."] [--target_flags "..."] [--retrieval_flags "--layer 8"] [--dry_run] [-- Trainer flags]
-# Layout: <output_dir>/<intermediate>/ (encoder/ inside) and <output_dir>/<intermediate>/<target>/;
+#        [--intermediate_flags "..."] [--target_flags "..."] [--retrieval_flags "--layer 8"] [--flags_for TASK "..."]
+#        [--name NAME] [--dry_run] [-- Trainer flags]
+# --intermediate takes a task, a comma list or 'all' (multi-task: --tasks), or 'none'. --flags_for TASK adds flags
+# to that target's stage only (repeatable). --name NAME names the run folder (default: the intermediate task) and
+# records NAME as every stage's --variant (scripts/experiment.py's variants).
+# Layout: <output_dir>/<intermediate or NAME>/ (encoder/ inside) and <output_dir>/<intermediate or NAME>/<target>/;
 #         the baseline's targets are in <output_dir>/baseline/<target>/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-usage() { sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,20s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 die() { echo "run_pipeline.sh: error: $*" >&2; exit 2; }
 
 intermediate="" targets="" model="xlm-roberta-large" out="" data_dir="" seed="" languages=""
 python="${PYTHON:-$( [ -x "$here/.venv/bin/python" ] && echo "$here/.venv/bin/python" || echo python3)}"
 launcher="$python" intermediate_flags="" target_flags="" retrieval_flags="" extra=() dry_run=0 print_stages=0
+name="" flags_for=()  # flags_for: "TASK<US>FLAGS" entries
 while [ $# -gt 0 ]; do
   case "$1" in
     --intermediate) intermediate="${2:?}"; shift 2 ;;
@@ -34,6 +40,8 @@ while [ $# -gt 0 ]; do
     --intermediate_flags) intermediate_flags="${2:?}"; shift 2 ;;
     --target_flags) target_flags="${2:?}"; shift 2 ;;
     --retrieval_flags) retrieval_flags="${2:?}"; shift 2 ;;
+    --flags_for) flags_for+=("${2:?}"$'\x1f'"${3?--flags_for TASK FLAGS}"); shift 3 ;;
+    --name) name="${2:?}"; shift 2 ;;
     --dry_run) dry_run=1; shift ;;
     --print_stages) print_stages=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -45,8 +53,10 @@ done
 [ -n "$targets" ] || die "--targets is required (e.g. xnli,pawsx)"
 [ -n "$out" ] || die "--output_dir is required"
 
+[ -z "$name" ] || [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._+-]*$ ]] || die "--name must be a folder name (letters, digits, . _ + -), got '$name'"
 data_args=()
 [ -n "$data_dir" ] && data_args+=(--data_dir "$data_dir")
+[ -n "$name" ] && data_args+=(--variant "$name")
 train_args=("${data_args[@]}")
 [ -n "$seed" ] && train_args+=(--seed "$seed")
 train_args+=("${extra[@]}")
@@ -60,12 +70,13 @@ add_stage() {  # add_stage NAME DIR SCRIPT ARGS...
 }
 
 if [ "$intermediate" = "none" ] || [ "$intermediate" = "baseline" ]; then
-  run_dir="$out/baseline"; encoder="$model"
+  run_dir="$out/${name:-baseline}"; encoder="$model"
 else
-  run_dir="$out/$intermediate"; encoder="$run_dir/encoder"
+  run_dir="$out/${name:-$intermediate}"; encoder="$run_dir/encoder"
+  task_flag=--task; case "$intermediate" in *,*|all) task_flag=--tasks ;; esac  # several: multi-task training
   # shellcheck disable=SC2086
-  add_stage "intermediate $intermediate" "$run_dir" "$here/run_intermediate.py" $intermediate_flags \
-    --task "$intermediate" --model_name_or_path "$model" "${train_args[@]}"
+  add_stage "intermediate $intermediate" "$run_dir" "$here/run_intermediate.py" \
+    "$task_flag" "$intermediate" --model_name_or_path "$model" "${train_args[@]}" $intermediate_flags
 fi
 lang_args=()
 [ -n "$languages" ] && lang_args+=(--languages "$languages")
@@ -73,10 +84,15 @@ IFS=',' read -r -a target_list <<< "$targets"
 for target in "${target_list[@]}"; do
   case "$target" in  # retrieval uses the encoder as it is; every other target is trained
     bucc|tatoeba) script=("$here/run_retrieval.py" $retrieval_flags "${data_args[@]}") ;;  # one process
-    *) script=("$here/run_target.py" $target_flags "${train_args[@]}") ;;
+    *) script=("$here/run_target.py" "${train_args[@]}" $target_flags) ;;  # a stage's own flags win
   esac
+  own=()  # --flags_for this target (last, so they win)
+  for entry in "${flags_for[@]}"; do
+    # shellcheck disable=SC2206
+    [ "${entry%%$'\x1f'*}" = "$target" ] && own+=(${entry#*$'\x1f'})
+  done
   add_stage "target $target" "$run_dir/$target" "${script[@]}" --task "$target" --model_name_or_path "$encoder" \
-    "${lang_args[@]}"
+    "${lang_args[@]}" "${own[@]}"
 done
 
 records() {  # the preflight records of the stages still to run (finished ones are skipped anyway)

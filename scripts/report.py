@@ -206,6 +206,46 @@ def run_rows(runs: list) -> list:
             for run in runs]
 
 
+def mark_significance(tables: dict, significance: list):
+    """Each difference of the paper's table, the per-language table and the XTREME/XTREME-R scores gets its 95%
+    interval (delta_low, delta_high) and whether it excludes 0 (significant), from report_stats' rows."""
+    found = {(r["base_model"], r["target"], r["intermediate"], r["language"]): r for r in significance
+             if r["difference"] is not None}
+    keyed = [("paper_table", lambda r: (r["base_model"], r["target"], r["intermediate"], "avg")),
+             ("per_language", lambda r: (r["base_model"], r["target"], r["intermediate"], r["language"])),
+             ("xtreme_score", lambda r: (r["base_model"], "xtreme", r["intermediate"], "avg")),
+             ("xtreme_r_score", lambda r: (r["base_model"], "xtreme_r", r["intermediate"], "avg"))]
+    for name, key in keyed:
+        for row in tables[name]:
+            interval = found.get(key(row)) if row.get("delta") is not None else None
+            row.update({"delta_low": interval and interval["low"], "delta_high": interval and interval["high"],
+                        "significant": interval and interval["significant"]})
+
+
+def analyses(runs: list, root: Path, split: str, tables: dict) -> list:
+    """The question-answering sections (significance, fairness); each adds its rows to tables."""
+    import report_fairness
+    import report_stats
+    sections = []
+    markdown, tables["significance"] = report_stats.significance_table(runs, root, split)
+    mark_significance(tables, tables["significance"])
+    sections.append(markdown)
+    markdown, tables["fairness"] = report_fairness.fairness_table(runs)
+    sections.append(markdown if tables["fairness"] else "")
+    return sections
+
+
+def significance_summary(rows) -> list:
+    """One line per difference to the baseline (language average): its interval and whether it is significant."""
+    lines = []
+    for r in rows:
+        if r["language"] == "avg" and r["difference"] is not None:
+            verdict = "significant" if r["significant"] else "not significant (the interval includes 0)"
+            lines.append(f"  {r['target']}: {r['intermediate']} vs baseline ({r['base_model']}): "
+                         f"{r['difference']:+.1f} points, 95% interval [{r['low']:+.1f}, {r['high']:+.1f}]: {verdict}")
+    return (["Differences to the baseline (paired bootstrap, report.md \"Significance\"):"] + lines) if lines else []
+
+
 def build_tables(runs: list) -> dict:
     groups = group_configs(runs)
     paper = paper_rows(groups)
@@ -232,11 +272,14 @@ def main(argv=None):
     out = Path(args.output_dir) if args.output_dir else root / "report"
     runs = collect(root, out, args.split)
     tables = build_tables(runs)
-    written = report_render.write_report(out, tables, args.split)
+    sections = analyses(runs, root, args.split, tables)
+    written = report_render.write_report(out, tables, args.split, sections)
     counts = {status: sum(run.status == status for run in runs) for status in
               ("finished", "unfinished", "corrupted", "duplicate")}
     print(", ".join(f"{n} {status}" for status, n in counts.items()) + f" runs; wrote {len(written)} files "
           f"to {out} (start with {out / 'report.md'})")
+    for line in significance_summary(tables.get("significance", [])):
+        print(line)
     return tables
 
 

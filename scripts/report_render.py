@@ -42,12 +42,24 @@ def csv_text(rows: list) -> str:
     return buffer.getvalue()
 
 
+NOT_SIGNIFICANT = "≈"  # a difference whose 95% interval includes 0
+
+
+def delta_text(row, digits=1) -> str:
+    """'+1.2 [+0.4, +2.0]', or '-0.3 [-1.1, +0.5] ≈' when the interval includes 0; no interval: the difference."""
+    text = f"{row['delta']:+.{digits}f}"
+    if row.get("delta_low") is not None:
+        text += f" [{row['delta_low']:+.{digits}f}, {row['delta_high']:+.{digits}f}]"
+        text += "" if row["significant"] else f" {NOT_SIGNIFICANT}"
+    return text
+
+
 def score_cell(row) -> str:
     text = fmt(row["mean"])
     if row.get("std") is not None:
         text += f" ± {row['std']:.1f}"
     if row.get("delta") is not None and row["intermediate"] != BASELINE:
-        text += f" ({row['delta']:+.1f})"
+        text += f" ({delta_text(row)})"
     return text
 
 
@@ -68,7 +80,9 @@ def by_base(rows):
 def paper_markdown(paper) -> str:
     text = ("## The paper's table\n\nMean ± standard deviation over seeds of the test average over the languages "
             "each run evaluated (QA: (EM + F1) / 2); in brackets the difference to the baseline. Averages over other "
-            "languages than the task's (XTREME's) are listed below each table.\n")
+            "languages than the task's (XTREME's) are listed below each table. The difference's 95% interval (a "
+            f"paired bootstrap over test examples and seeds, \"Significance\" below) follows it; {NOT_SIGNIFICANT} marks "
+            "one that includes 0.\n")
     for base, rows in by_base(paper):
         columns, lines = pivot(rows, "target")
         text += f"\n### Base model `{base}`\n\n" + markdown_table(["intermediate"] + columns, lines)
@@ -86,7 +100,7 @@ def partial_notes(row) -> dict:
 
 
 def benchmark_cell(row, key, partial, benchmark) -> str:
-    text = fmt(row[key], signed=(key == "delta"))
+    text = delta_text(row, 2) if key == "delta" and row[key] is not None else fmt(row[key], signed=(key == "delta"))
     if row[key] is None:
         return text
     if key in partial:
@@ -99,7 +113,8 @@ def benchmark_markdown(rows, benchmark) -> str:
     if not rows:
         return ""
     title = BENCHMARK_TITLES.get(benchmark, benchmark)
-    keys = [k for k in rows[0] if k not in ("base_model", "intermediate", "missing", "partial")]
+    keys = [k for k in rows[0] if k not in ("base_model", "intermediate", "missing", "partial", "delta_low",
+                                           "delta_high", "significant")]
     lines = [[r["base_model"], r["intermediate"]] + [benchmark_cell(r, k, partial_notes(r), benchmark) for k in keys]
              + [r["missing"] or "–"] for r in rows]
     return (f"## {title} score\n\nPer task (the mean over {title}'s languages of the task), per category and "
@@ -222,8 +237,9 @@ def write_plots(out: Path, tables) -> list:
     return written
 
 
-def write_report(out: Path, tables, split: str) -> list:
-    """Write every CSV, the Markdown files and the plots into out; returns the paths written."""
+def write_report(out: Path, tables, split: str, sections=()) -> list:
+    """Write every CSV, the Markdown files and the plots into out; returns the paths written. sections: more
+    Markdown sections (report.py's analyses), after the score tables."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, rows in tables.items():
@@ -235,7 +251,7 @@ def write_report(out: Path, tables, split: str) -> list:
              for p in written + plots) + ", [languages.md](languages.md), [groups.md](groups.md).\n",
              paper_markdown(tables["paper_table"]), benchmark_markdown(tables["xtreme_score"], "xtreme"),
              benchmark_markdown(tables["xtreme_r_score"], "xtreme_r"),
-             base_models_markdown(tables["base_models"]), runs_markdown(tables["runs"])]
+             base_models_markdown(tables["base_models"]), *sections, runs_markdown(tables["runs"])]
     parts += [f"![{p.stem}]({p.name})\n" for p in plots if p.name.startswith("heatmap")]
     for name, text in (("report.md", "\n".join(part for part in parts if part)), ("languages.md", languages_markdown(tables["per_language"])),
                        ("groups.md", groups_markdown(tables["per_group"]))):

@@ -17,6 +17,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --intermediate) inter="$2"; shift 2 ;; --targets) targets="$2"; shift 2 ;;
     --output_dir) out="$2"; shift 2 ;; --) shift; echo "extra: $*"; break ;; --print_stages) exit 0 ;;
+    --name) name="$2"; shift 2 ;; --flags_for) shift 3 ;;
     *) shift 2 ;;
   esac
 done
@@ -25,7 +26,7 @@ echo "$inter gpu=${CUDA_VISIBLE_DEVICES:-none}" >> "$(dirname "$0")/calls.txt"
 [ "$inter" = bad ] && { echo "boom: training diverged" >&2; exit 3; }
 [ "$inter" = none ] && inter=baseline
 IFS=',' read -r -a list <<< "$targets"
-for t in "${list[@]}"; do mkdir -p "$out/$inter/$t"; touch "$out/$inter/$t/DONE"; done
+for t in "${list[@]}"; do mkdir -p "$out/${name:-$inter}/$t"; touch "$out/${name:-$inter}/$t/DONE"; done
 """
 
 

@@ -1,0 +1,114 @@
+#!/usr/bin/env python
+"""Is a variant's gain over the baseline fair across languages? Per (base model, target, variant): the gain per
+language (mean over the variant's seeds minus the mean over the baseline's), the worst-served language, the worst-
+and best-served language family, genus and script (utils/languages.py: a group's gain is the mean over its
+languages), the gap between those two groups, and the Spearman correlation of the gain with the language's share
+of XLM-R's pretraining data (CC-100 GiB, utils/languages.py CC100_GIB: languages outside that table are left out,
+and the summary says how many it used). English, the training language, is left out: its gain is no transfer.
+
+    python scripts/report_fairness.py runs [--split test] [--output_dir runs/report]
+"""
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report_runs import BASELINE, collect, mean  # noqa: E402  (scripts/report_runs.py)
+from report_stats import configurations, to_csv  # noqa: E402
+from utils.languages import CC100_GIB, GROUPINGS, group_of  # noqa: E402
+from utils.results import write_text_atomic  # noqa: E402
+
+SOURCE_LANGUAGES = ("en",)
+
+
+def gains(variant_runs, baseline_runs, exclude=SOURCE_LANGUAGES) -> dict:
+    """language -> mean score of the variant's runs minus the baseline's, for the languages both have."""
+    def scores(runs):
+        langs = {lang for run in runs for lang in run.scores if lang not in exclude}
+        return {lang: mean(run.scores[lang] for run in runs if lang in run.scores) for lang in langs}
+    variant, baseline = scores(variant_runs), scores(baseline_runs)
+    return {lang: variant[lang] - baseline[lang] for lang in sorted(variant) if lang in baseline}
+
+
+def spearman(gain: dict, sizes=CC100_GIB):
+    """(rho, languages used) of the gain against the pretraining data size; rho None below 3 languages or when
+    either side is constant."""
+    from scipy.stats import spearmanr
+    langs = [lang for lang in gain if lang in sizes]
+    if len(langs) < 3 or len({gain[lang] for lang in langs}) < 2 or len({sizes[lang] for lang in langs}) < 2:
+        return None, len(langs)
+    return float(spearmanr([gain[lang] for lang in langs], [sizes[lang] for lang in langs]).statistic), len(langs)
+
+
+def fairness_summary(gain: dict, sizes=CC100_GIB) -> dict:
+    """The summary of one variant's per-language gains (see the module's docstring)."""
+    worst, best = min(gain, key=gain.get), max(gain, key=gain.get)
+    summary = {"n_languages": len(gain), "worst_language": worst, "worst_gain": gain[worst],
+               "best_language": best, "best_gain": gain[best]}
+    for grouping in GROUPINGS:
+        members = {}
+        for lang, value in gain.items():
+            members.setdefault(group_of(lang, grouping), []).append(value)
+        group_gain = {group: mean(values) for group, values in members.items()}
+        low, high = min(group_gain, key=group_gain.get), max(group_gain, key=group_gain.get)
+        summary.update({f"worst_{grouping}": low, f"worst_{grouping}_gain": group_gain[low],
+                        f"best_{grouping}": high, f"best_{grouping}_gain": group_gain[high],
+                        f"{grouping}_gap": group_gain[high] - group_gain[low], f"{grouping}_groups": len(group_gain)})
+    rho, used = spearman(gain, sizes)
+    summary.update({"cc100_spearman": rho, "cc100_languages": used})
+    return summary
+
+
+def fairness_rows(runs, exclude=SOURCE_LANGUAGES) -> list:
+    groups = configurations(runs)
+    rows = []
+    for (base, intermediate, task), variant_runs in sorted(groups.items()):
+        baseline = groups.get((base, BASELINE, task))
+        gain = gains(variant_runs, baseline, exclude) if intermediate != BASELINE and baseline else {}
+        if gain:
+            rows.append({"base_model": base, "target": task, "intermediate": intermediate, **fairness_summary(gain)})
+    return rows
+
+
+def fairness_table(runs, exclude=SOURCE_LANGUAGES) -> tuple:
+    """(Markdown, rows) of the fairness summaries."""
+    rows = fairness_rows(runs, exclude)
+    lines = ["## Fairness of the gains over the baseline", "",
+             "Gain = variant minus baseline (points, mean over seeds) per language, "
+             f"{', '.join(exclude) or 'no language'} left out. A group's gain is the mean over its languages; gap = "
+             "best-served minus worst-served group. rho: Spearman correlation of the gain with the language's CC-100 "
+             "size (XLM-R's pretraining data, Conneau et al. 2020, Table 6), over the languages that table has.", "",
+             "| base model | target | intermediate | worst language | " +
+             " | ".join(f"{g}: worst / best (gap)" for g in GROUPINGS) + " | rho with CC-100 (languages) |",
+             "|---" * (5 + len(GROUPINGS)) + "|"]
+    for r in rows:
+        groups = [f"one group: {r[f'worst_{g}']}" if r[f"{g}_groups"] == 1 else
+                  f"{r[f'worst_{g}']} {r[f'worst_{g}_gain']:+.2f} / {r[f'best_{g}']} {r[f'best_{g}_gain']:+.2f} "
+                  f"({r[f'{g}_gap']:.2f})" for g in GROUPINGS]
+        rho = "n/a" if r["cc100_spearman"] is None else f"{r['cc100_spearman']:+.2f}"
+        lines.append(f"| {r['base_model']} | {r['target']} | {r['intermediate']} | {r['worst_language']} "
+                     f"{r['worst_gain']:+.2f} | " + " | ".join(groups) +
+                     f" | {rho} ({r['cc100_languages']} of {r['n_languages']}) |")
+    return "\n".join(lines) + "\n", rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs_dir", help="folder holding the runs (searched recursively)")
+    parser.add_argument("--output_dir", help="where fairness.md and fairness.csv go (default: RUNS_DIR/report)")
+    parser.add_argument("--split", default="test", help="split whose scores are compared (default: test)")
+    args = parser.parse_args(argv)
+    root = Path(args.runs_dir)
+    if not root.is_dir():
+        sys.exit(f"report_fairness.py: RUNS_DIR {root} is not a folder")
+    out = Path(args.output_dir) if args.output_dir else root / "report"
+    markdown, rows = fairness_table(collect(root, out, args.split))
+    write_text_atomic(out / "fairness.md", markdown)
+    write_text_atomic(out / "fairness.csv", to_csv(rows))
+    print(markdown)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
