@@ -10,6 +10,7 @@ From the original public formats (each kind module's RAW_FORMATS):
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
@@ -70,9 +71,11 @@ def convert_raw(args):
     spec = get_task(args.task)
     kind, convert = formats[args.from_raw]
     task = spec.data_task or spec.name
-    paths = write_rows(args.out, task, args.split, args.lang, convert(args.input, split=args.split, lang=args.lang))
+    rows = convert(args.input, split=args.split, lang=args.lang, spec=spec)
+    paths = write_rows(args.out, task, args.split, args.lang, rows)
     if kind == spec.kind and paths == [local_path(args.out, task, args.split, args.lang)]:  # check it (schema)
-        kind_module(spec).validate(spec, load_local(paths[0]), paths[0])
+        keeps_tags = getattr(convert, "keeps_unknown_tags", False)  # listed, left for --extra_eval_label_map
+        kind_module(spec).validate(replace(spec, labels=None) if keeps_tags else spec, load_local(paths[0]), paths[0])
     print("\n".join(str(p) for p in paths))
 
 

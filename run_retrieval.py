@@ -24,6 +24,7 @@ from tasks.preflight import check_retrieval  # noqa: E402
 from tasks.runner import needs_run, provenance  # noqa: E402
 from utils.args import (DataArguments, InputError, ModelArguments, RetrievalArguments, cli, input_errors,  # noqa: E402
                         parse_args)
+from utils.cost import CostMeter  # noqa: E402
 from utils.data import load_rows  # noqa: E402
 from utils.lifecycle import finish_run, run_once  # noqa: E402
 from utils.results import metrics_document, run_config, write_json_atomic, write_jsonl_atomic  # noqa: E402
@@ -108,13 +109,18 @@ def run(spec, languages, model_args, data_args, args, out_args):
         started = time.time()
         encoder = retrieval.Encoder(model_args.model_name_or_path, args.layer, args.pooling, max_len,
                                     args.batch_size, model_args.tokenizer_name, model_args.cache_dir,
-                                    args.embedding_cache_dir, model_args.trust_remote_code)
+                                    args.embedding_cache_dir, model_args.trust_remote_code,
+                                    data_args.encoding_precision, model_args.attn_implementation)
         setting = {"model": model_args.model_name_or_path, "layer": encoder.layer, "layer_rule": encoder.layer_rule,
                    "num_layers": encoder.model.config.num_hidden_layers, "pooling": args.pooling,
                    "max_seq_length": max_len, "margin_k": args.margin_k if spec.retrieval == "bucc" else None,
                    "device": str(encoder.device)}
+        device_settings = encoder.settings()
+        logger.info("device: %s; encoding in %s, %s attention", device_settings["device"],
+                    device_settings["precision"], device_settings["attn_implementation"])
+        meter = CostMeter(encoder.model)  # forward passes only (run_config.json "cost")
         config = run_config(model_args, data_args, args, out_args, task=spec.name, **setting,
-                            **provenance(model_args.model_name_or_path))
+                            device_settings=device_settings, **provenance(model_args.model_name_or_path))
         write_json_atomic(out / "run_config.json", config)
         evaluate = PROTOCOLS[spec.retrieval]
         per_language = {}
@@ -126,7 +132,7 @@ def run(spec, languages, model_args, data_args, args, out_args):
                 write_jsonl_atomic(out / "predictions" / spec.name / f"{split}-{lang}.jsonl", rows)
         document = metrics_document(spec.name, spec.metric, per_language, **setting, retrieval=spec.retrieval,
                                     **NOTES[spec.retrieval](data_args), seconds=round(time.time() - started, 1))
-        finish_run(out, document, config, started)
+        finish_run(out, document, config, started, meter=meter)
         return document
 
     return run_once(out, body, overwrite=data_args.overwrite)

@@ -13,11 +13,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ li
 from tasks import get_task  # noqa: E402
 from tasks.preflight import check_run  # noqa: E402
 from tasks.runner import needs_run, run_task  # noqa: E402
-from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, XTrainingArguments,  # noqa: E402
-                        cli, given_flags, input_errors, parse_args, recipe_arguments, setup_logging,
-                        split_list)
+from utils.args import (AugmentArguments, DataArguments, DomainArguments, InputError, ModelArguments,  # noqa: E402
+                        XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
+                        setup_logging, split_list)
 
-GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments)
+GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, DomainArguments)
 
 
 def prepare(argv=None, planned=()):
@@ -34,15 +34,15 @@ def prepare(argv=None, planned=()):
             raise InputError(f"--task {spec.name} is not a target task (use run_intermediate.py; run_retrieval.py "
                              f"for bucc/tatoeba)")
         full_argv, recipe = recipe_arguments(spec.recipe, argv)
-        model_args, data_args, training_args, augment_args = parse_args(*GROUPS, argv=full_argv)
+        model_args, data_args, training_args, *options = parse_args(*GROUPS, argv=full_argv)
     if not any(name.startswith("do_") for name in given):
         training_args.do_train = True  # the whole phase by default: train, then evaluate
     eval_splits = split_list(data_args.eval_splits, ["test"])
     if needs_run(training_args.output_dir, data_args):
-        check_run(spec, model_args, data_args, training_args, (augment_args,), eval_splits=eval_splits,
+        check_run(spec, model_args, data_args, training_args, tuple(options), eval_splits=eval_splits,
                   zero_shot=True, planned=planned)
     return dict(task_name=spec.name, model_args=model_args, data_args=data_args, training_args=training_args,
-                eval_splits=eval_splits, options=(augment_args,), extra={"recipe": recipe}, checked=True)
+                eval_splits=eval_splits, options=tuple(options), extra={"recipe": recipe}, checked=True)
 
 
 def main(argv=None):

@@ -4,6 +4,12 @@ against a straightforward per-feature Python loop over the n-best start/end cand
 identical answers, and prints both times and the speed-up.
 
     .venv/bin/python benchmarks/bench_qa_postprocess.py [--examples 10000] [--tokenizer PATH] [--repeat 3]
+        [--hf_examples PATH]
+
+--hf_examples PATH: a huggingface/transformers checkout (or its examples/ folder, or the folder holding
+utils_qa.py); its examples/pytorch/question-answering/utils_qa.py postprocess_qa_predictions, as run_qa.py calls it
+(features and examples as datasets), is timed on the same logits too, its answers compared, and its ratio printed.
+It is not a dependency.
 
 Data: synthetic examples with contexts of ~120 words, max length 384, doc stride 128, tokenised by
 span_qa.preprocess (default tokenizer: the tests' tiny WordPiece tokenizer, built in a second; any HF fast
@@ -77,6 +83,22 @@ def tiny_tokenizer(directory):
     return str(build_tiny_model(directory))
 
 
+def load_hf_utils_qa(path):
+    """HF's utils_qa.py as a module, from a transformers checkout, its examples/ folder or utils_qa.py's own."""
+    import importlib.util
+    for candidate in ("utils_qa.py", "pytorch/question-answering/utils_qa.py",
+                      "examples/pytorch/question-answering/utils_qa.py"):
+        file = Path(path) / candidate
+        if file.is_file():
+            spec = importlib.util.spec_from_file_location("hf_utils_qa", file)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            module.tqdm = lambda iterable, **_: iterable  # its progress bar, not its work
+            return module, file
+    sys.exit(f"--hf_examples {path}: no utils_qa.py there, nor in pytorch/question-answering/ or "
+             f"examples/pytorch/question-answering/ (expected a huggingface/transformers checkout)")
+
+
 def timed(function, repeat):
     best, result = float("inf"), None
     for _ in range(repeat):
@@ -91,7 +113,10 @@ def main():
     parser.add_argument("--examples", type=int, default=10000)
     parser.add_argument("--tokenizer", default=None, help="HF fast tokenizer (default: the tests' tiny one)")
     parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs")
+    parser.add_argument("--hf_examples", default=None, help="a huggingface/transformers checkout: time HF's "
+                                                            "utils_qa.postprocess_qa_predictions too")
     args = parser.parse_args()
+    hf_utils_qa, hf_file = load_hf_utils_qa(args.hf_examples) if args.hf_examples else (None, None)
 
     import datasets
     from transformers import AutoTokenizer
@@ -122,6 +147,14 @@ def main():
     print(f"per-feature Python loop: {loop_time * per_10k:.3f} s per 10,000 features")
     print(f"vectorised (numpy):      {fast_time * per_10k:.3f} s per 10,000 features (best of {args.repeat})")
     print(f"speed-up:                {loop_time / fast_time:.1f}x")
+    if hf_utils_qa:
+        hf_time, hf_answers = timed(lambda: hf_utils_qa.postprocess_qa_predictions(
+            examples, features, (start_logits, end_logits), n_best_size=data_args.n_best_size,
+            max_answer_length=data_args.max_answer_length), 1)
+        differ = sum(record["prediction"] != hf_answers[record["id"]] for record in records)
+        print(f"HF utils_qa.postprocess_qa_predictions ({hf_file}): {hf_time * per_10k:.3f} s per 10,000 "
+              f"features; answers differing from ours: {differ} of {len(records)}")
+        print(f"speed-up over HF's:      {hf_time / fast_time:.1f}x")
 
 
 if __name__ == "__main__":

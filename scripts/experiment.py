@@ -66,7 +66,7 @@ TOP_FIELDS = ("description", "question", "variants", "targets", "models", "seeds
 MINI_FIELDS = tuple(f for f in TOP_FIELDS if f != "mini") + ("prepare", "corpora", "note")
 OPTION_FIELDS = tuple(dict.fromkeys(
     ["train_languages"] + [f.name for group in (MultiTaskArguments, AugmentArguments)
-                           for f in dataclasses.fields(group) if f.name != "tasks"]))
+                           for f in dataclasses.fields(group) if f.init and f.name != "tasks"]))
 VARIANT_FIELDS = ("name", "description", "task", "tasks", "model", "intermediate_flags", "target_flags") + OPTION_FIELDS
 BASELINE = "baseline"
 

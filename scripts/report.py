@@ -222,16 +222,29 @@ def mark_significance(tables: dict, significance: list):
                         "significant": interval and interval["significant"]})
 
 
-def analyses(runs: list, root: Path, split: str, tables: dict) -> list:
-    """The question-answering sections (significance, fairness); each adds its rows to tables."""
+def analyses(runs: list, root: Path, split: str, tables: dict, out: Path) -> list:
+    """The sections that answer the research questions (README "Research questions as experiments"): significance
+    of every difference, typology (plots into out), fairness, cost; each adds its rows to tables."""
+    import report_cost
+    import report_domain
     import report_fairness
     import report_stats
+    import report_typology
     sections = []
     markdown, tables["significance"] = report_stats.significance_table(runs, root, split)
     mark_significance(tables, tables["significance"])
     sections.append(markdown)
+    markdown, tables["domain_shift"] = report_domain.domain_shift_table(runs)
+    sections.append(markdown)
+    gains = report_typology.gains_from_rows(tables["per_language"])
+    if gains:
+        out.mkdir(parents=True, exist_ok=True)
+        markdown, tables["typology"] = report_typology.typology_section(gains, out)
+        sections.append(markdown)
     markdown, tables["fairness"] = report_fairness.fairness_table(runs)
     sections.append(markdown if tables["fairness"] else "")
+    markdown, tables["cost"] = report_cost.cost_section(runs, root)
+    sections.append(markdown if tables["cost"] else "")
     return sections
 
 
@@ -272,7 +285,7 @@ def main(argv=None):
     out = Path(args.output_dir) if args.output_dir else root / "report"
     runs = collect(root, out, args.split)
     tables = build_tables(runs)
-    sections = analyses(runs, root, args.split, tables)
+    sections = analyses(runs, root, args.split, tables, out)
     written = report_render.write_report(out, tables, args.split, sections)
     counts = {status: sum(run.status == status for run in runs) for status in
               ("finished", "unfinished", "corrupted", "duplicate")}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks import TASKS
+from tasks.spec import SPLITS
 from utils.results import is_done, read_json
 
 BASELINE = "baseline"
@@ -24,6 +25,8 @@ class Run:
     seed: object = None
     is_target: bool = True             # False for the intermediate run itself
     scores: dict = field(default_factory=dict)   # language -> headline score on the chosen split
+    extra: dict = field(default_factory=dict)    # --extra_eval sets: NAME -> language -> headline score
+    cost: dict = field(default_factory=dict)     # run_config.json's "cost" record (utils/cost.py); {} if none
 
     @property
     def average(self):
@@ -118,13 +121,15 @@ def describe(run: Run, run_dir: Path, config: dict):
     own_encoder = (run_dir / "encoder").is_dir() or bool(config.get("intermediate_tasks"))
     run.is_target = is_target_task(run.task) and not own_encoder
     start = config
+    variant = setting(config, "variant") or setting(parent, "variant")  # an experiment's variant names the run
     if run.is_target:
         inside_intermediate = bool(parent) or (parent_dir / "encoder").is_dir()
         default = (own_tasks(parent) or parent_dir.name) if inside_intermediate else BASELINE
         run.intermediate = config_name(config.get("intermediate_task", default))
         start = parent if run.intermediate != BASELINE else config
+        run.intermediate = config_name(variant) if variant else run.intermediate
     else:
-        run.intermediate = config_name(own_tasks(config) or run.task)
+        run.intermediate = config_name(variant or own_tasks(config) or run.task)
     run.base_model = model_name(config.get("base_model") or setting(start, "model_name_or_path") or "unknown")
     seed = setting(config, "seed")
     run.seed = seed if seed is not None else path_seed(run_dir)
@@ -149,6 +154,12 @@ def language_scores(per_language: dict, split: str, metric: str, where: str) -> 
     return scores
 
 
+def extra_scores(per_language: dict, metric: str, where: str) -> dict:
+    """The headline scores of the splits beyond train/validation/test (run_target.py --extra_eval NAME=DIR)."""
+    names = [name for values in per_language.values() for name in values if name not in SPLITS]
+    return {name: language_scores(per_language, name, metric, where) for name in dict.fromkeys(names)}
+
+
 def load_run(run_dir: Path, root: Path, split: str) -> Run:
     """A finished run's scores on the split (an intermediate run without it: its English dev scores)."""
     run = Run(str(run_dir.relative_to(root)))
@@ -164,6 +175,8 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
         if not run.is_target and not any(split in values for values in per_language.values()):
             split = "validation"
         run.scores = language_scores(per_language, split, metric, where)
+        run.extra = extra_scores(per_language, metric, where)
+        run.cost = config.get("cost") if isinstance(config.get("cost"), dict) else {}
     except (OSError, ValueError, TypeError, AttributeError) as error:
         run.status, run.problem = "corrupted", str(error)
     return run

@@ -95,3 +95,14 @@ def compute_metrics(spec, records, lang):
     if spec.binary_f1:  # QQP, PAWS-X: F1 of the positive class (the second label)
         metrics["f1"] = 100 * f1_score(gold, predicted, pos_label=spec.labels[1], zero_division=0)
     return metrics
+
+
+# ---- per-example statistics (scripts/report_stats.py bootstraps the metric over test examples) ----
+def example_statistics(spec, records, lang):
+    """(ids, stats): one row per record, [1.0 if the predicted label is the gold one else 0.0]."""
+    return [r["id"] for r in records], np.array([float(r["prediction"] == r["label"]) for r in records])[:, None]
+
+
+def metric_from_statistics(spec, sums, n):
+    """The headline accuracy (percent) from statistics summed over n examples; vectorised over leading axes."""
+    return 100.0 * np.asarray(sums, dtype=float)[..., 0] / max(n, 1)

@@ -34,6 +34,7 @@ from tasks.dual_encoder_data import candidate_text, lareqa_split, paragraphs_of_
 from tasks.mining import knn_top
 from tasks.retrieval import cached_embeddings, default_cache_dir, pool
 from utils.data import fail_at, line_of, load_hub, load_local, load_rows, require_columns
+from utils.device import autocast, encoding_dtype, precision_key
 
 K = 20                  # mAP@20: XTREME-R scores the top 20 of each query
 POOLINGS = ("pooler", "cls", "mean")
@@ -253,8 +254,9 @@ def postprocess(spec, predictions, examples, features, data_args):
             for i, cid, p in zip(features["example_id"], features["candidate_id"], top)]
 
 
-def encode(trainer, texts, max_length):
-    """(n, d) embeddings of texts with the trainer's model, longest first (little padding), in input order.
+def encode(trainer, texts, max_length, dtype=None):
+    """(n, d) embeddings of texts with the trainer's model, longest first (little padding), in input order;
+    dtype: autocast to bf16/fp16 (utils/device.encoding_dtype), None for fp32.
 
     A plain no-grad loop writing each batch into one preallocated CPU tensor: Trainer.predict would concatenate
     its growing outputs at every step, quadratic in a pool of a million candidates. Every process of a
@@ -273,7 +275,7 @@ def encode(trainer, texts, max_length):
     loader = DataLoader(features, batch_size=args.per_device_eval_batch_size, collate_fn=trainer.data_collator)
     embeddings, start = None, 0
     model.eval()
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast(args.device, dtype):
         for batch in tqdm(loader, desc="encoding", disable=len(loader) <= 1 or not trainer.is_world_process_zero()):
             batch = {k: v.to(args.device) for k, v in batch.items() if k != "labels"}
             vectors = model(**batch).query_embeddings.float().cpu()
@@ -311,13 +313,14 @@ def evaluate(trainer, data, split, lang, limit=None):
     model, tokenizer = trainer.model, trainer.processing_class
     if getattr(model, "_fingerprint", (None,))[0] != trainer.state.global_step:  # once per evaluation pass
         model._fingerprint = (trainer.state.global_step, weights_fingerprint(model.base_model))
+    dtype = encoding_dtype(trainer.args.device, getattr(data_args, "encoding_precision", "auto"), trainer.args)
     key = {"model": model._fingerprint[1], "pooling": model.pooling,
-           "tokenizer": f"{tokenizer.name_or_path}:{len(tokenizer)}"}
+           "tokenizer": f"{tokenizer.name_or_path}:{len(tokenizer)}", **precision_key(trainer.args.device, dtype)}
     query_length, candidate_length = lengths(spec, data_args)
 
     def embed(texts, max_length):
         return cached_embeddings(default_cache_dir(), {**key, "max_length": max_length}, texts,
-                                 lambda todo: encode(trainer, todo, max_length))
+                                 lambda todo: encode(trainer, todo, max_length, dtype))
 
     pool_emb = embed(pool_texts, candidate_length)
     query_emb = embed([q["query"] for q in queries], query_length)
@@ -341,3 +344,15 @@ def compute_metrics(spec, records, lang):
     """mAP@20 in percent (Mewsli-X: its MRR@20, one gold entity per mention)."""
     scores = [average_precision(r["prediction"], r["label"]) for r in records]
     return {"map@20": 100 * float(np.mean(scores)) if scores else 0.0}
+
+
+# ---- per-example statistics (scripts/report_stats.py bootstraps the metric over test examples) ----
+def example_statistics(spec, records, lang):
+    """(ids, stats): one row per query, [its AP@20] (0..1)."""
+    scores = [average_precision(r["prediction"], r["label"]) for r in records]
+    return [r["id"] for r in records], np.array(scores, dtype=float)[:, None]
+
+
+def metric_from_statistics(spec, sums, n):
+    """mAP@20 (percent) from statistics summed over n queries; vectorised over leading axes."""
+    return 100.0 * np.asarray(sums, dtype=float)[..., 0] / max(n, 1)

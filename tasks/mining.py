@@ -12,45 +12,59 @@ import torch
 import torch.nn.functional as F
 
 
-def _update_topk(run_v, run_i, block, offset: int):
-    """Merge a block (rows = queries, columns = candidates offset..) into the running top-k, in place.
-    Only rows whose block maximum beats their current k-th value are touched, so a later block's tie never
-    displaces an earlier column: equal scores keep the lower index (within a block too, see _block_topk)."""
-    k = run_v.shape[1]
-    rows = (block.amax(dim=1) > run_v[:, -1]).nonzero().squeeze(1)
-    if len(rows) == 0:
+# Block entries per screening segment, along each direction: a query's k best entries of a block lie in the
+# segments holding its k largest segment maxima, so only those segments are read again (a few percent of the block).
+ROW_SEGMENT, COLUMN_SEGMENT = 64, 32
+
+
+def _update_topk(run_v, run_i, block, offset: int, dim: int = 1):
+    """Merge the block's best entries along dim (dim=1: rows are queries, columns candidates offset..; dim=0: the
+    transpose, without transposing) into the queries' running top-k, in place. Best first; equal scores keep the
+    lower index: a candidate must beat a query's running k-th value (earlier blocks hold lower indices), and within
+    a block ties are taken in index order.
+
+    Exact, and one pass over the block: the k-th largest of a query's segment maxima is at most its k-th best
+    entry, so only entries at or above it (and above the running k-th) can enter, and they lie in the segments
+    whose maximum reaches it."""
+    k, length = run_v.shape[1], block.shape[dim]
+    size = min(ROW_SEGMENT if dim == 1 else COLUMN_SEGMENT, length)
+    full = length // size * size
+    if full < length:  # the last, shorter segment: merged after the others, as its indices are higher
+        _update_topk(run_v, run_i, block[:, :full] if dim == 1 else block[:full], offset, dim)
+        rest = block[:, full:] if dim == 1 else block[full:]
+        return _update_topk(run_v, run_i, rest, offset + full, dim)
+    if dim == 1:
+        segments = block.view(len(block), -1, size)  # (queries, segments, size)
+        seg_max = segments.amax(2)
+    else:
+        segments = block.view(-1, size, block.shape[1])  # (segments, size, queries)
+        seg_max = segments.amax(1).T.contiguous()
+    floor = torch.nextafter(run_v[:, -1], run_v.new_tensor(np.inf))  # strictly above the running k-th
+    if seg_max.shape[1] >= k:
+        floor = torch.maximum(floor, seg_max.topk(k, dim=1).values[:, -1])
+    q, s = (seg_max >= floor[:, None]).nonzero(as_tuple=True)  # ordered by query, then segment
+    if len(q) == 0:
         return
-    many = 2 * len(rows) > len(block)  # then selecting all rows beats gathering them (costly for columns)
-    sub = block if many else block.index_select(0, rows)
-    v, i = _block_topk(sub, min(k, sub.shape[1]))
-    if many and len(rows) < len(block):
-        v, i = v[rows], i[rows]
-    v, i = torch.cat([run_v[rows], v], 1), torch.cat([run_i[rows], i + offset], 1)
-    v, order = v.sort(dim=1, descending=True, stable=True)
-    run_v[rows], run_i[rows] = v[:, :k], i.gather(1, order)[:, :k]
+    v = segments[q, s] if dim == 1 else segments[s, :, q]  # (candidate segments, size)
+    p, j = (v >= floor[q][:, None]).nonzero(as_tuple=True)
+    q, v, i = q[p], v[p, j], s[p] * size + j + offset  # per query in index order
+    touched = torch.unique_consecutive(q)
+    q = torch.cat([touched.repeat_interleave(k), q])  # the running entries first: they hold the lower indices
+    v, i = torch.cat([run_v[touched].reshape(-1), v]), torch.cat([run_i[touched].reshape(-1), i])
+    order = v.sort(descending=True, stable=True).indices
+    order = order[q[order].sort(stable=True).indices]  # by query, then score, then index
+    q, v, i = q[order], v[order], i[order]
+    counts = torch.unique_consecutive(q, return_counts=True)[1]
+    rank = torch.arange(len(q), device=q.device) - (torch.cumsum(counts, 0) - counts).repeat_interleave(counts)
+    first = rank < k
+    run_v[q[first], rank[first]], run_i[q[first], rank[first]] = v[first], i[first]
 
 
-def _block_topk(block, k: int):
-    """Row-wise top-k of a block, best first, equal values in column order. torch's topk leaves the order of ties
-    open, and which tied columns it keeps at the k-th place: rows whose (k+1)-th value equals their k-th (rare) are
-    ranked by a stable sort instead."""
-    if k == 1:
-        return block.max(dim=1, keepdim=True)  # the first maximum
-    v, i = block.topk(min(k + 1, block.shape[1]), dim=1)
-    straddle = (v[:, k] == v[:, k - 1]).nonzero().squeeze(1) if v.shape[1] > k else torch.empty(0, dtype=torch.long)
-    v, i = v[:, :k], i[:, :k]
-    if len(straddle):
-        sv, si = block[straddle].sort(dim=1, descending=True, stable=True)
-        v[straddle], i[straddle] = sv[:, :k], si[:, :k]
-    i, order = i.sort(dim=1)
-    v, best = v.gather(1, order).sort(dim=1, descending=True, stable=True)
-    return v, i.gather(1, best)
-
-
+@torch.no_grad()
 def _search(x, y, k: int, chunk_size: int, device, backward: bool):
     """Exact cosine top-k of y for each row of x (and, if backward, of x for each row of y), one chunk_size x
-    chunk_size block at a time; rows are normalised chunk by chunk, so memory beyond the inputs and outputs is one
-    block (never n x m, nor a normalised copy of an input)."""
+    chunk_size block at a time, written into one reused buffer; rows are normalised chunk by chunk, so memory beyond
+    the inputs and outputs is one block (never n x m, nor a normalised copy of an input)."""
     device = torch.device(device) if device else x.device
     y = y.to(device)
     n, m = len(x), len(y)
@@ -58,14 +72,16 @@ def _search(x, y, k: int, chunk_size: int, device, backward: bool):
     if backward:
         bv = torch.full((m, min(k, n)), -np.inf, device=device)
         bi = torch.full((m, min(k, n)), -1, dtype=torch.long, device=device)
+    buffer = torch.empty(min(chunk_size, n) * min(chunk_size, m), device=device)
     for xs in range(0, n, chunk_size):
         xc = F.normalize(x[xs:xs + chunk_size].to(device).float(), dim=1)
         rv, ri = fv[xs:xs + chunk_size].to(device), fi[xs:xs + chunk_size].to(device)
         for ys in range(0, m, chunk_size):
-            block = xc @ F.normalize(y[ys:ys + chunk_size].float(), dim=1).T
-            _update_topk(rv, ri, block, ys)
+            yc = F.normalize(y[ys:ys + chunk_size].float(), dim=1)
+            block = torch.matmul(xc, yc.T, out=buffer[:len(xc) * len(yc)].view(len(xc), len(yc)))
+            _update_topk(rv, ri, block, ys, dim=1)
             if backward:
-                _update_topk(bv[ys:ys + chunk_size], bi[ys:ys + chunk_size], block.T, xs)
+                _update_topk(bv[ys:ys + chunk_size], bi[ys:ys + chunk_size], block, xs, dim=0)
         fv[xs:xs + chunk_size], fi[xs:xs + chunk_size] = rv.cpu(), ri.cpu()
     return (fv, fi), ((bv.cpu(), bi.cpu()) if backward else None)
 
@@ -116,13 +132,14 @@ def mine(x, y, k=4, chunk_size=8192, device=None, use_faiss=False):
     src = torch.cat([torch.arange(n), bi[torch.arange(m), bscore.argmax(1)]]).numpy()
     tgt = torch.cat([fi[torch.arange(n), fscore.argmax(1)], torch.arange(m)]).numpy()
     score = torch.cat([fscore.amax(1), bscore.amax(1)]).numpy()
-    keep, seen_src, seen_tgt = [], set(), set()
-    for c in np.argsort(-score, kind="stable"):
-        if src[c] not in seen_src and tgt[c] not in seen_tgt:
-            seen_src.add(src[c])
-            seen_tgt.add(tgt[c])
-            if score[c] > 0:  # mine_bitext writes only scores above its threshold, 0
-                keep.append(c)
+    order = np.argsort(-score, kind="stable")
+    keep, taken_src, taken_tgt = [], [False] * n, [False] * m
+    for c, s, t, value in zip(order.tolist(), src[order].tolist(), tgt[order].tolist(), score[order].tolist()):
+        if not value > 0:  # mine_bitext writes only scores above its threshold, 0 (the rest are lower, or NaN)
+            break
+        if not taken_src[s] and not taken_tgt[t]:
+            taken_src[s] = taken_tgt[t] = True
+            keep.append(c)
     keep = np.array(keep, dtype=np.int64)
     return src[keep], tgt[keep], score[keep]
 

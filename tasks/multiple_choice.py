@@ -122,3 +122,14 @@ def compute_metrics(spec, records, lang):
         return {"accuracy": 0.0}
     correct = sum(r["prediction"] == r["label"] for r in records)
     return {"accuracy": 100 * correct / len(records)}
+
+
+# ---- per-example statistics (scripts/report_stats.py bootstraps the metric over test examples) ----
+def example_statistics(spec, records, lang):
+    """(ids, stats): one row per record, [1.0 if the predicted choice is the right one else 0.0]."""
+    return [r["id"] for r in records], np.array([float(r["prediction"] == r["label"]) for r in records])[:, None]
+
+
+def metric_from_statistics(spec, sums, n):
+    """The headline accuracy (percent) from statistics summed over n examples; vectorised over leading axes."""
+    return 100.0 * np.asarray(sums, dtype=float)[..., 0] / max(n, 1)

@@ -20,6 +20,8 @@ from tasks.custom import build_custom_task
 from tasks.preflight import check_multitask
 from tasks.runner import TaskData, _labels, evaluate_language, needs_run, selection_limit
 from tasks.training_set import training_examples
+from utils.cost import CostMeter
+from utils import device
 from utils.lifecycle import finish_run, resume_checkpoint, run_once
 from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
 from utils.multitask import MultiTaskCollator, MultiTaskDataset, MultiTaskModel, MultiTaskTrainer
@@ -158,14 +160,17 @@ def run_multitask(task_list, model_args, data_args, training_args, options, eval
         set_seed(training_args.seed)
         tokenizer = load_tokenizer(model_args)
         multi = next(group for group in options if hasattr(group, "mlm_corpus"))
+        settings = device.settings(training_args, model_args)
+        logger.info(device.summary(settings))
         config = run_config(model_args, data_args, training_args, *options, task="multitask",
                             intermediate_tasks=[spec.name for spec, _ in task_list],
-                            base_model=model_args.model_name_or_path, **(extra or {}))
+                            base_model=model_args.model_name_or_path, device_settings=settings, **(extra or {}))
         if training_args.process_index == 0:
             write_json_atomic(out / "run_config.json", config)
         entries = load_entries(task_list, tokenizer, model_args, training_args, options, multi)
         probabilities = sampling_probabilities(entries, multi)
         trainer = make_trainer(entries, probabilities, tokenizer, training_args)
+        meter = CostMeter(trainer.model, trainer)
         trainer.train(resume_from_checkpoint=resume_checkpoint(out, training_args.process_index == 0))
         if trainer.is_world_process_zero():
             save_encoder(trainer.model, tokenizer, out / "encoder")
@@ -178,7 +183,8 @@ def run_multitask(task_list, model_args, data_args, training_args, options, eval
             per_task[entry.name] = metrics_document(entry.name, entry.spec.metric, {"en": scores},
                                                     selection_metric=entry.spec.selection_metric)
         document = summary_document(per_task, eval_splits, probabilities)
-        finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero())
+        finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero(),
+                   meter=meter)
         return document
 
     out = Path(training_args.output_dir)

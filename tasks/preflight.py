@@ -11,9 +11,9 @@ from pathlib import Path
 
 from tasks import get_task, kind_module, resolve_languages
 from tasks.spec import SPLITS
-from tasks.training_set import has_language_configs, split_codes, training_languages
-from utils.args import InputError, input_errors
-from utils.data import load_rows, local_path
+from tasks.training_set import has_language_configs, require_parses, resolve_augment, split_codes, training_languages
+from utils.args import InputError, extra_eval_sets, input_errors
+from utils.data import load_extra_set, load_rows, local_path, parse_label_map
 
 HUB_ID = re.compile(r"[\w.-]+(/[\w.-]+)?")  # "xlm-roberta-large", "FacebookAI/xlm-roberta-large"
 
@@ -65,18 +65,81 @@ def check_arguments(spec, data_args):
             check(spec, data_args)
 
 
-def check_augment(options):
-    """--augment codeswitch: the dictionary of every --augment_languages language exists."""
+def check_augment(options, spec=None, data_args=None):
+    """--augment: codeswitch's dictionary of every language (--augment_languages, or those 'auto' chooses), or
+    wordorder's --word_order. 'auto' is resolved here (tasks/training_set.py resolve_augment) and kept on the
+    arguments as augment_resolved, which run_config.json records. spec: the run's task (its evaluation languages)."""
     for group in options:
-        if getattr(group, "augment", None):
-            codes = split_codes(group.augment_languages)
-            if not codes:
-                raise InputError("--augment codeswitch: --augment_languages is required (e.g. fi,sw)")
-            for code in codes:
+        augment = getattr(group, "augment", None)
+        if getattr(group, "word_order", None) and augment != "wordorder":
+            raise InputError("--word_order is an option of --augment wordorder")
+        if augment == "wordorder" and not group.word_order:
+            raise InputError("--augment wordorder: --word_order is required (SOV, SVO, VSO, VOS, OVS, OSV or auto)")
+        if not augment:
+            continue
+        codes = split_codes(group.augment_languages)
+        if augment == "codeswitch" and not codes:
+            raise InputError("--augment codeswitch: --augment_languages is required (e.g. fi,sw, or auto)")
+        with input_errors():
+            group.augment_resolved = resolve_augment(group, spec, data_args)
+        if augment == "codeswitch":
+            for code in group.augment_resolved["languages"] if group.augment_resolved else codes:
                 path = Path(group.dictionaries or ".") / f"en-{code}.txt"
                 if not path.is_file():
                     raise InputError(f"--dictionaries: {path} not found (expected a MUSE dictionary en-{code}.txt "
                                      "with 'source target' per line)")
+
+
+def check_parsed(spec, data_args, training_args, options, cache_dir=None):
+    """--augment wordorder: the training data of the run (spec's, or its training task's) carries a parse."""
+    if not training_args.do_train or not any(getattr(g, "augment", None) == "wordorder" for g in options):
+        return
+    train_spec = get_task(spec.train_task) if spec.is_target else spec
+    with input_errors():
+        for lang in training_languages(data_args, options):
+            dataset = load_rows(train_spec, "train", lang, data_args, kind_module(train_spec), cache_dir) \
+                if data_args.data_dir and train_spec.kind == "tagging" else None
+            require_parses(train_spec, data_args, dataset, where=f"train-{lang}")
+
+
+def _option(options, name):
+    return next((getattr(group, name) for group in options if getattr(group, name, None)), None)
+
+
+def extra_eval_plan(spec, data_args, options=()):
+    """--extra_eval NAME=DIR (DomainArguments, run_target.py) -> ([(NAME, DIR, languages)], label map): the
+    evaluation languages whose DIR/<task>/test-<lang>.jsonl exists, at least one per set."""
+    sets = extra_eval_sets(_option(options, "extra_eval"), reserved=SPLITS)
+    value = _option(options, "extra_eval_label_map")
+    if not sets:
+        if value:
+            raise InputError("--extra_eval_label_map maps the labels of --extra_eval sets; no --extra_eval given")
+        return [], {}
+    if hasattr(kind_module(spec), "evaluate"):
+        raise InputError(f"--extra_eval: task {spec.name!r} ({spec.kind}) is evaluated against a candidate pool; "
+                         "extra test sets are for classification, multiple-choice, span QA and tagging tasks")
+    with input_errors():
+        mapping = parse_label_map(value, spec)
+        languages = resolve_languages(spec, data_args.languages)
+    plan = []
+    for name, directory in sets.items():
+        folder = Path(directory) / (spec.data_task or spec.name)
+        found = [lang for lang in languages if (folder / f"test-{lang}.jsonl").is_file()]
+        if not found:
+            shown = ", ".join(languages[:12]) + (", ..." if len(languages) > 12 else "")
+            raise InputError(f"--extra_eval {name}={directory}: no test file of an evaluation language in {folder} "
+                             f"(expected test-<lang>.jsonl, <lang> one of {shown})")
+        plan.append((name, directory, found))
+    return plan, mapping
+
+
+def check_extra_eval(spec, data_args, options):
+    """Every --extra_eval file, read, its labels mapped and checked, and validated now (before the model loads)."""
+    plan, mapping = extra_eval_plan(spec, data_args, options)
+    for _, directory, languages in plan:
+        for lang in languages:
+            with input_errors():
+                load_extra_set(spec, directory, lang, kind_module(spec), mapping)
 
 
 def run_reads(spec, data_args, training_args, options, eval_splits, zero_shot, selection=None) -> list:
@@ -105,10 +168,12 @@ def check_run(spec, model_args, data_args, training_args, options=(), *, eval_sp
     """Every check of a run_task run (run_target.py, run_intermediate.py)."""
     check_splits(eval_splits)
     check_model(model_args, planned)
-    check_augment(options)
+    check_augment(options, spec if zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
     check_arguments(spec, data_args)
     for task, split, lang in run_reads(spec, data_args, training_args, options, eval_splits, zero_shot):
         check_data(task, split, lang, data_args, model_args.cache_dir)
+    check_parsed(spec, data_args, training_args, options, model_args.cache_dir)
+    check_extra_eval(spec, data_args, options)
 
 
 def check_multitask(task_list, model_args, training_args, options, eval_splits, planned=()):
@@ -118,6 +183,7 @@ def check_multitask(task_list, model_args, training_args, options, eval_splits, 
     check_augment(options)
     for spec, data_args in task_list:
         check_arguments(spec, data_args)
+        check_parsed(spec, data_args, training_args, options, model_args.cache_dir)
         reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot=False, selection=["en"])
         for task, split, lang in reads:
             check_data(task, split, lang, data_args, model_args.cache_dir)

@@ -25,6 +25,7 @@ import torch
 
 from tasks.mining import best_threshold, knn, knn_both, mine, prf  # noqa: F401 (also re-exported)
 from utils.data import load_hub, read_jsonl, require_columns
+from utils.device import autocast, encoding_dtype, precision_key
 
 logger = logging.getLogger(__name__)
 POOLINGS = ("mean", "cls")
@@ -77,7 +78,8 @@ def pool(hidden, attention_mask, pooling: str):
 
 
 def embed_sentences(model, tokenizer, sentences, layer, pooling, max_seq_length, batch_size, device):
-    """(n, hidden) float32 embeddings, in input order; batches are sorted by length so padding is small."""
+    """(n, hidden) float32 embeddings, in input order; batches are sorted by length so padding is small (the same
+    embeddings as unsorted batches, within float tolerance)."""
     from tqdm.auto import tqdm
     encoded = tokenizer(list(sentences), truncation=True, max_length=max_seq_length)
     keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in encoded]
@@ -104,31 +106,47 @@ def model_fingerprint(path) -> str:
 
 
 class Encoder:
-    """Sentence embeddings of one hidden layer, cached on disk by model, layer, pooling, length and input hash."""
+    """Sentence embeddings of one hidden layer, cached on disk by model, layer, pooling, length and input hash (and
+    the precision, when not fp32: bf16 on a GPU by default, --encoding_precision fp32 for exact float32)."""
 
     def __init__(self, model_name_or_path, layer=None, pooling="mean", max_seq_length=512, batch_size=64,
-                 tokenizer_name=None, cache_dir=None, embedding_cache_dir=None, trust_remote_code=False):
+                 tokenizer_name=None, cache_dir=None, embedding_cache_dir=None, trust_remote_code=False,
+                 precision="auto", attn_implementation=None):
         from transformers import AutoModel, AutoTokenizer
         if pooling not in POOLINGS:
             raise ValueError(f"--pooling {pooling!r}: expected one of {', '.join(POOLINGS)}")
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.dtype = encoding_dtype(self.device, precision)  # bf16 (fp16) autocast on a GPU; None: fp32
+        attention = attn_implementation or ("sdpa" if self.device.type == "cuda" else None)  # utils/device.py
         self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_name or model_name_or_path, cache_dir=cache_dir,
                                                        trust_remote_code=trust_remote_code)
         self.model = AutoModel.from_pretrained(model_name_or_path, cache_dir=cache_dir,
-                                               trust_remote_code=trust_remote_code).to(self.device).eval()
+                                               trust_remote_code=trust_remote_code,
+                                               **({"attn_implementation": attention} if attention else {}))
+        self.model = self.model.to(self.device).eval()
         self.layer, self.layer_rule = resolve_layer(layer, self.model.config.num_hidden_layers)
         limit = self.tokenizer.model_max_length
         if not 2 <= max_seq_length <= (limit if limit < 1e6 else max_seq_length):
             raise ValueError(f"--max_seq_length {max_seq_length}: expected 2 .. {limit} for this tokenizer")
         self.pooling, self.max_seq_length, self.batch_size = pooling, max_seq_length, batch_size
         self.key = {"model": model_fingerprint(model_name_or_path), "tokenizer": str(tokenizer_name),
-                    "layer": self.layer, "pooling": pooling, "max_seq_length": max_seq_length}
+                    "layer": self.layer, "pooling": pooling, "max_seq_length": max_seq_length,
+                    **precision_key(self.device, self.dtype)}  # a bf16 cache is never read by an fp32 run
         self.cache_dir = Path(embedding_cache_dir or default_cache_dir())
 
+    def settings(self) -> dict:
+        """run_config.json's "device_settings": the device, the encoding precision and the attention used."""
+        cuda = self.device.type == "cuda"
+        return {"device": torch.cuda.get_device_name(self.device) if cuda else "cpu",
+                "precision": precision_key(self.device, self.dtype).get("precision", "fp32"),
+                "attn_implementation": getattr(self.model.config, "_attn_implementation", None)}
+
     def embed(self, sentences) -> torch.Tensor:
-        return cached_embeddings(self.cache_dir, self.key, sentences, lambda texts: embed_sentences(
-            self.model, self.tokenizer, texts, self.layer, self.pooling, self.max_seq_length, self.batch_size,
-            self.device))
+        def compute(texts):
+            with autocast(self.device, self.dtype):  # bf16/fp16 on a GPU (--encoding_precision auto)
+                return embed_sentences(self.model, self.tokenizer, texts, self.layer, self.pooling,
+                                       self.max_seq_length, self.batch_size, self.device)
+        return cached_embeddings(self.cache_dir, self.key, sentences, compute)
 
 
 def default_cache_dir() -> Path:
@@ -344,3 +362,54 @@ def load_bucc(spec, split, lang, data_args, cache_dir=None):
             if any(not isinstance(row.get(f), str) for f in fields[part]):
                 raise ValueError(f"{path}:{number}: expected string fields {', '.join(fields[part])}")
     return check_bucc(parts, where)
+
+
+# ---------------------------------------------------------------- per-example statistics (scripts/report_stats.py)
+def statistics_inputs(spec, run_dir, split, lang) -> dict:
+    """What example_statistics needs beyond a run's prediction file: BUCC's file lists only the mined pairs above
+    the threshold, so its gold pairs are read again from the data the run read (run_config.json's data_dir; the
+    hub's gold pairs without one) and checked against the count metrics.json recorded. Tatoeba needs nothing."""
+    from types import SimpleNamespace
+    from utils.results import read_json
+    if spec.retrieval != "bucc":
+        return {}
+    data_dir = (read_json(Path(run_dir) / "run_config.json").get("arguments") or {}).get("data_dir")
+    parts = load_bucc(spec, split, lang, SimpleNamespace(data_dir=data_dir))
+    gold = {(g["source_id"], g["target_id"]) for g in parts["gold"]}
+    recorded = read_json(Path(run_dir) / "metrics.json")["per_language"].get(lang, {}).get(split, {}).get("gold_pairs")
+    if recorded is not None and recorded != len(gold):
+        raise ValueError(f"{run_dir}: bucc {split}-{lang}: {len(gold)} gold pairs in {data_dir or 'the hub'}, but the "
+                         f"run scored {recorded}; expected the data the run read")
+    return {"gold": gold}
+
+
+def statistics_pairing(spec) -> str:
+    """How two runs' examples are paired: "union" for BUCC (a source sentence one run does not list has neither a
+    gold pair nor a prediction there: zero statistics), "common" (the ids both runs scored) for Tatoeba."""
+    return "union" if spec.retrieval == "bucc" else "common"
+
+
+def example_statistics(spec, records, lang, gold=None):
+    """(ids, stats). Tatoeba: one row per sentence pair, [1.0 if XTREME's direction found the translation]. BUCC:
+    one row per source sentence with a gold or a predicted pair, [true positive, predicted, gold] pairs at the
+    run's threshold (gold: the split's gold id pairs, statistics_inputs)."""
+    if spec.retrieval != "bucc":
+        return [r["id"] for r in records], np.array([float(r["prediction"] == r["label"]) for r in records])[:, None]
+    if gold is None:
+        raise ValueError("bucc: example statistics need the split's gold pairs (retrieval.statistics_inputs)")
+    rows = {}
+    for source, _ in gold:
+        rows.setdefault(source, [0, 0, 0])[2] += 1
+    for r in records:
+        row = rows.setdefault(r["id"], [0, 0, 0])
+        row[0] += (r["id"], r["prediction"]) in gold
+        row[1] += 1
+    return list(rows), np.array(list(rows.values()), dtype=float).reshape(len(rows), 3)
+
+
+def metric_from_statistics(spec, sums, n):
+    """Tatoeba accuracy, or BUCC F1 = 2 TP / (predicted + gold) (= 2PR / (P + R)), in percent; vectorised."""
+    sums = np.asarray(sums, dtype=float)
+    if spec.retrieval != "bucc":
+        return 100.0 * sums[..., 0] / max(n, 1)
+    return 100.0 * 2 * sums[..., 0] / np.maximum(sums[..., 1] + sums[..., 2], 1)

@@ -10,8 +10,11 @@ from transformers import set_seed
 
 from tasks import get_task, kind_module, resolve_languages
 from tasks.training_set import training_examples, training_languages
-from tasks.preflight import check_run
-from utils.data import load_rows, read_jsonl
+from tasks.preflight import check_run, extra_eval_plan
+from utils.cost import CostMeter
+from utils.caching import cache_lock, features_fingerprint
+from utils.data import load_extra_set, load_rows, read_jsonl
+from utils import device
 from utils.lifecycle import finish_run, resume_checkpoint, run_once
 from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
 from utils.results import is_done, metrics_document, read_json, run_config, write_json_atomic, write_jsonl_atomic
@@ -33,11 +36,29 @@ class TaskData:
         return dataset.select(range(min(limit, len(dataset)))) if limit else dataset
 
     def features(self, examples, is_train):
+        """Tokenised once per examples, tokenizer content and preprocessing arguments (utils/caching.py): a later
+        run, or one of another encoder with the same tokenizer, reads the cache; concurrent jobs take turns."""
         function = self.kind.preprocess(self.spec, self.tokenizer, self.data_args, is_train)
-        with self.training_args.main_process_first(desc=f"tokenising {self.spec.name}"):
+        fingerprint = features_fingerprint(examples, self.kind, self.spec, self.tokenizer, self.data_args, is_train)
+        with self.training_args.main_process_first(desc=f"tokenising {self.spec.name}"), \
+                cache_lock(examples, fingerprint):
             return examples.map(function, batched=True, remove_columns=examples.column_names,
-                                num_proc=self.data_args.preprocessing_num_workers,
+                                num_proc=self.data_args.preprocessing_num_workers, new_fingerprint=fingerprint,
                                 desc=f"Tokenising {self.spec.name} ({'train' if is_train else 'eval'})")
+
+
+class ExtraEvalData(TaskData):
+    """An --extra_eval set (tasks/preflight.py extra_eval_plan): DIR/<task>/test-<lang>.jsonl, evaluated as the split
+    NAME, its gold labels mapped by --extra_eval_label_map."""
+
+    def __init__(self, data, directory, mapping):
+        super().__init__(data.spec, data.tokenizer, data.data_args, data.model_args, data.training_args)
+        self.directory, self.mapping = directory, mapping
+
+    def examples(self, split, lang, limit=None):
+        with self.training_args.main_process_first(desc=f"loading {self.spec.name} {split}-{lang}"):
+            dataset = load_extra_set(self.spec, self.directory, lang, self.kind, self.mapping)
+        return dataset.select(range(min(limit, len(dataset)))) if limit else dataset
 
 
 def _labels(train_spec, kind, train_examples, model_args):
@@ -107,8 +128,10 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
     kind = kind_module(spec)
     tokenizer = load_tokenizer(model_args)
     train_data = TaskData(train_spec, tokenizer, data_args, model_args, training_args)
+    settings = device.settings(training_args, model_args)
+    logger.info(device.summary(settings))
     config = run_config(model_args, data_args, training_args, *options, task=spec.name, train_task=train_spec.name,
-                        **provenance(model_args.model_name_or_path), **extra)
+                        **provenance(model_args.model_name_or_path), device_settings=settings, **extra)
     if main_process(training_args):
         write_json_atomic(out / "run_config.json", config)
     train_examples = training_examples(train_data, data_args.max_train_samples, options,
@@ -134,6 +157,7 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
                       train_dataset=train_data.features(train_examples, True) if train_examples is not None else None,
                       eval_dataset=dev_features, data_collator=kind.data_collator(spec, tokenizer, data_args),
                       compute_metrics=selection_metrics, callbacks=selection_callbacks(training_args))
+    meter = CostMeter(model, trainer)  # the run's tokens, FLOPs and device time (run_config.json "cost")
     if training_args.do_train:
         trainer.train(resume_from_checkpoint=resume_checkpoint(out, main_process(training_args)))
         if save_encoder_to and trainer.is_world_process_zero():
@@ -146,12 +170,19 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
             data = eval_data if zero_shot else train_data
             scores = evaluate_language(trainer, data, split, lang, out, data_args.max_eval_samples)
             per_language.setdefault(lang, {})[split] = scores
+    extra_sets, mapping = extra_eval_plan(spec, data_args, options) if zero_shot else ([], {})
+    for name, directory, languages in extra_sets:  # --extra_eval: more test sets, each one more split NAME
+        extra_data = ExtraEvalData(eval_data, directory, mapping)
+        for lang in languages:
+            per_language.setdefault(lang, {})[name] = evaluate_language(trainer, extra_data, name, lang, out,
+                                                                        data_args.max_eval_samples)
     selection = {"metric": training_args.metric_for_best_model, "best": trainer.state.best_metric,
                  "dev_examples": len(dev_examples), "checkpoint": trainer.state.best_model_checkpoint and
                  Path(trainer.state.best_model_checkpoint).name}  # the English dev score that chose the model
     document = metrics_document(spec.name, spec.metric, per_language, train_task=train_spec.name,
                                 selection=selection)
-    finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero())
+    finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero(),
+               meter=meter)
     return document
 
 

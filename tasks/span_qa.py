@@ -334,3 +334,23 @@ def compute_metrics(spec, records, lang):
     (SQuAD v1.1's and MLQA's scripts)."""
     normalize = mlqa_normalizer(lang) if spec.qa_normalization == "mlqa" else normalize_squad
     return qa_scores(records, normalize, empty_match=spec.no_answer)
+
+
+# ---- per-example statistics (scripts/report_stats.py bootstraps the metric over test examples) ----
+def example_statistics(spec, records, lang):
+    """(ids, stats): one row per question, [exact match, token F1] against its best gold answer (0..1), scored
+    exactly as compute_metrics scores it (the same normalisation and empty-answer rule)."""
+    from tasks.qa_metrics import token_f1
+    normalize = mlqa_normalizer(lang) if spec.qa_normalization == "mlqa" else normalize_squad
+    rows = []
+    for record in records:
+        prediction, golds = normalize(record["prediction"]), [normalize(g) for g in record["label"]] or [""]
+        rows.append((max(float(prediction == gold) for gold in golds),
+                     max(token_f1(prediction, gold, spec.no_answer) for gold in golds)))
+    return [r["id"] for r in records], np.array(rows, dtype=float).reshape(len(rows), 2)
+
+
+def metric_from_statistics(spec, sums, n):
+    """XTREME's one QA number, (EM + F1) / 2 in percent, from statistics summed over n questions."""
+    sums = np.asarray(sums, dtype=float)
+    return 100.0 * (sums[..., 0] + sums[..., 1]) / 2 / max(n, 1)

@@ -48,6 +48,8 @@ class TaskSpec:
     benchmarks: tuple = ()                       # the benchmarks the task belongs to: "xtreme", "xtreme_r"
     paper_intermediate: bool = False             # one of the paper's nine intermediate tasks (--tasks all)
     xtreme_name: str | None = None               # the task's name in XTREME's evaluate.py, if not `name`
+    train_size: int | None = None                # English training examples of the hub copy (published; the
+                                                 # cost model's, scripts/estimate_cost.py); None = unknown
     description: str = ""
 
     def __post_init__(self):

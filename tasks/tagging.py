@@ -1,6 +1,7 @@
 """Word tagging: UDPOS (17 UPOS tags), PAN-X / WikiANN (IOB2 entities), CCG supertagging (tags from the data).
 
-Schema: {"id", "tokens": [..], "tags": [..]} (one tag per token).
+Schema: {"id", "tokens": [..], "tags": [..]} (one tag per token), optionally "heads" and "deprels" (a dependency
+tree, one per token: validate_parses; the conllu converter writes them, --augment wordorder reads them).
 
 Sub-words: the tag of a word sits on its FIRST sub-word (label -100 on the others and on special tokens), found
 with the fast tokenizer's word_ids(). A sentence longer than the maximum length is not truncated: it is split
@@ -28,6 +29,7 @@ Metrics (in percent):
 import itertools
 import logging
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -38,32 +40,35 @@ from utils.data import fail_at, require_columns
 
 logger = logging.getLogger(__name__)
 FIELDS = ("id", "tokens", "tags")
+PARSE_FIELDS = ("heads", "deprels")  # optional: a dependency tree (the conllu converter writes it; --augment wordorder)
 OUTSIDE = "O"
 BOUNDARY = "\u2581"  # SentencePiece's word-boundary mark
 
 
 # ---- raw formats (prepare_data.py --from_raw NAME) ----
-def _sentences(path, parse_line):
-    """Blank-line separated sentences of (token, tag) lines; parse_line(line, where) -> (token, tag) or None."""
-    tokens, tags, stem = [], [], Path(path).stem
+def _sentences(path, parse_line, fields=("tokens", "tags")):
+    """Blank-line separated sentences of (token, tag) lines; parse_line(line, where) -> (token, tag) or None
+    (or one value per name in fields: conllu adds heads and deprels)."""
+    columns, stem = {name: [] for name in fields}, Path(path).stem
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             line = line.rstrip("\n")
             if line.strip():
-                pair = parse_line(line, f"{path}:{number}")
-                if pair:
-                    tokens.append(pair[0])
-                    tags.append(pair[1])
-            elif tokens:
-                yield {"id": f"{stem}-{number}", "tokens": tokens, "tags": tags}
-                tokens, tags = [], []
-    if tokens:
-        yield {"id": f"{stem}-end", "tokens": tokens, "tags": tags}
+                values = parse_line(line, f"{path}:{number}")
+                for name, value in zip(fields, values or ()):
+                    columns[name].append(value)
+            elif columns["tokens"]:
+                yield {"id": f"{stem}-{number}", **columns}
+                columns = {name: [] for name in fields}
+    if columns["tokens"]:
+        yield {"id": f"{stem}-end", **columns}
 
 
 def conllu(path, **_):
-    """CoNLL-U: FORM (column 2) and UPOS (column 4); comments, multiword ranges ("1-2") and empty nodes
-    ("1.1") are skipped. Ids are the file stem and the line where a sentence ends."""
+    """CoNLL-U: FORM (column 2) and UPOS (column 4), with the basic dependency tree as "heads" (HEAD, column 7:
+    1-based, 0 = the root) and "deprels" (DEPREL, column 8); comments, multiword ranges ("1-2") and empty nodes
+    ("1.1") are skipped (heads point at word ids, so they stay valid). A sentence with a HEAD "_" (no tree) gets
+    heads and deprels null. Ids are the file stem and the line where a sentence ends."""
     def parse(line, where):
         if line.startswith("#"):
             return None
@@ -72,8 +77,11 @@ def conllu(path, **_):
             raise ValueError(f"{where}: expected 10 tab-separated CoNLL-U columns, got {len(cells)}")
         if "-" in cells[0] or "." in cells[0]:
             return None
-        return cells[1], cells[3]
-    return _sentences(path, parse)
+        return cells[1], cells[3], int(cells[6]) if cells[6].isdigit() else None, cells[7]
+    for row in _sentences(path, parse, fields=("tokens", "tags", "heads", "deprels")):
+        if None in row["heads"]:
+            row["heads"] = row["deprels"] = None
+        yield row
 
 
 def wikiann(path, **_):
@@ -115,7 +123,77 @@ def ccg_auto(path, **_):
                        "tags": [category for category, _ in leaves]}
 
 
-RAW_FORMATS = {"conllu": conllu, "wikiann": wikiann, "ccg": ccg, "ccg_auto": ccg_auto}
+SENTENCE_END = ".!?\u2026\u3002\uff01\uff1f"  # . ! ? ... and the CJK full stop, exclamation and question marks
+
+
+def conll(path, spec=None, **_):
+    """CoNLL-style `token ... tag` lines (whitespace-separated: the token first, the tag last; CoNLL-2003, the
+    Europeana Newspapers NER files). IOB1 and IOB2 are read and written as IOB2 (iob2). `-DOCSTART-` lines are
+    skipped (they end a sentence). Blank lines separate sentences; a file without any is one stream of tokens, cut
+    into sentences by cut_sentences (a heuristic). Tags outside spec's label set are kept as they are and logged
+    with their counts (map them at run time with --extra_eval_label_map). Ids: the file stem and first line."""
+    blocks, block, blank, separated = [], [], False, False
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            cells = line.split()
+            if cells and cells[0] != "-DOCSTART-":
+                if len(cells) < 2:
+                    raise ValueError(f"{path}:{number}: expected `token tag` (whitespace-separated, the tag last), "
+                                     f"got {line.strip()[:80]!r}")
+                separated |= blank  # a blank line between two tokens: the file marks its sentences
+                blank = False
+                block.append((number, cells[0], cells[-1]))
+                continue
+            blank |= not cells and bool(blocks or block)
+            if block:
+                blocks.append(block)
+                block = []
+    sentences = blocks + [block] * bool(block)
+    if not separated:
+        sentences = [sentence for stream in sentences for sentence in cut_sentences(stream)]
+    rows = [{"id": f"{Path(path).stem}-{sentence[0][0]}", "tokens": [token for _, token, _ in sentence],
+             "tags": iob2([tag for _, _, tag in sentence])} for sentence in sentences]
+    if spec is not None and spec.labels is not None:
+        log_unknown_tags(spec, rows)
+    return rows
+
+
+conll.keeps_unknown_tags = True  # prepare_data.py checks its output without the label set
+
+
+def cut_sentences(stream):
+    """[(line, token, tag)] without sentence boundaries -> sentences: one ends after a token that ends in
+    sentence-final punctuation (SENTENCE_END: a lone "." or a word with its full stop attached, as OCR text has)
+    when the next token starts with an upper-case letter and does not continue an entity (I- of the same type)."""
+    sentences, start = [], 0
+    for i in range(len(stream) - 1):
+        (_, token, tag), (_, following, next_tag) = stream[i], stream[i + 1]
+        continues = next_tag[:2] == "I-" and tag != OUTSIDE and tag[2:] == next_tag[2:]
+        if token[-1] in SENTENCE_END and following[0].isupper() and not continues:
+            sentences.append(stream[start:i + 1])
+            start = i + 1
+    return sentences + [stream[start:]]
+
+
+def iob2(tags):
+    """IOB1 (or IOB2) tags -> IOB2: an I-X that starts a chunk (after O, another type, or first) becomes B-X."""
+    previous, converted = OUTSIDE, []
+    for tag in tags:
+        starts = tag[:2] == "I-" and (previous == OUTSIDE or previous[2:] != tag[2:])
+        converted.append("B-" + tag[2:] if starts else tag)
+        previous = tag
+    return converted
+
+
+def log_unknown_tags(spec, rows):
+    counts = Counter(tag for row in rows for tag in row["tags"] if tag not in spec.labels)
+    if counts:
+        listed = ", ".join(f"{tag} ({n})" for tag, n in counts.most_common())
+        logger.warning("tags not in %s's label set: %s; they are kept: map them with --extra_eval_label_map "
+                       "(e.g. MISC=O)", spec.name, listed)
+
+
+RAW_FORMATS = {"conllu": conllu, "wikiann": wikiann, "ccg": ccg, "ccg_auto": ccg_auto, "conll": conll}
 
 
 # ---- data ----
@@ -145,6 +223,7 @@ def validate(spec, dataset, path):
             fail_at(path, row, f"{len(tokens)} tokens but {len(tags)} tags; expected one tag per token")
         if not tokens:
             fail_at(path, row, "empty sentence; expected at least one token")
+    validate_parses(dataset, path)
     if spec.labels is None or _learns_labels(spec):
         return
     allowed = set(spec.labels)
@@ -152,6 +231,23 @@ def validate(spec, dataset, path):
         bad = [tag for tag in tags if tag not in allowed]
         if bad:
             fail_at(path, row, f"tag {bad[0]!r} is not a label of task {spec.name!r} ({', '.join(spec.labels)})")
+
+
+def validate_parses(dataset, path):
+    """The optional "heads" (CoNLL-U HEAD: 1-based, 0 = the root) and "deprels" of a row, when not null: one per
+    token, each head 0 to the number of tokens, not the word itself."""
+    names = [name for name in PARSE_FIELDS if name in dataset.column_names]
+    for name in names:
+        for row, (tokens, values) in enumerate(zip(dataset["tokens"], dataset[name])):
+            if values is not None and len(values) != len(tokens):
+                fail_at(path, row, f"{len(tokens)} tokens but {len(values)} {name}; expected one per token")
+    if "heads" in names:
+        for row, heads in enumerate(dataset["heads"]):
+            bad = [(i, h) for i, h in enumerate(heads or (), 1) if not isinstance(h, int) or not 0 <= h <= len(heads)
+                   or h == i]
+            if bad:
+                fail_at(path, row, f"head {bad[0][1]!r} of word {bad[0][0]}: expected a word number 1-{len(heads)} "
+                                   "or 0 (the root), not the word itself")
 
 
 def labels_from_data(spec, train_dataset):
@@ -288,3 +384,39 @@ def chunk_scores(gold_chunks, predicted_chunks):
     recall = correct / len(gold_chunks) if gold_chunks else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"f1": 100 * f1, "precision": 100 * precision, "recall": 100 * recall}
+
+
+# ---- per-example statistics (scripts/report_stats.py bootstraps the metric over test examples) ----
+def _sentence_chunks(spec, gold_sentences):
+    """compute_metrics' chunking of one sentence, or None when the metric is word accuracy (CCG). Both chunkers
+    join sentences with an "O" after each, so a sentence alone gives the same chunks (up to their offsets)."""
+    from seqeval.metrics.sequence_labeling import get_entities
+    if spec.metric != "f1":
+        return None
+    if is_iob(spec.labels or {tag for tags in gold_sentences for tag in tags}):
+        return lambda tags: set(get_entities(list(tags)))
+    return lambda tags: xtreme_chunks([tags])
+
+
+def example_statistics(spec, records, lang):
+    """(ids, stats): one row per sentence, [true positive, predicted, gold] chunks (PAN-X entities, XTREME's POS
+    chunks: micro F1 from their sums), or [right words, words] where the metric is word accuracy."""
+    chunks = _sentence_chunks(spec, [r["label"] for r in records])
+    rows = []
+    for r in records:
+        if chunks is None:
+            pairs = list(zip(r["label"], r["prediction"]))
+            rows.append((sum(g == p for g, p in pairs), len(pairs)))
+        else:
+            gold, predicted = chunks(r["label"]), chunks(r["prediction"])
+            rows.append((len(gold & predicted), len(predicted), len(gold)))
+    return [r["id"] for r in records], np.array(rows, dtype=float).reshape(len(rows), 2 if chunks is None else 3)
+
+
+def metric_from_statistics(spec, sums, n):
+    """The headline (percent) from summed statistics: micro F1 = 2 TP / (predicted + gold) (= 2PR / (P + R); 0
+    without any chunk), or word accuracy; vectorised over leading axes."""
+    sums = np.asarray(sums, dtype=float)
+    if spec.metric != "f1":
+        return 100.0 * sums[..., 0] / np.maximum(sums[..., 1], 1)
+    return 100.0 * 2 * sums[..., 0] / np.maximum(sums[..., 1] + sums[..., 2], 1)

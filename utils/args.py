@@ -3,6 +3,7 @@
 A single `.json` argument is read as a config file. Every TrainingArguments flag is accepted after ours.
 """
 import dataclasses
+import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,11 @@ class ModelArguments:
     trust_remote_code: bool = field(default=False, metadata={"help": "Run model code from the hub (off: unsafe)."})
     freeze_embeddings: bool = field(default=False, metadata={
         "help": "Keep the word embeddings fixed (much faster on CPUs with XLM-R's 250k vocabulary)."})
+    attn_implementation: str | None = field(default=None, metadata={
+        "help": "Attention kernel: sdpa (PyTorch's scaled-dot-product attention; the default on a GPU, and "
+                "transformers' own default for models that support it), eager, flash_attention_2, ...; default: "
+                "transformers' choice (utils/device.py).",
+        "choices": ["sdpa", "eager", "flash_attention_2", "flash_attention_3", "flex_attention"]})
 
 
 @dataclass
@@ -64,6 +70,9 @@ class DataArguments:
     overwrite: bool = field(default=False, metadata={"help": "Rerun a finished run (default: skip it)."})
     keep_checkpoints: bool = field(default=False, metadata={"help": "Keep Trainer checkpoints after a run "
                                                                     "finishes (default: delete them)."})
+    variant: str | None = field(default=None, metadata={
+        "help": "The name of this run's configuration in reports (an experiment's variant; scripts/experiment.py "
+                "sets it): target runs report under it instead of their intermediate task's name."})
     train_languages: str | None = field(default=None, metadata={
         "help": "Train on these languages of the training set, concatenated (train-<lang>.jsonl of --data_dir, "
                 "e.g. translations); default en (checkpoints are then selected on the English dev set, else on these languages' dev sets). --max_train_samples applies per language."})
@@ -91,6 +100,10 @@ class DataArguments:
         "help": "Dual-encoder tasks: how a text becomes one vector: pooler (XTREME-R's: the model's pooler on the "
                 "first token, the default), cls (the first token's last hidden state) or mean (the mean of the "
                 "last hidden states, e.g. for sentence encoders such as e5).", "choices": ["pooler", "cls", "mean"]})
+    encoding_precision: str = field(default="auto", metadata={
+        "help": "Retrieval and dual-encoder encoding: auto (bf16 on a GPU, fp16 where bf16 is unsupported, as the "
+                "run's --bf16/--fp16 for dual encoders; fp32 on CPU) or fp32 (exact float32).",
+        "choices": ["auto", "fp32"]})
 
 
 @dataclass
@@ -135,6 +148,9 @@ class XTrainingArguments(TrainingArguments):
                 "is derived from it unless you pass both."})
     early_stopping_patience: int | None = field(default=None, metadata={
         "help": "Stop after N dev evaluations without improvement; default: the task's recipe (30); 0 = never."})
+    eval_group_by_length: bool = field(default=True, metadata={
+        "help": "Evaluate and predict in batches of similar length (longest first), predictions returned in "
+                "example order (utils/trainer.py); false: in dataset order."})
 
     def __post_init__(self):
         if self.save_strategy == "same":
@@ -229,8 +245,12 @@ def recipe_arguments(recipe, argv, world_size=None):
               "from_flags": {name: given[name] for name in defaults if name in given},
               "effective_batch_size": int(device) * int(accumulation) * world, "processes": world}
     if isinstance(argv, dict) or len(argv) == 1 and str(argv[0]).endswith(".json"):
-        return {**applied, **given}, record
-    return [*argv, *(item for name, value in applied.items() for item in (f"--{name}", str(value)))], record
+        argv = {**applied, **given}
+    else:
+        argv = [*argv, *(item for name, value in applied.items() for item in (f"--{name}", str(value)))]
+    from utils.device import with_device_defaults  # bf16, TF32, SDPA, ... on a GPU where no flag says otherwise
+    argv, record["device_defaults"] = with_device_defaults(argv, given)
+    return argv, record
 
 
 def setup_logging(training_args):
@@ -282,13 +302,66 @@ class MultiTaskArguments:
 
 @dataclass
 class AugmentArguments:
-    """run_intermediate.py and run_target.py: code-switching augmentation of the English training data."""
+    """run_intermediate.py and run_target.py: augmentation of the English training data (code-switching, word order)."""
     augment: str | None = field(default=None, metadata={
-        "help": "'codeswitch': replace a share of the training text's words by dictionary translations.",
-        "choices": ["codeswitch"]})
+        "help": "'codeswitch': replace a share of the training text's words by dictionary translations; "
+                "'wordorder': reorder each parsed training sentence's clauses to --word_order (tagging data with "
+                "heads, e.g. udpos converted by prepare_data.py --from_raw conllu).",
+        "choices": ["codeswitch", "wordorder"]})
     dictionaries: str | None = field(default=None, metadata={
         "help": "Directory of MUSE bilingual dictionaries en-<lang>.txt ('source target' per line)."})
     augment_ratio: float = field(default=0.3, metadata={
-        "help": "Share of each example's dictionary words replaced (of those with an entry), rounded half up."})
+        "help": "Share of each example's dictionary words replaced (of those with an entry), rounded half up "
+                "(with --augment_languages auto: scaled by the evaluation languages' typological distance)."})
     augment_languages: str | None = field(default=None, metadata={
-        "help": "Comma list of languages to switch into (e.g. fi,sw); one drawn per word."})
+        "help": "Comma list of languages to switch into (e.g. fi,sw); one drawn per word. 'auto': for each "
+                "evaluation language the --augment_auto_k languages of --dictionaries nearest to it (URIEL "
+                "syntactic distance), and the ratio scaled by their distance to English (utils/augment.py)."})
+    augment_auto_k: int = field(default=2, metadata={
+        "help": "--augment_languages auto: the dictionary languages taken per evaluation language."})
+    augment_target_languages: str | None = field(default=None, metadata={
+        "help": "The evaluation languages that 'auto' (--augment_languages, --word_order) aims at; default: "
+                "run_target.py's --languages (English left out). Required with auto in run_intermediate.py."})
+    word_order: str | None = field(default=None, metadata={
+        "help": "--augment wordorder: the dominant order to impose, or 'auto': the most frequent order (WALS, "
+                "through URIEL) among the evaluation languages.",
+        "choices": ["SOV", "SVO", "VSO", "VOS", "OVS", "OSV", "auto"]})
+    augment_resolved: dict | None = field(default=None, init=False)  # what 'auto' chose (run_config.json)
+
+
+@dataclass
+class DomainArguments:
+    """run_target.py: after the usual evaluation, evaluate the trained model on more test sets (another domain, the
+    same task) in the local layout, each as one more split NAME of metrics.json (tasks/preflight.py checks them)."""
+    extra_eval: str | None = field(default=None, metadata={
+        "action": "append",  # repeatable; the value is then a list of the strings given
+        "help": "NAME=DIR: also evaluate on DIR/<task>/test-<lang>.jsonl for each evaluation language that has the "
+                "file, reported as the split NAME (a simple identifier, not train/validation/test). Repeat the "
+                "flag, or give a comma list NAME=DIR,NAME=DIR."})
+    extra_eval_label_map: str | None = field(default=None, metadata={
+        "help": "Map the gold labels of the --extra_eval sets, e.g. MISC=O,PER=PER; for IOB tags a key without "
+                "B-/I- maps the entity type (MISC=O: B-MISC and I-MISC -> O). An unmapped label outside the task's "
+                "label set is an error."})
+
+
+EXTRA_EVAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def extra_eval_sets(value, reserved=()) -> dict:
+    """--extra_eval (a string, or the list of strings the repeated flag gives; each NAME=DIR or a comma list of
+    them) -> {NAME: DIR}, in the order given; reserved: names that are not allowed (the splits)."""
+    items = [value] if isinstance(value, str) else list(value or [])
+    sets = {}
+    for item in (part.strip() for text in items for part in str(text).split(",")):
+        if not item:
+            continue
+        name, sep, directory = (text.strip() for text in item.partition("="))
+        if not sep or not directory:
+            raise InputError(f"--extra_eval {item}: expected NAME=DIR (e.g. europeana=data/europeana)")
+        if not EXTRA_EVAL_NAME.fullmatch(name) or name in reserved:
+            raise InputError(f"--extra_eval {item}: the name {name!r} must be a simple identifier (a letter, then "
+                             f"letters, digits or _) other than {', '.join(reserved)}")
+        if name in sets:
+            raise InputError(f"--extra_eval: the name {name!r} is given twice")
+        sets[name] = directory
+    return sets

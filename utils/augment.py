@@ -13,6 +13,9 @@ targets), the share is defined per training example:
 Nothing else changes: punctuation, spacing, other words, labels, tags. Span QA answers are kept intact (words
 overlapping an answer are not candidates) and their answer_start offsets are shifted. The random choices depend
 only on (seed, example index), so a rerun gives the same data.
+
+--augment_languages auto chooses the languages and the ratio from typological closeness to the evaluation
+languages (auto_codeswitch, AUTO_RULE; recorded in run_config.json as augment_resolved).
 """
 import hashlib
 import logging
@@ -58,6 +61,44 @@ def load_dictionaries(directory, languages) -> dict:
                                     f"--dictionaries DIR/en-<lang>.txt for each of --augment_languages")
         dictionaries[lang] = read_dictionary(path)
     return dictionaries
+
+
+def dictionary_languages(directory) -> list[str]:
+    """The languages <lang> of the dictionaries DIR/en-<lang>.txt, sorted."""
+    return sorted(path.name[3:-4] for path in Path(directory or ".").glob("en-*.txt") if path.is_file())
+
+
+AUTO_RULE = ("for each evaluation language, the k dictionary languages nearest to it by URIEL syntactic distance "
+             "(itself first when it has a dictionary; ties by code); ratio = augment_ratio x (0.5 + the mean "
+             "syntactic distance of the evaluation languages to English), at most 1")
+
+
+def auto_codeswitch(targets, available, ratio: float, k: int) -> dict:
+    """--augment_languages auto: the languages and ratio AUTO_RULE gives for the evaluation languages `targets`
+    and the dictionary languages `available` (utils/typology.py distances), with what each choice rests on."""
+    from utils import typology
+    if k < 1:
+        raise ValueError(f"--augment_auto_k {k}: expected at least 1")
+    known = []
+    for lang in available:
+        try:
+            typology.iso639_3(lang)
+            known.append(lang)
+        except ValueError as error:
+            logger.warning("--augment_languages auto: dictionary en-%s.txt left out: %s", lang, error)
+    nearest = {target: typology.closest(target, known, k) for target in targets}
+    languages = sorted({lang for pairs in nearest.values() for lang, _ in pairs})
+    if not languages:
+        raise ValueError(f"--augment_languages auto: no dictionary language with a URIEL syntactic distance to "
+                         f"{', '.join(targets)} (dictionaries: {', '.join(available) or 'none'})")
+    to_english = [d for d in (typology.distance(target, "en", "syntactic") for target in targets) if d is not None]
+    mean = round(sum(to_english) / len(to_english), 4) if to_english else 0.5  # none known: the ratio as given
+    resolved = {"rule": AUTO_RULE, "k": k, "evaluation_languages": list(targets), "languages": languages,
+                "ratio": round(min(1.0, ratio * (0.5 + mean)), 4), "augment_ratio": ratio,
+                "mean_syntactic_distance_to_en": mean,
+                "nearest": {target: [list(pair) for pair in pairs] for target, pairs in nearest.items()}}
+    logger.info("--augment_languages auto -> %s, ratio %.4f (%s)", ",".join(languages), resolved["ratio"], AUTO_RULE)
+    return resolved
 
 
 class CodeSwitcher:

@@ -156,3 +156,73 @@ def check_values(dataset: datasets.Dataset, path, column: str, allowed, what: st
     if bad:
         row = [str(value) for value in dataset[column]].index(str(bad[0]))
         fail_at(path, row, f"{what} {bad[0]!r} is not one of {sorted(allowed)}")
+
+
+# ---- --extra_eval sets (run_target.py): another domain's test set of the same task, its labels mapped ----
+LABEL_FIELDS = {"classification": "label", "tagging": "tags"}  # the schema field holding label names, per kind
+
+
+def is_iob(labels) -> bool:
+    return all(label == "O" or label[:2] in ("B-", "I-") for label in labels)
+
+
+def parse_label_map(value, spec) -> dict:
+    """--extra_eval_label_map "MISC=O,PER=PER" -> {"MISC": "O", "PER": "PER"}. Every target is one of the task's
+    labels; with IOB tags a key without B-/I- is an entity type and its target a type or O."""
+    if not value:
+        return {}
+    if spec.labels is None or spec.kind not in LABEL_FIELDS:
+        raise ValueError(f"--extra_eval_label_map: task {spec.name!r} has no label set to map")
+    types = sorted({label[2:] for label in spec.labels if label != "O"}) if is_iob(spec.labels) else None
+    mapping = {}
+    for item in (part.strip() for part in value.split(",") if part.strip()):
+        key, sep, target = (text.strip() for text in item.partition("="))
+        if not sep or not key or not target:
+            raise ValueError(f"--extra_eval_label_map {item}: expected LABEL=LABEL (e.g. MISC=O)")
+        if types is not None and key[:2] not in ("B-", "I-") and key != "O":
+            if target != "O" and target not in types:
+                raise ValueError(f"--extra_eval_label_map {item}: {target!r} is not an entity type of task "
+                                 f"{spec.name!r} ({', '.join(types)}) or O")
+        elif target not in spec.labels:
+            raise ValueError(f"--extra_eval_label_map {item}: {target!r} is not a label of task {spec.name!r} "
+                             f"({', '.join(spec.labels)})")
+        mapping[key] = target
+    return mapping
+
+
+def map_label(label, mapping: dict, iob: bool):
+    """One gold label under a parsed --extra_eval_label_map: the label itself first, then (IOB) its entity type."""
+    if str(label) in mapping:
+        return mapping[str(label)]
+    if iob and str(label)[:2] in ("B-", "I-") and str(label)[2:] in mapping:
+        target = mapping[str(label)[2:]]
+        return target if target == "O" else str(label)[:2] + target
+    return label
+
+
+def load_extra_set(spec, directory, lang: str, kind, mapping=None) -> datasets.Dataset:
+    """An --extra_eval test set, DIR/<task>/test-<lang>.jsonl in the kind's schema: its gold labels mapped, then
+    each checked against the task's label set (an unmapped outsider is an error naming the file, line and label),
+    then the schema validated."""
+    path = local_path(directory, spec.data_task or spec.name, "test", lang)
+    dataset = load_local(path)
+    field_name = LABEL_FIELDS.get(spec.kind)
+    if field_name not in dataset.column_names or spec.labels is None:
+        kind.validate(spec, dataset, path)
+        return dataset
+    iob = is_iob(spec.labels)
+    if mapping:
+        def relabel(values):
+            return [[map_label(v, mapping, iob) for v in value] if isinstance(value, list)
+                    else str(map_label(value, mapping, iob)) for value in values]
+        dataset = dataset.map(lambda values: {field_name: relabel(values)}, input_columns=field_name, batched=True,
+                              desc=f"Mapping the labels of {path}")
+    allowed = {str(label) for label in spec.labels}
+    for row, value in enumerate(dataset[field_name]):
+        labels = value if isinstance(value, list) else [value]
+        bad = next((label for label in labels if label is not None and str(label) not in allowed), None)
+        if bad is not None:  # (a missing label is left to the schema check)
+            fail_at(path, row, f"label {bad!r} is not a label of task {spec.name!r} ({', '.join(spec.labels)}) and "
+                               "--extra_eval_label_map does not map it (e.g. --extra_eval_label_map MISC=O)")
+    kind.validate(spec, dataset, path)
+    return dataset

@@ -3,8 +3,9 @@
     run_once(out, body, overwrite=..., main=...)   skip a finished run (DONE) and return its metrics; else hold
                                                   <out>/.lock, clear the old results when --overwrite, run body()
     resume_checkpoint(out, main)                  the last completely written checkpoint to resume from
-    finish_run(out, document, config, started)    metrics.json and run_config.json (atomically), checkpoints
-                                                  removed unless kept, DONE last
+    finish_run(out, document, config, started)    metrics.json and run_config.json (atomically; with meter=, its
+                                                  "cost" record, utils/cost.py), checkpoints removed unless kept,
+                                                  DONE last
 
 Everything a run writes goes through utils/results.py's atomic writers, so a killed run never leaves a
 half-written file; DONE is written last, so its presence means the run finished.
@@ -57,14 +58,18 @@ def resume_checkpoint(out, main=True):
     return last
 
 
-def finish_run(out, document, config, started, keep_checkpoints=False, main=True):
-    """Write metrics.json and the end time, delete the checkpoints (unless keep_checkpoints), then DONE."""
+def finish_run(out, document, config, started, keep_checkpoints=False, main=True, meter=None):
+    """Write metrics.json and the end time, delete the checkpoints (unless keep_checkpoints), then DONE.
+    meter: the run's utils.cost.CostMeter; its record is run_config.json's "cost" (every process calls this: the
+    record sums the processes' counts)."""
+    duration = round(time.time() - started, 1)
+    cost = {"cost": meter.record(duration)} if meter is not None else {}
     if not main:
         return
     out = Path(out)
     write_json_atomic(out / "metrics.json", document)
     write_json_atomic(out / "run_config.json", {**config, "end_time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                                                "duration_s": round(time.time() - started, 1)})
+                                                "duration_s": duration, **cost})
     if not keep_checkpoints:
         for checkpoint in out.glob("checkpoint-*"):
             shutil.rmtree(checkpoint, ignore_errors=True)

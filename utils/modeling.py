@@ -50,7 +50,8 @@ def load_with_new_head(model_class, model_args, **config_kwargs):
         for name, value in config_kwargs.items():
             if name not in ("num_labels", "id2label", "label2id"):
                 setattr(config, name, value)
-        model, info = model_class.from_pretrained(path, config=config, output_loading_info=True, **common)
+        model, info = model_class.from_pretrained(path, config=config, output_loading_info=True, **common,
+                                                  **attention_kwargs(model_args))
     except (OSError, ValueError, KeyError) as error:
         raise ValueError(f"--model_name_or_path {path}: not a loadable encoder checkpoint or hub model "
                          f"(expected a directory with config.json and model weights, e.g. runs/mnli/encoder): "
@@ -68,12 +69,21 @@ def load_with_new_head(model_class, model_args, **config_kwargs):
                 config.num_labels, list(config.id2label.values()) if "num_labels" in config_kwargs else "(unused)",
                 ", ".join(f"{n}={getattr(config, n)}" for n in HEAD_INPUTS if hasattr(config, n)),
                 dropped or "none")
+    logger.info("Attention: %s (--attn_implementation %s)", getattr(model.config, "_attn_implementation", "?"),
+                getattr(model_args, "attn_implementation", None) or "not given: transformers' default")
     if info.get("mismatched_keys"):
         logger.warning("%s: %s re-initialised (shape mismatch)", path, info["mismatched_keys"])
     if getattr(model_args, "freeze_embeddings", False):
         model.get_input_embeddings().requires_grad_(False)
         logger.info("Word embeddings frozen (--freeze_embeddings)")
     return model
+
+
+def attention_kwargs(model_args) -> dict:
+    """from_pretrained's attn_implementation when --attn_implementation is given (utils/device.py gives sdpa on a
+    GPU); else none, and transformers picks (SDPA for models that support it, XLM-R and BERT included)."""
+    name = getattr(model_args, "attn_implementation", None)
+    return {"attn_implementation": name} if name else {}
 
 
 def load_tokenizer(model_args):

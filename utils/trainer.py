@@ -1,20 +1,109 @@
-"""The HF Trainer, with evaluation and prediction in feature order.
+"""The HF Trainer, evaluating in batches of similar length and returning predictions in feature order.
 
-transformers 5 also length-groups EVALUATION batches when train_sampling_strategy is "group_by_length" (this
-project's training default), so Trainer.predict returns predictions in a shuffled order. The kinds' postprocess
-aligns predictions with features by position, so evaluation must be sequential (in distributed runs accelerate
-shards in order and gathers back in order).
+The kinds' postprocess aligns predictions with features by position, so predictions must come back in feature
+order. Evaluation and prediction batches are nevertheless formed by length (--eval_group_by_length, default on):
+the features are visited longest first (a stable sort: LengthSortedSampler), so a zero-shot evaluation over 40
+languages pads each batch to about its own length, and every output of the loop (logits of any kind and shape,
+label_ids, inputs, losses) is put back in feature order before compute_metrics and before it is returned. With
+several processes, accelerate hands the sorted batches out in turn and gathers them back in the sampler's order,
+so the same permutation restores them. Off (or for data without input_ids): dataset order, as transformers'
+SequentialSampler (which would otherwise length-group evaluation batches under group_by_length and return them
+shuffled).
 """
+from functools import partial
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import transformers
-from torch.utils.data import SequentialSampler
-from transformers.trainer_utils import has_length
+from torch.utils.data import Sampler, SequentialSampler
+from transformers.trainer_utils import EvalPrediction, has_length
+
+
+class LengthSortedSampler(Sampler):
+    """The given order of dataset indices (longest first); `order` is what the batches are formed from."""
+
+    def __init__(self, order):
+        self.order = np.asarray(order)
+
+    def __len__(self):
+        return len(self.order)
+
+    def __iter__(self):
+        return iter(self.order.tolist())
+
+
+def feature_lengths(dataset):
+    """Tokens per feature of a datasets.Dataset, read through Arrow: the sum over its input_ids columns (a dual
+    encoder's query and candidate), the longest choice of a multiple-choice feature; None without input_ids."""
+    import datasets
+    if not isinstance(dataset, datasets.Dataset) or len(dataset) == 0:
+        return None
+    names = [n for n in dataset.column_names if n == "input_ids" or n.endswith("_input_ids")]
+    if not names:
+        return None
+    table = dataset.select_columns(names).with_format("arrow")[:]
+    total = np.zeros(len(dataset), dtype=np.int64)
+    for name in names:
+        column = table[name].combine_chunks()
+        if pa.types.is_list(column.type.value_type) or pa.types.is_large_list(column.type.value_type):
+            inner = pc.list_value_length(pc.list_flatten(column)).to_numpy(zero_copy_only=False)
+            longest = np.zeros(len(column), dtype=np.int64)
+            np.maximum.at(longest, pc.list_parent_indices(column).to_numpy(zero_copy_only=False), inner)
+            total += longest
+        else:
+            total += pc.list_value_length(column).fill_null(0).to_numpy(zero_copy_only=False)
+    return total
+
+
+def _restore(value, inverse):
+    """Rows of value (arrays, nested in tuples/lists/dicts) from the sorted order back to feature order."""
+    if value is None:
+        return None
+    if isinstance(value, (tuple, list)):
+        return type(value)(_restore(v, inverse) for v in value)
+    if isinstance(value, dict):
+        return {k: _restore(v, inverse) for k, v in value.items()}
+    if len(value) != len(inverse):
+        raise ValueError(f"evaluation returned {len(value)} rows for {len(inverse)} features; expected one per "
+                         "feature (pass --eval_group_by_length false to evaluate in dataset order)")
+    return value[inverse]
 
 
 class Trainer(transformers.Trainer):
+    def length_order(self, dataset):
+        """The order evaluation visits the features in: longest first (stable), or None for dataset order."""
+        args = self.args
+        if not getattr(args, "eval_group_by_length", False) or args.batch_eval_metrics \
+                or not args.eval_do_concat_batches or dataset is None or not has_length(dataset):
+            return None
+        lengths = feature_lengths(dataset)
+        return None if lengths is None else np.argsort(-lengths, kind="stable")
+
     def _get_eval_sampler(self, eval_dataset):
         if eval_dataset is None or not has_length(eval_dataset):
             return None
+        order = self.length_order(eval_dataset)
+        if order is not None:
+            return LengthSortedSampler(order)
         return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None
+
+    def evaluation_loop(self, dataloader, *args, **kwargs):
+        """transformers' loop over the length-sorted batches, its outputs (and what compute_metrics sees) in
+        feature order."""
+        order = self.length_order(getattr(dataloader, "dataset", None))
+        if order is None:
+            return super().evaluation_loop(dataloader, *args, **kwargs)
+        restore = partial(_restore, inverse=np.argsort(order))
+        compute = self.compute_metrics
+        if compute is not None:
+            self.compute_metrics = lambda p: compute(EvalPrediction(restore(p.predictions), restore(p.label_ids),
+                                                                    restore(p.inputs), restore(p.losses)))
+        try:
+            output = super().evaluation_loop(dataloader, *args, **kwargs)
+        finally:
+            self.compute_metrics = compute
+        return output._replace(predictions=restore(output.predictions), label_ids=restore(output.label_ids))
 
 
 def selection_callbacks(args) -> list:

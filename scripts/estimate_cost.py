@@ -1,0 +1,374 @@
+#!/usr/bin/env python
+"""Estimate the device-hours of a pipeline or grid before it runs, per stage and in total.
+
+    bash run_pipeline.sh ... --print_stages | python scripts/estimate_cost.py --throughput bench.json
+    bash scripts/sweep.sh ... --estimate bench.json        (or --estimate runs/: finished runs' cost records)
+    python scripts/estimate_cost.py --from_runs runs/ < stages.txt
+
+Reads the stage records of scripts/preflight.py on stdin (stage<US>SCRIPT<US>ARGS..., planned<US>DIR), or from
+Python: estimate(lines, throughput). Throughput (samples per second on one device) comes from one of:
+
+  --throughput FILE   (repeatable, one per base model) the JSON benchmarks/bench_training.py writes:
+        {"device": "NVIDIA H200" (torch.cuda.get_device_name) or "cpu", "model": "xlm-roberta-large",
+         "rows": [{"shape": "pairs", "samples_per_s": 410.0, "eval_samples_per_s": 1300.0, "setting": "xstilts"},
+                  ...]}
+      shapes: pairs (classification pairs at 128 tokens; a multiple-choice example is one pair per choice),
+      qa (384-token windows), tagging (128-token sentences), dual_encoder (query + candidate pairs), retrieval
+      (sentences encoded, no training: eval_samples_per_s or samples_per_s). eval_samples_per_s is optional; a row
+      whose "setting" is given and is not "xstilts" (e.g. HF's defaults, measured beside ours) is not used. "model"
+      is compared with a stage's base model by its last path component, without a trailing note in parentheses
+      ("xlm-roberta-large (random weights)" measures xlm-roberta-large).
+  --from_runs DIR     finished runs' cost records (run_config.json "cost", utils/cost.py): per base model and task
+      kind, the mean training samples/s per GPU; retrieval: sentences encoded per second of wall time.
+
+Per stage: training samples = training examples x epochs (the recipe's, unless the stage passes --num_train_epochs;
+--max_steps N: N x the effective batch), the examples being, per training language, the lines of the local
+train-<lang>.jsonl (--data_dir) or the registry's TaskSpec.train_size (hub), each at most --max_train_samples.
+Evaluation samples = the dev selection (every --eval_steps steps and at the end, its first --selection_examples
+examples) + every evaluated split of every language, counted in local files (from the hub their sizes are unknown:
+the note says so and they are left out). Hours = training samples / samples_per_s + evaluation samples /
+eval_samples_per_s (default 3 x samples_per_s: a forward pass costs a third of a training step, 2N vs 6N FLOPs per
+token). Assumed: every epoch runs (no early stop), a QA example is one window (long contexts have more), GPUs scale
+linearly (GPU-hours do not depend on how many share a stage).
+"""
+import argparse
+import math
+import os
+import re
+import sys
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from preflight import read_records  # noqa: E402  (scripts/preflight.py)
+from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages  # noqa: E402
+from tasks.spec import Recipe  # noqa: E402
+from utils.args import InputError, given_flags, recipe_arguments, split_list  # noqa: E402
+from utils.data import iter_jsonl, local_path  # noqa: E402
+
+SHAPES = {"classification": "pairs", "multiple_choice": "pairs", "span_qa": "qa", "tagging": "tagging",
+          "dual_encoder": "dual_encoder", "retrieval": "retrieval"}
+EVAL_SPEEDUP = 3.0  # evaluation samples/s per training samples/s when not measured
+DEFAULT_CHOICES = 4  # a multiple-choice task whose number of choices the registry does not say (HellaSwag's 4)
+DEFAULT_MODEL = "xlm-roberta-large"  # ModelArguments' default
+
+
+def name_of(model) -> str:
+    """A model's name for matching: its last path component, a trailing note dropped ("m (random weights)": m)."""
+    return Path(re.sub(r"\s*\(.*\)$", "", str(model)).rstrip("/")).name
+
+
+@lru_cache(maxsize=None)
+def count_lines(path) -> int | None:
+    """Non-blank lines of a local file; None if it does not exist."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    with open(path, encoding="utf-8") as f:
+        return sum(1 for line in f if line.strip())
+
+
+def capped(n, limit):
+    return n if n is None or not limit else min(n, int(limit))
+
+
+# ---- throughput --------------------------------------------------------------------------------------------------
+class Throughput:
+    """Samples/s on one device per (base model, key): key a shape (measurement files) or a task kind (runs)."""
+
+    def __init__(self, train: dict, evaluation: dict, devices: set, gpu: bool, by_kind: bool):
+        self.train, self.evaluation, self.devices, self.gpu, self.by_kind = train, evaluation, devices, gpu, by_kind
+
+    @property
+    def unit(self) -> str:
+        return f"{'GPU' if self.gpu else 'device'}-hours ({', '.join(sorted(self.devices))})"
+
+    def rates(self, model, kind, per_example=1):
+        """(training, evaluation) examples/s for a task of this kind, or None where not measured.
+        per_example: the shape's samples in one example (a multiple-choice example: its choices)."""
+        key = (name_of(model), kind if self.by_kind else SHAPES.get(kind))
+        train, evaluation = self.train.get(key), self.evaluation.get(key)
+        if self.by_kind:
+            per_example = 1  # runs measure whole examples of their kind
+        train = train / per_example if train else None
+        evaluation = evaluation / per_example if evaluation else (train * EVAL_SPEEDUP if train else None)
+        return train, evaluation
+
+
+def from_files(paths) -> Throughput:
+    import json
+    train, evaluation, devices = {}, {}, set()
+    for path in paths:
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            model, rows = name_of(doc["model"]), doc["rows"]
+            devices.add(str(doc.get("device", "unknown")))
+            for number, row in enumerate(rows):
+                if row.get("setting", "xstilts") != "xstilts":
+                    continue
+                if row.get("shape") not in SHAPES.values():
+                    raise ValueError(f"rows[{number}]: shape {row.get('shape')!r}, expected one of "
+                                     f"{', '.join(sorted(set(SHAPES.values())))}")
+                if row.get("samples_per_s"):
+                    train[model, row["shape"]] = float(row["samples_per_s"])
+                if row.get("eval_samples_per_s"):
+                    evaluation[model, row["shape"]] = float(row["eval_samples_per_s"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            problem = f"missing field {error}" if isinstance(error, KeyError) else str(error)
+            raise InputError(f"--throughput {path}: {problem}; expected {{\"device\", \"model\", \"rows\": "
+                             "[{\"shape\", \"samples_per_s\"}]} (see scripts/estimate_cost.py)") from None
+    for (model, shape), rate in list(train.items()):  # retrieval encodes: its one rate is an evaluation rate
+        if shape == "retrieval":
+            evaluation.setdefault((model, shape), rate)
+    gpu = all(not device.lower().startswith(("cpu", "unknown")) for device in devices)
+    return Throughput(train, evaluation, devices, gpu, by_kind=False)
+
+
+def from_runs(root) -> Throughput:
+    from report_runs import collect
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"--from_runs {root}: not a folder of runs")
+    train, evaluation, devices, types = defaultdict(list), defaultdict(list), set(), set()
+    for run in collect(root, root / "report", "test"):
+        cost = run.cost
+        if run.status != "finished" or not cost or run.task not in TASKS:  # multi-task, custom runs: mixed kinds
+            continue
+        spec = TASKS[run.task]
+        devices.add(str(cost.get("device")))
+        types.add(cost.get("device_type"))
+        gpus = max(int(cost.get("gpus") or 0), 1)
+        if spec.kind == "retrieval" and cost.get("eval_sequences") and cost.get("wall_s"):
+            evaluation[run.base_model, spec.kind].append(cost["eval_sequences"] / cost["wall_s"] / gpus)
+        elif (cost.get("train") or {}).get("samples_per_second"):
+            train[run.base_model, spec.kind].append(cost["train"]["samples_per_second"] / gpus)
+    if not train and not evaluation:
+        raise InputError(f"--from_runs {root}: no finished run with a cost record (run_config.json \"cost\")")
+    mean = lambda values: sum(values) / len(values)  # noqa: E731
+    return Throughput({(name_of(m), k): mean(v) for (m, k), v in train.items()},
+                      {(name_of(m), k): mean(v) for (m, k), v in evaluation.items()}, devices, types == {"cuda"},
+                      by_kind=True)
+
+
+# ---- what a stage reads ------------------------------------------------------------------------------------------
+def choices_of(spec, data_dir) -> tuple[int, str]:
+    """(choices per example, note) of a multiple-choice task: the local training file's first row, else the
+    registry's labels or choice columns, else DEFAULT_CHOICES."""
+    path = local_path(data_dir, spec.data_task or spec.name, "train", "en") if data_dir else None
+    if path and path.is_file():
+        for _, row in iter_jsonl(path):
+            return len(row.get("choices") or ()) or DEFAULT_CHOICES, ""
+    columns = spec.hub_columns.get("choices")
+    if spec.labels or isinstance(columns, list):
+        return len(spec.labels or columns), ""
+    return DEFAULT_CHOICES, f"{spec.name}: {DEFAULT_CHOICES} choices assumed"
+
+
+def training_examples(spec, given) -> tuple[int | None, str]:
+    """(training examples of the stage's training task, note): local lines or the registry's size, per language."""
+    languages = split_list(given.get("train_languages"), ["en"])
+    limit, data_dir = given.get("max_train_samples"), given.get("data_dir")
+    if data_dir:
+        counts = [capped(count_lines(local_path(data_dir, spec.data_task or spec.name, "train", lang)), limit)
+                  for lang in languages]
+        missing = [lang for lang, n in zip(languages, counts) if n is None]
+        if missing:
+            return None, f"{spec.name}: no local train-{missing[0]}.jsonl"
+        return sum(counts), ""
+    if spec.train_size is None:
+        return None, f"{spec.name}: training-set size unknown (no TaskSpec.train_size; pass --data_dir)"
+    return capped(spec.train_size, limit) * len(languages), ""
+
+
+def eval_examples(spec, split, lang, given) -> int | None:
+    """Examples one evaluation of a split and language reads (local files only)."""
+    data_dir, limit = given.get("data_dir"), given.get("max_eval_samples")
+    return capped(count_lines(local_path(data_dir, spec.data_task or spec.name, split, lang)), limit) \
+        if data_dir else None
+
+
+def stage_tasks(given) -> tuple[list, bool]:
+    """([(spec, its training spec)], several) of a training stage's --task or --tasks."""
+    names = given.get("tasks") or given.get("task")
+    several = bool(given.get("tasks"))
+    names = list(INTERMEDIATE_TASKS) if names == "all" else [n.strip() for n in str(names).split(",") if n.strip()]
+    specs = [get_task(name) for name in names]
+    return [(spec, get_task(spec.train_task) if spec.is_target else spec) for spec in specs], several
+
+
+# ---- the estimate ------------------------------------------------------------------------------------------------
+def training_stage(script, argv, model, throughput) -> dict:
+    given = given_flags(argv)
+    if given.get("mlm_corpus") or "custom" in str(given.get("tasks") or given.get("task")):
+        return {"note": "not estimated: custom task or MLM corpus"}
+    tasks, several = stage_tasks(given)
+    recipe = Recipe() if several else tasks[0][0].recipe
+    epochs = float(given.get("num_train_epochs") or recipe.epochs)
+    batch = recipe_arguments(recipe, argv, world_size=1)[1]["effective_batch_size"]
+    max_steps = int(given.get("max_steps") or -1)
+    notes, parts = [], []  # parts: (task spec, training spec, examples, training rate, evaluation rate)
+    for spec, train_spec in tasks:
+        examples, note = training_examples(train_spec, given)
+        per_example, choices_note = choices_of(train_spec, given.get("data_dir")) \
+            if train_spec.kind == "multiple_choice" else (1, "")
+        rates = throughput.rates(model, train_spec.kind, per_example)
+        if examples is None:
+            return {"note": f"not estimated: {note}"}
+        if rates[0] is None:
+            return {"note": f"not estimated: no throughput for {name_of(model)}, {train_spec.kind} "
+                            f"(shape {SHAPES[train_spec.kind]})"}
+        notes += [text for text in (note, choices_note) if text]
+        parts.append((spec, train_spec, examples, *rates))
+    total_examples = sum(part[2] for part in parts)
+    samples = max_steps * batch if max_steps > 0 else total_examples * epochs
+    steps = max_steps if max_steps > 0 else math.ceil(samples / batch)
+    scale = samples / total_examples
+    hours = sum(examples * scale / train_rate for _, _, examples, train_rate, _ in parts) / 3600
+    eval_samples, eval_hours, unknown = 0, 0.0, []
+    evaluations = selections(given, recipe, steps, epochs)
+    for spec, train_spec, _, _, eval_rate in parts:
+        for split, lang, count, times in evaluated_sets(spec, train_spec, given, script, recipe, evaluations):
+            if count is None:
+                unknown.append(f"{split}-{lang}")
+                continue
+            eval_samples += count * times
+            eval_hours += count * times / eval_rate / 3600
+    if unknown:
+        notes.append(f"evaluation sizes unknown (hub or no local file), left out: {len(unknown)} sets")
+    return {"train_samples": samples, "eval_samples": eval_samples, "hours": hours + eval_hours,
+            "note": "; ".join(notes)}
+
+
+def selections(given, recipe, steps, epochs) -> int:
+    """How often the dev set selecting the checkpoint is evaluated: every eval_steps steps and at the end."""
+    strategy = given.get("eval_strategy") or "steps"
+    if strategy == "no":
+        return 0
+    if strategy == "epoch":
+        return math.ceil(epochs)
+    every = float(given.get("eval_steps") or recipe.eval_steps)
+    return math.ceil(steps / (math.ceil(every * steps) if every < 1 else every))  # < 1: a share of the steps
+
+
+def evaluated_sets(spec, train_spec, given, script, recipe, evaluations):
+    """(split, language, examples or None, times evaluated) of a stage: its dev selection, then its splits."""
+    selection = int(given["selection_examples"]) if "selection_examples" in given else recipe.selection_examples
+    dev = eval_examples(train_spec, "validation", "en", given)
+    limit = [n for n in (selection, given.get("max_eval_samples") and int(given["max_eval_samples"])) if n]
+    dev = capped(dev, min(limit)) if dev is not None else (min(limit) if limit else None)
+    yield "validation", "en (selection)", dev, evaluations
+    zero_shot = script == "run_target" and spec.is_target
+    default = ["test"] if script == "run_target" else ["validation"]
+    for lang in resolve_languages(spec, given.get("languages")) if zero_shot else ["en"]:
+        for split in split_list(given.get("eval_splits"), default):
+            yield split, lang, eval_examples(spec if zero_shot else train_spec, split, lang, given), 1
+    if zero_shot and spec.kind == "dual_encoder":  # the candidate pool, encoded once for every language
+        pool = Path(given["data_dir"]) / spec.name / "candidates.jsonl" if given.get("data_dir") else None
+        yield "candidates", "pool", pool and count_lines(pool), 1
+
+
+def retrieval_stage(argv, model, throughput) -> dict:
+    from tasks.retrieval import bucc_local_paths, tatoeba_language
+    given = given_flags(argv)
+    spec = get_task(given.get("task"))
+    rate = throughput.rates(model, "retrieval")[1]
+    data_dir, limit = given.get("data_dir"), given.get("max_eval_samples")
+    if rate is None:
+        return {"note": f"not estimated: no encoding throughput for {name_of(model)} (shape retrieval)"}
+    if not data_dir:
+        return {"note": "not estimated: hub sentence counts unknown (pass --data_dir)"}
+    sentences = 0
+    for lang in resolve_languages(spec, given.get("languages")):
+        if spec.retrieval == "tatoeba":
+            counts = [capped(count_lines(local_path(data_dir, spec.name, "test", tatoeba_language(lang))), limit)]
+            counts = [None if n is None else 2 * n for n in counts]  # each pair: a sentence and its English
+        else:
+            counts = [count_lines(path) for split in ("validation", "test")
+                      for part, path in bucc_local_paths(data_dir, split, lang).items() if part != "gold"]
+        if None in counts:
+            return {"note": f"not estimated: a local file of {spec.name} {lang} is missing"}
+        sentences += sum(counts)
+    return {"train_samples": 0, "eval_samples": sentences, "hours": sentences / rate / 3600, "note": ""}
+
+
+def base_models(stages) -> list:
+    """Each stage's base model: an encoder an earlier stage writes (<dir>/encoder) is that stage's base model; an
+    existing encoder folder says its own (tasks.runner.provenance); anything else is a base model."""
+    from tasks.runner import provenance
+    written, models = {}, []
+    for _, argv in stages:
+        given = given_flags(argv)
+        model = str(given.get("model_name_or_path") or DEFAULT_MODEL)
+        base = written.get(str(Path(model)))
+        if base is None:
+            base = provenance(model)["base_model"] if Path(model).is_dir() else model
+        models.append(base)
+        if given.get("output_dir"):
+            written[str(Path(given["output_dir"]) / "encoder")] = base
+    return models
+
+
+def describe(script, argv, root=None) -> str:
+    given = given_flags(argv)
+    out = given.get("output_dir")
+    out = Path(out).relative_to(root) if root and out else out
+    flag = "tasks" if given.get("tasks") else "task"
+    return f"{script}.py --{flag} {given.get(flag)} ({out})"
+
+
+def estimate(lines, throughput: Throughput) -> tuple[list, float, str | None]:
+    """(one row per stage {"stage", "model", "train_samples", "eval_samples", "hours", "note"}, total hours, the
+    folder the stages' output folders are shown relative to)."""
+    stages, _ = read_records(lines)
+    outputs = [given_flags(argv).get("output_dir") for _, argv in stages]
+    root = os.path.commonpath(outputs) if len(outputs) > 1 and all(outputs) else None
+    rows = []
+    for (script, argv), model in zip(stages, base_models(stages)):
+        try:
+            row = retrieval_stage(argv, model, throughput) if script == "run_retrieval" else \
+                training_stage(script, argv, model, throughput)
+        except ValueError as error:  # a stage preflight.py would reject (an unknown task, a batch that cannot split)
+            row = {"note": f"not estimated: {' '.join(str(error).split())}"}
+        rows.append({"stage": describe(script, argv, root), "model": name_of(model), "train_samples": None,
+                     "eval_samples": None, "hours": None, **row})
+    return rows, sum(row["hours"] for row in rows if row["hours"] is not None), root
+
+
+def render(rows, total, unit, root=None) -> str:
+    width = max([len(row["stage"]) for row in rows] + [5])
+    fmt = lambda v: "n/a" if v is None else f"{v:,.0f}"  # noqa: E731
+    lines = [f"output folders under {root}"] if root else []
+    lines.append(f"{'stage':<{width}}  {'model':<20} {'train samples':>14} {'eval samples':>13} {'hours':>10}  note")
+    for row in rows:
+        hours = "n/a" if row["hours"] is None else f"{row['hours']:.3g}"
+        lines.append(f"{row['stage']:<{width}}  {row['model']:<20} {fmt(row['train_samples']):>14} "
+                     f"{fmt(row['eval_samples']):>13} {hours:>10}  {row['note']}")
+    missing = sum(row["hours"] is None for row in rows)
+    lines.append(f"total: {total:.3g} {unit} for {len(rows) - missing} of {len(rows)} stages"
+                 + (f"; {missing} not estimated (see their notes)" if missing else ""))
+    return "\n".join(lines)
+
+
+def main(argv=None, lines=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--throughput", action="append", default=[], metavar="FILE",
+                        help="benchmarks/bench_training.py's JSON (repeatable: one per base model)")
+    parser.add_argument("--from_runs", metavar="DIR", help="finished runs whose cost records give the throughput")
+    args = parser.parse_args(argv)
+    try:
+        if not args.throughput and not args.from_runs:
+            raise InputError("no throughput: pass --throughput FILE (the JSON benchmarks/bench_training.py writes) "
+                             "or --from_runs DIR (finished runs with cost records)")
+        throughput = from_files(args.throughput) if args.throughput else from_runs(args.from_runs)
+        rows, total, root = estimate(sys.stdin if lines is None else lines, throughput)
+    except InputError as error:
+        print(f"estimate_cost.py: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(render(rows, total, throughput.unit, root))
+    return rows, total
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Tokenised features shared across a grid: each (examples, tokenizer, preprocessing arguments) is tokenised once.
+
+datasets caches a map() under a fingerprint of its function, which hashes the tokenizer together with the path it
+was loaded from, so each intermediate task's encoder (each with its own copy of one tokenizer) would tokenise every
+target again. features_fingerprint names the features by content instead: the examples' fingerprint, the
+tokenizer's vocabulary and settings, the arguments that shape preprocessing, the task's spec, the task code and
+the library versions. cache_lock serialises jobs that share one cache directory (scripts/sweep.sh with several
+GPUs or Slurm jobs): the first tokenises and writes the cache file, the others wait, then read it.
+"""
+import dataclasses
+import hashlib
+import json
+from contextlib import nullcontext
+from pathlib import Path
+
+import datasets
+from datasets.fingerprint import Hasher
+
+# DataArguments fields that do not change how examples are tokenised (what data is read is in the examples'
+# fingerprint); every other field (max_seq_length, doc_stride, ..., any field added later) is part of the key.
+NOT_PREPROCESSING = frozenset({"task", "data_dir", "languages", "max_train_samples", "max_eval_samples",
+                               "selection_examples", "preprocessing_num_workers", "overwrite", "keep_checkpoints",
+                               "variant", "train_languages", "eval_splits", "embedding_pooling", "encoding_precision"})
+TOKENIZER_SETTINGS = ("padding_side", "truncation_side", "model_max_length", "model_input_names")
+
+
+def tokenizer_fingerprint(tokenizer) -> str:
+    """A tokenizer by content (vocabulary, normaliser, special tokens, settings), not by where it was loaded from."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return Hasher.hash(tokenizer)
+    state = json.loads(backend.to_str())
+    state.pop("truncation", None)  # the state of the last call, not part of the tokenizer
+    state.pop("padding", None)
+    settings = {name: getattr(tokenizer, name, None) for name in TOKENIZER_SETTINGS}
+    special = {name: str(value) for name, value in tokenizer.special_tokens_map.items()}
+    return Hasher.hash([type(tokenizer).__name__, state, settings, special])
+
+
+def code_fingerprint(module) -> str:
+    """The source files of the module's package (tasks/): its preprocessing and every helper it may call."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(module.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def features_fingerprint(examples, kind, spec, tokenizer, data_args, is_train: bool) -> str:
+    """The fingerprint of kind.preprocess(spec, tokenizer, data_args, is_train) mapped over examples."""
+    import tokenizers
+    import transformers
+    fields = dataclasses.asdict(data_args) if dataclasses.is_dataclass(data_args) else dict(vars(data_args))
+    arguments = {name: value for name, value in sorted(fields.items()) if name not in NOT_PREPROCESSING}
+    return Hasher.hash([examples._fingerprint, kind.__name__, code_fingerprint(kind), repr(spec), arguments,
+                        tokenizer_fingerprint(tokenizer), bool(is_train), datasets.__version__,
+                        transformers.__version__, tokenizers.__version__])
+
+
+def cache_lock(examples, fingerprint: str):
+    """A file lock beside the cache file map() writes for this fingerprint, held while tokenising: a second job
+    waits, then loads the file. No lock where nothing is cached (in-memory examples, caching disabled)."""
+    if not examples.cache_files or not datasets.is_caching_enabled():
+        return nullcontext()
+    from filelock import FileLock
+    folder = Path(examples.cache_files[0]["filename"]).parent
+    return FileLock(str(folder / f"xstilts-tokenise-{fingerprint}.lock"))
