@@ -18,7 +18,7 @@ import os
 
 import torch
 
-TRUE = (True, "true", "True", "1", "yes")
+TRUE = ("true", "t", "yes", "y", "1")  # what HfArgumentParser reads as true
 
 
 def cuda_capabilities():
@@ -38,11 +38,10 @@ def dataloader_workers(gpus: int) -> int:
     return max(0, min(4, per_process - 1))
 
 
-def device_defaults(given: dict, device="detect") -> dict:
-    """{flag: value} that a training run takes on this device where `given` (the user's flags) has none.
-    device: cuda_capabilities()'s dict, or None for a CPU (default: detected)."""
-    device = cuda_capabilities() if device == "detect" else device
-    if not device or given.get("use_cpu") in TRUE:
+def device_defaults(given: dict) -> dict:
+    """{flag: value} that a training run takes on this machine's device where `given` (the user's flags) has none."""
+    device = cuda_capabilities()
+    if not device or str(given.get("use_cpu")).lower() in TRUE:
         return {}
     defaults = {}
     if "bf16" not in given and "fp16" not in given:
@@ -87,7 +86,8 @@ def summary(s: dict) -> str:
                  "sdpa": "SDPA attention"}.get(s["attn_implementation"], f"{s['attn_implementation']} attention")
     parts = [s["precision"], "TF32 matmuls" if s["tf32"] else None, attention,
              "fused AdamW" if s["optim"] == "adamw_torch_fused" else s["optim"],
-             "pinned memory" if s["dataloader_pin_memory"] else None, f"{s['dataloader_num_workers']} dataloader workers"]
+             "pinned memory" if s["dataloader_pin_memory"] else None,
+             f"{s['dataloader_num_workers']} dataloader workers"]
     return f"device: {s['device']}; " + ", ".join(p for p in parts if p)
 
 
