@@ -161,6 +161,7 @@ def test_pipeline_name_records_the_variant_and_flags_for_one_target(tmp_path):
     assert xnli[xnli.index("--eval_steps") + 1] == "7" and "--eval_steps" not in next(f for f in stages if "tatoeba" in f)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", QUESTIONS, ids=lambda p: p.stem)
 def test_question_miniatures_pass_the_grid_check(path, tmp_path, real_model_dir, shared_data):
     """--mini --dry_run: the miniature's data is prepared and every stage of every job passes the preflight (the
@@ -174,11 +175,11 @@ def test_question_miniatures_pass_the_grid_check(path, tmp_path, real_model_dir,
 
 @pytest.mark.slow
 def test_q1_miniature_end_to_end_has_the_domain_shift_table(tmp_path, real_model_dir, shared_data):
-    """The Q1 miniature, shortened (60 steps per stage): the real model, UD POS intermediate
+    """The Q1 miniature, shortened (40 steps per stage): the real model, UD POS intermediate
     training in English and in five languages, PAN-X into Dutch WikiANN and the Europeana newspapers; the report's
     domain-shift table holds every variant, and its numbers are the runs' own."""
     out = tmp_path / "mini"
-    sweep("--experiment", QUESTIONS[0], "--output_dir", out, "--mini", "--", "--max_steps", "60", check=True,
+    sweep("--experiment", QUESTIONS[0], "--output_dir", out, "--mini", "--", "--max_steps", "40", check=True,
           timeout=2400)
     report = subprocess.run([sys.executable, str(ROOT / "scripts" / "report.py"), str(out), "--output_dir",
                              str(tmp_path / "report")], capture_output=True, text=True, timeout=600)
