@@ -3,7 +3,8 @@
 not counted) and, on a GPU, model FLOPs utilisation, for three shapes and two configurations side by side.
 
     python benchmarks/bench_training.py --config tiny --steps 5 --warmup_steps 2        # CPU, a minute
-    python benchmarks/bench_training.py --model $(../shared/tools/real-model | tail -1) --steps 10
+    python benchmarks/bench_training.py --model $(../shared/tools/real-model | tail -1) --steps 10 \
+        --grad_accum 1 --freeze_embeddings                                              # CPU, the real model
     # GPU, XLM-R large (random weights, built locally; the tokenizer decides the token lengths of real text):
     python benchmarks/bench_training.py --config xlmr-large --tokenizer xlm-roberta-large \
         --steps 30 --warmup_steps 5 --out bench_h200.json
@@ -26,8 +27,9 @@ Steady state: the first --warmup_steps optimizer steps are not timed; the device
 starts and stops. MFU = 6 x N x real tokens/s / the device's dense bf16 peak (PEAK_TFLOPS by device name, or
 --peak_tflops), N the non-embedding parameters (utils/cost.py; attention's own products are not counted), so
 padding and the embedding lookup count as waste. On CPU MFU is n/a unless --peak_tflops is given.
---out writes {"device", "model", "rows": [{"shape", "config", "setting" (= config, for scripts/estimate_cost.py),
-"samples_per_s", "tokens_per_s", "mfu", ...}]}.
+--out writes {"device", "model" (--model's last path component, or xlm-roberta-large, tiny), "weights", "rows":
+[{"shape", "config", "setting" (= config, for scripts/estimate_cost.py), "samples_per_s", "tokens_per_s", "mfu",
+...}]}.
 """
 import argparse
 import random
@@ -54,6 +56,7 @@ from utils.cost import parameter_counts  # noqa: E402
 from utils.device import cuda_capabilities, device_defaults  # noqa: E402
 from utils.modeling import load_tokenizer, load_with_new_head  # noqa: E402
 from utils.results import write_json_atomic  # noqa: E402
+from utils.trainer import Trainer  # noqa: E402
 
 # Dense bf16 tensor peaks in TFLOP/s (NVIDIA's datasheets, without the 2x of sparsity; V100: fp16), matched as
 # substrings of torch.cuda.get_device_name in this order. A10G: AWS publishes none; the A10's figure.
@@ -197,15 +200,15 @@ def measure(shape, setting, model_dir, tokenizer, rows, args, device):
     accumulation = args.grad_accum or SHAPES[shape][2]
     labels = {"num_labels": len(spec.labels), "id2label": dict(enumerate(spec.labels)),
               "label2id": {n: i for i, n in enumerate(spec.labels)}} if spec.labels else {}
-    model = load_with_new_head(kind.model_class(spec), ModelArguments(model_name_or_path=str(model_dir),
-                                                                      **model_fields), **labels)
+    model_args = ModelArguments(model_name_or_path=str(model_dir), freeze_embeddings=args.freeze_embeddings,
+                                **model_fields)
+    model = load_with_new_head(kind.model_class(spec), model_args, **labels)
     with tempfile.TemporaryDirectory() as out:
         training_args = XTrainingArguments(
             output_dir=out, per_device_train_batch_size=args.batch_size, gradient_accumulation_steps=accumulation,
             max_steps=args.warmup_steps + args.steps, eval_strategy="no", save_strategy="no",
             load_best_model_at_end=False, metric_for_best_model=None, logging_steps=10 ** 6, disable_tqdm=True,
             warmup_steps=0, seed=0, dataloader_drop_last=True, use_cpu=device == "cpu", **training)
-        from utils.trainer import Trainer
         trainer = Trainer(model=model, args=training_args, train_dataset=train, processing_class=tokenizer,
                           data_collator=kind.data_collator(spec, tokenizer, data_args))
         clock = SteadyState(model, args.warmup_steps, device == "cuda")
@@ -244,7 +247,7 @@ def model_source(args, workdir):
         load_tokenizer(ModelArguments(model_name_or_path=str(args.tokenizer or Path(workdir) / "tiny"))) \
             .save_pretrained(directory)
     tokenizer = load_tokenizer(ModelArguments(model_name_or_path=str(directory)))
-    name = "xlm-roberta-large (random weights)" if args.config == "xlmr-large" else "tiny (2 layers, 32 hidden)"
+    name = "xlm-roberta-large" if args.config == "xlmr-large" else "tiny"  # as estimate_cost matches base models
     return directory, tokenizer, name, bool(args.tokenizer)
 
 
@@ -274,6 +277,7 @@ def run(args):
                 rows_out.append(measure(shape, setting, model_dir, tokenizer, rows, args, device))
                 print_row(rows_out[-1], rows_out)
     document = {"device": torch.cuda.get_device_name() if device == "cuda" else "cpu", "model": name,
+                "weights": "pretrained" if args.model else "random",
                 "peak_tflops": peak_tflops(torch.cuda.get_device_name(), args.peak_tflops) if device == "cuda"
                 else args.peak_tflops, "data": sources, "rows": rows_out}
     if args.out:
@@ -308,6 +312,9 @@ def parse(argv=None):
     parser.add_argument("--batch_size", type=int, default=8, help="per-device batch (the scripts' default: 8)")
     parser.add_argument("--grad_accum", type=int, default=None,
                         help="gradient accumulation (default: the recipe's on one device, 4; QA 2)")
+    parser.add_argument("--freeze_embeddings", action="store_true",
+                        help="keep the word embeddings fixed (the scripts' flag: on CPUs XLM-R's 250k-word table's "
+                             "optimizer step otherwise dominates every step)")
     parser.add_argument("--peak_tflops", type=float, default=None, help="the device's peak (default: PEAK_TFLOPS)")
     parser.add_argument("--device", choices=("cuda", "cpu"), default=None, help="default: cuda when available")
     parser.add_argument("--data_dir", default=str(SHARED / "data"), help="real data (default ../shared/data)")

@@ -2,10 +2,14 @@
 F1-optimal threshold: the model-free half of sentence retrieval (tasks/retrieval.py uses it). Mining and the
 threshold follow XTREME's third_party/utils_retrieve.py (mine_bitext with its defaults, bucc_optimize).
 
-A block of chunk_size x chunk_size similarities is computed once; its row-wise top-k updates the sources' running
-neighbours and its column-wise top-k the targets', so memory is bounded by one block and never n x m.
+A block of chunk_size x chunk_size similarities is computed once, into one reused buffer; its row-wise top-k
+updates the sources' running neighbours and its column-wise top-k the targets', so memory is bounded by one block
+and never n x m. Each direction reads the block once more, for the maxima of short segments (64 entries of a row,
+32 of a column; no transpose, no sort of the block): only the few segments whose maximum can reach a query's top-k
+are read again and merged, on one thread (_update_topk).
 """
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -26,7 +30,7 @@ def _update_topk(run_v, run_i, block, offset: int, dim: int = 1):
     Exact, and one pass over the block: the k-th largest of a query's segment maxima is at most its k-th best
     entry, so only entries at or above it (and above the running k-th) can enter, and they lie in the segments
     whose maximum reaches it."""
-    k, length = run_v.shape[1], block.shape[dim]
+    length = block.shape[dim]
     size = min(ROW_SEGMENT if dim == 1 else COLUMN_SEGMENT, length)
     full = length // size * size
     if full < length:  # the last, shorter segment: merged after the others, as its indices are higher
@@ -39,6 +43,29 @@ def _update_topk(run_v, run_i, block, offset: int, dim: int = 1):
     else:
         segments = block.view(-1, size, block.shape[1])  # (segments, size, queries)
         seg_max = segments.amax(1).T.contiguous()
+    with _one_thread(block.device):
+        _merge(run_v, run_i, segments, seg_max, offset, dim)
+
+
+@contextmanager
+def _one_thread(device):
+    """On CPU, torch ops run on one thread inside: the merge's ops are small (tens of thousands of entries), so a
+    second thread's wake-up costs more than its share of the work, and on a machine other jobs keep busy, waiting
+    for it costs 10-100x the op itself (measured: a 66k-entry gather 7 ms on two threads, 0.14 ms on one)."""
+    threads = torch.get_num_threads()
+    if device.type != "cpu" or threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _merge(run_v, run_i, segments, seg_max, offset: int, dim: int):
+    """_update_topk's second half: the entries of the segments that can enter, merged into the running top-k."""
+    k, size = run_v.shape[1], segments.shape[2 if dim == 1 else 1]
     floor = torch.nextafter(run_v[:, -1], run_v.new_tensor(np.inf))  # strictly above the running k-th
     if seg_max.shape[1] >= k:
         floor = torch.maximum(floor, seg_max.topk(k, dim=1).values[:, -1])

@@ -43,7 +43,7 @@ def test_tiny_run_writes_the_rows_and_counts_only_the_timed_batches_real_tokens(
                                  "--grad_accum", "2", "--peak_tflops", "0.5", "--out", str(out)])
     bench_training.run(args)
     document = json.loads(out.read_text())
-    assert document["device"] == "cpu" and document["model"].startswith("tiny")
+    assert document["device"] == "cpu" and document["model"] == "tiny" and document["weights"] == "random"
     assert document["data"] == {"pairs": "synthetic (400 rows)", "qa": "synthetic (12 rows)",
                                 "tagging": "synthetic (400 rows)"}
     rows = document["rows"]
@@ -63,6 +63,10 @@ def test_tiny_run_writes_the_rows_and_counts_only_the_timed_batches_real_tokens(
         else:
             assert max(m.shape[1] for m in timed) < MAX_LENGTH[row["shape"]]
     assert all(int(m.sum()) == m.numel() for r, b in zip(rows, recorded) if r["shape"] == "qa" for m in b)
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import estimate_cost  # the cost model reads this file: our rows, HF's defaults left out
+    throughput = estimate_cost.from_files([out])
+    assert throughput.train == {("tiny", r["shape"]): r["samples_per_s"] for r in rows if r["config"] == "xstilts"}
 
 
 def test_non_embedding_parameters_leave_out_the_embedding_tables(tiny_model_dir):
@@ -79,9 +83,24 @@ def test_peaks_by_device_name_and_bad_arguments():
     assert bench_training.peak_tflops("NVIDIA H100 PCIe") == 756
     assert bench_training.peak_tflops("NVIDIA A100-SXM4-80GB") == 312
     assert bench_training.peak_tflops("NVIDIA L40S") == 362 and bench_training.peak_tflops("NVIDIA L4") == 121
-    assert bench_training.peak_tflops("NVIDIA A10G") == 125 and bench_training.peak_tflops("Tesla V100-SXM2-16GB") == 125
+    assert bench_training.peak_tflops("NVIDIA A10G") == 125
+    assert bench_training.peak_tflops("Tesla V100-SXM2-16GB") == 125
     assert bench_training.peak_tflops("Some GPU") is None and bench_training.peak_tflops("Some GPU", 50.0) == 50.0
     with pytest.raises(SystemExit):
         bench_training.parse(["--shapes", "pairs,mcq"])
     with pytest.raises(SystemExit):
         bench_training.parse(["--config", "tiny", "--tokenizer", "xlm-roberta-large"])
+
+
+def test_configurations_on_a_mocked_gpu_and_on_cpu(monkeypatch):
+    import utils.device
+    h200 = {"name": "NVIDIA H200", "bf16": True, "tf32": True, "count": 1}
+    monkeypatch.setattr(utils.device, "cuda_capabilities", lambda: h200)
+    monkeypatch.setattr(bench_training, "cuda_capabilities", lambda: h200)
+    training, model, pad = bench_training.setting_arguments("xstilts", "cuda")
+    assert (training["bf16"], training["tf32"], training["optim"], model, pad) == \
+        (True, True, "adamw_torch_fused", {"attn_implementation": "sdpa"}, False)
+    assert bench_training.setting_arguments("hf_example", "cuda") == \
+        ({"train_sampling_strategy": "random", "tf32": False}, {}, True)  # fp32, TF32 off, defaults otherwise
+    assert bench_training.setting_arguments("xstilts", "cpu") == ({}, {"attn_implementation": None}, False)
+    assert bench_training.setting_arguments("hf_example", "cpu") == ({"train_sampling_strategy": "random"}, {}, True)
