@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_runs import BASELINE, collect, mean  # noqa: E402  (scripts/report_runs.py)
+from report_runs import BASELINE, collect, mean, report_folders  # noqa: E402  (scripts/report_runs.py)
 from tasks import TASKS, resolve_languages  # noqa: E402
 from utils.languages import GROUPINGS, get_language  # noqa: E402
 
@@ -279,10 +279,7 @@ def parse_args(argv=None):
 def main(argv=None):
     import report_render  # scripts/report_render.py: Markdown, CSV and PNG writing
     args = parse_args(argv)
-    root = Path(args.runs_dir)
-    if not root.is_dir():
-        sys.exit(f"report.py: RUNS_DIR {root} is not a folder")
-    out = Path(args.output_dir) if args.output_dir else root / "report"
+    root, out = report_folders("report.py", args.runs_dir, args.output_dir)
     runs = collect(root, out, args.split)
     tables = build_tables(runs)
     sections = analyses(runs, root, args.split, tables, out)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_runs import BASELINE, collect, mean  # noqa: E402  (scripts/report_runs.py)
+from report_runs import BASELINE, collect, mean, report_folders  # noqa: E402  (scripts/report_runs.py)
 from report_stats import configurations, to_csv  # noqa: E402
 from utils.languages import CC100_GIB, GROUPINGS, group_of  # noqa: E402
 from utils.results import write_text_atomic  # noqa: E402
@@ -99,10 +99,7 @@ def main(argv=None):
     parser.add_argument("--output_dir", help="where fairness.md and fairness.csv go (default: RUNS_DIR/report)")
     parser.add_argument("--split", default="test", help="split whose scores are compared (default: test)")
     args = parser.parse_args(argv)
-    root = Path(args.runs_dir)
-    if not root.is_dir():
-        sys.exit(f"report_fairness.py: RUNS_DIR {root} is not a folder")
-    out = Path(args.output_dir) if args.output_dir else root / "report"
+    root, out = report_folders("report_fairness.py", args.runs_dir, args.output_dir)
     markdown, rows = fairness_table(collect(root, out, args.split))
     write_text_atomic(out / "fairness.md", markdown)
     write_text_atomic(out / "fairness.csv", to_csv(rows))

@@ -192,3 +192,13 @@ def collect(root: Path, exclude: Path, split: str) -> list:
         elif run.status == "finished":
             seen[key] = run.path
     return runs
+
+
+def report_folders(script: str, runs_dir, output_dir) -> tuple:
+    """(RUNS_DIR, the report folder: --output_dir or RUNS_DIR/report) of a report script; exits when RUNS_DIR
+    is not a folder."""
+    import sys
+    root = Path(runs_dir)
+    if not root.is_dir():
+        sys.exit(f"{script}: RUNS_DIR {root} is not a folder")
+    return root, Path(output_dir) if output_dir else root / "report"

@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_runs import BASELINE, collect  # noqa: E402  (scripts/report_runs.py)
+from report_runs import BASELINE, collect, report_folders  # noqa: E402  (scripts/report_runs.py)
 from tasks import TASKS, get_task, kind_module, resolve_languages  # noqa: E402
 from utils.data import read_jsonl  # noqa: E402
 from utils.results import write_text_atomic  # noqa: E402
@@ -345,12 +345,9 @@ def main(argv=None):
     parser.add_argument("--resamples", type=int, default=RESAMPLES, help="bootstrap resamples (default: 1000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the resampling (default: 0)")
     args = parser.parse_args(argv)
-    root = Path(args.runs_dir)
-    if not root.is_dir():
-        sys.exit(f"report_stats.py: RUNS_DIR {root} is not a folder")
+    root, out = report_folders("report_stats.py", args.runs_dir, args.output_dir)
     if args.resamples < 1:
         sys.exit(f"report_stats.py: --resamples {args.resamples}: expected a positive number")
-    out = Path(args.output_dir) if args.output_dir else root / "report"
     markdown, rows = significance_table(collect(root, out, args.split), root, args.split, args.resamples, args.seed)
     write_text_atomic(out / "significance.md", markdown)
     write_text_atomic(out / "significance.csv", to_csv(rows))

@@ -7,7 +7,6 @@ import random
 import re
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from seqeval.metrics import f1_score
@@ -23,6 +22,7 @@ from utils.data import map_label, parse_label_map, read_jsonl
 sys.path.insert(0, str(ROOT / "scripts"))
 import report_domain  # noqa: E402
 import report_runs  # noqa: E402
+from test_tagging import frozen_embeddings, shallow_model  # noqa: F401 (fixtures)
 
 EUROPEANA = "europeana_ner/enp_NL.kb.bio"
 
@@ -315,28 +315,13 @@ def test_domain_shift_table_is_empty_without_extra_sets(tmp_path):
 
 # ---- real model, real data (slow) ----
 @pytest.mark.slow
-def test_real_panx_model_on_wikipedia_and_europeana_dutch(tmp_path, real_model_dir, shared_data, monkeypatch):
+def test_real_panx_model_on_wikipedia_and_europeana_dutch(tmp_path, shallow_model, frozen_embeddings, shared_data):
     """English PAN-X (WikiANN), briefly, on the real model cut to 6 layers (embeddings frozen, as the tagging
     tests do); zero-shot on 200 Dutch WikiANN test sentences and 200 converted Europeana sentences (1800s
     newspapers, OCR; every k-th): both scores recomputed from their predictions files, and the in-domain F1 above
     the all-O baseline's (0) by 10 points."""
     import time
-    import tasks.runner
-    load = tasks.runner.load_with_new_head
-
-    def load_frozen(*args, **kwargs):
-        model = load(*args, **kwargs)
-        model.get_input_embeddings().requires_grad_(False)
-        return model
-
-    monkeypatch.setattr(tasks.runner, "load_with_new_head", load_frozen)
-    model = tmp_path / "model-6-layers"
-    model.mkdir()
-    for item in Path(real_model_dir).iterdir():
-        if item.name != "config.json":
-            (model / item.name).symlink_to(item)
-    config = json.loads((Path(real_model_dir) / "config.json").read_text())
-    (model / "config.json").write_text(json.dumps({**config, "num_hidden_layers": 6}))
+    model = shallow_model
     data, extra, panx = tmp_path / "data", tmp_path / "europeana", shared_data / "panx"
     write_jsonl(data / "panx" / "train-en.jsonl", list(tagging.wikiann(panx / "en" / "train"))[:1600])
     write_jsonl(data / "panx" / "validation-en.jsonl", list(tagging.wikiann(panx / "en" / "dev"))[:50])
