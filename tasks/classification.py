@@ -2,6 +2,7 @@
 
 Schema: {"id", "text_a", "text_b" (null for single sentences), "label" (a label name of the task)}.
 """
+import datasets
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding
@@ -49,7 +50,9 @@ def from_hub(spec, dataset, lang):
         return {"text_a": batch[columns["text_a"]], "text_b": text_b, "label": names}
 
     dataset = ensure_ids(dataset, f"{spec.name}-{lang}")
-    dataset = dataset.map(convert, batched=True, remove_columns=[c for c in dataset.column_names if c != "id"])
+    strings = datasets.Features({field: datasets.Value("string") for field in FIELDS})  # a hub ClassLabel column
+    dataset = dataset.map(convert, batched=True, remove_columns=[c for c in dataset.column_names if c != "id"],
+                          features=strings)  # would otherwise turn the names back into ids (datasets 5)
     return dataset.filter(lambda names: [n is not None and n != "-1" for n in names], batched=True,
                           input_columns="label")  # unlabelled rows (GLUE test, label -1)
 
