@@ -142,6 +142,12 @@ def _require_strings(dataset, path, fields):
             fail_at(path, 0, f"field {name!r} must be a string; expected fields {', '.join(fields)}")
 
 
+def repair(spec, dataset, path, published):
+    """Rows of another kind (squad_retrieval: SQuAD's) are repaired as that kind repairs them (utils/data.load_rows)."""
+    fix = getattr(_data_kind(spec), "repair", None) if spec.data_task else None
+    return fix(spec, dataset, path, published) if fix else (dataset, {})
+
+
 def validate(spec, dataset, path):
     if spec.data_task:
         return _data_kind(spec).validate(spec, dataset, path)

@@ -32,18 +32,94 @@ CHUNK = 4096                      # features scored at once (bounds the memory o
 
 # ---- data: checks, raw SQuAD JSON, hub -------------------------------------------------------------------
 
-def answer_error(answers, context) -> str | None:
-    """Why the answers are malformed or an answer_start does not point at its text in the context; else None."""
-    if not isinstance(answers, dict) or not isinstance(answers.get("text"), list) \
-            or not isinstance(answers.get("answer_start"), list) or len(answers["text"]) != len(answers["answer_start"]):
+def malformed(answers) -> str | None:
+    """Why the answers are not {'text': [..], 'answer_start': [..]} (string texts, equal lengths); else None."""
+    texts, starts = (answers.get("text"), answers.get("answer_start")) if isinstance(answers, dict) else (None, None)
+    if not isinstance(texts, list) or not isinstance(starts, list) or len(texts) != len(starts) \
+            or not all(isinstance(text, str) for text in texts):
         return (f"expected answers = {{'text': [..], 'answer_start': [..]}} (lists of equal length, empty for "
                 f"no answer), got {answers!r}")
+    return None
+
+
+def points_at(context, text, start) -> bool:
+    return isinstance(start, int) and start >= 0 and context[start:start + len(text)] == text
+
+
+def answer_error(answers, context) -> str | None:
+    """Why the answers are malformed or an answer_start does not point at its text in the context; else None."""
+    error = malformed(answers)
+    if error:
+        return error
     for text, start in zip(answers["text"], answers["answer_start"]):
-        found = context[start:start + len(text)] if isinstance(start, int) and start >= 0 else None
-        if found != text:
+        if not points_at(context, text, start):
+            found = context[start:start + len(text)] if isinstance(start, int) and start >= 0 else None
             return (f"answer_start {start!r} does not point at the answer {text!r} in the context (the context "
                     f"has {found!r} there)")
     return None
+
+
+def nearest_occurrence(context, text, start) -> int | None:
+    """The start of the occurrence of `text` in `context` nearest to `start` (a tie: the earlier); None if none."""
+    start = start if isinstance(start, int) else 0
+    best, position = None, context.find(text)
+    while position != -1:
+        if best is None or abs(position - start) < abs(best - start):
+            best = position
+        position = context.find(text, position + 1)
+    return best
+
+
+def _realign(context, answers):
+    """(answers with every answer_start pointing at its text, how many moved), or (None, text) for the first answer
+    whose text does not occur in the context."""
+    starts, moved = [], 0
+    for text, start in zip(answers["text"], answers["answer_start"]):
+        if not points_at(context, text, start):
+            start, moved = nearest_occurrence(context, text, start), moved + 1
+            if start is None:
+                return None, text
+        starts.append(start)
+    return {"text": list(answers["text"]), "answer_start": starts}, moved
+
+
+def _unusable(context, question, answers) -> str | None:
+    if not isinstance(context, str) or not context or not isinstance(question, str):
+        return "expected a non-empty string context and a string question"
+    return malformed(answers)
+
+
+def repair(spec, dataset, path, published: bool):
+    """Re-align each answer whose answer_start does not point at its text to the occurrence of that text in the
+    context nearest to the given start (google/xtreme's XQuAD, MLQA and TyDiQA stripped contexts and answers but
+    kept answer_start). A row whose answer text is not in its context at all: from the hub (published) dropped,
+    as is any row validate would reject; from a local file an error naming the file and line. Returns (dataset,
+    {"realigned": answers moved, "dropped": rows left out}); the dataset is unchanged when nothing moved."""
+    require_columns(dataset, path, SCHEMA)
+    rows = _columns(dataset, ["context", "question", "answers"])
+    fixed, dropped, realigned = {}, [], 0
+    for row, (context, question, answers) in enumerate(zip(rows["context"], rows["question"], rows["answers"])):
+        if _unusable(context, question, answers):
+            if published:
+                dropped.append(row)
+            continue  # a local row: validate names its line
+        new, moved = _realign(context, answers)
+        if new is None and published:
+            dropped.append(row)
+        elif new is None:
+            fail_at(path, row, f"the answer {moved!r} does not occur in the context; expected each answer's text "
+                               "to be a span of its context")
+        elif moved:
+            fixed[row], realigned = new, realigned + moved
+    if fixed:
+        def apply(answers, indices):
+            return {"answers": [fixed.get(i, a) for a, i in zip(answers, indices)]}
+        dataset = dataset.map(apply, input_columns="answers", with_indices=True, batched=True,
+                              features=dataset.features, desc="Re-aligning answer offsets")
+    if dropped:
+        left_out = set(dropped)
+        dataset = dataset.select([i for i in range(len(dataset)) if i not in left_out])
+    return dataset, {"realigned": realigned, "dropped": len(dropped)}
 
 
 def validate(spec, dataset, path):

@@ -50,6 +50,14 @@ class TaskSpec:
     xtreme_name: str | None = None               # the task's name in XTREME's evaluate.py, if not `name`
     train_size: int | None = None                # English training examples of the hub copy (published; the
                                                  # cost model's, scripts/estimate_cost.py); None = unknown
+    hub_lang_splits: dict = field(default_factory=dict)  # lang -> our splits its hub config has, where they differ
+                                                 # from the task's (udpos Thai: ("test",)); absent = all
+    official_sizes: dict = field(default_factory=dict)   # split -> rows of the official data, an int (every
+                                                 # language) or {lang: int}; from cited sources, absent = unknown
+    hub_differs: dict = field(default_factory=dict)      # lang ("*": every language) -> how the hub copy's rows
+                                                 # differ from the official data (logged, run_config.json, report)
+    hub_size_note: str | None = None             # why a hub split's size differs from the official one, if known
+    official_route: str | None = None            # how to get the official files (a prepare_data.py command)
     description: str = ""
 
     def __post_init__(self):
@@ -58,6 +66,10 @@ class TaskSpec:
         for split in self.hub_splits:
             if split not in SPLITS:
                 raise ValueError(f"task {self.name!r}: hub_splits key {split!r} is not one of {SPLITS}")
+        for split in [*self.official_sizes, *(s for splits in self.hub_lang_splits.values() for s in splits)]:
+            if split not in SPLITS:
+                raise ValueError(f"task {self.name!r}: split {split!r} (official_sizes, hub_lang_splits) is not one "
+                                 f"of {SPLITS}")
 
     @property
     def selection_metric(self) -> str:
@@ -74,3 +86,16 @@ class TaskSpec:
 
     def hub_split(self, split: str):
         return self.hub_splits.get(split, split)
+
+    def hub_has_split(self, split: str, lang: str) -> bool:
+        """Whether the hub config of `lang` has our `split` (hub_lang_splits; every split where not listed)."""
+        return split in self.hub_lang_splits.get(lang, SPLITS)
+
+    def official_size(self, split: str, lang: str) -> int | None:
+        """Rows of the official data of one split and language (official_sizes), or None where unknown."""
+        size = self.official_sizes.get(split)
+        return size.get(lang) if isinstance(size, dict) else size
+
+    def hub_notes(self, lang: str) -> list[str]:
+        """How the hub copy of `lang` differs from the official data (hub_differs), [] where it does not."""
+        return [note for key in ("*", lang) for note in [self.hub_differs.get(key)] if note]

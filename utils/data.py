@@ -107,18 +107,65 @@ def load_hub(spec, split: str, lang: str, cache_dir=None) -> datasets.Dataset:
 
 
 def load_rows(spec, split: str, lang: str, data_args, kind, cache_dir=None) -> datasets.Dataset:
-    """One split of one language in the kind's schema, validated; local layout when data_args.data_dir is set."""
+    """One split of one language in the kind's schema, repaired where the kind knows how (span QA: answer offsets),
+    validated, and recorded (data_records); local layout when data_args.data_dir is set."""
     if data_args.data_dir:  # a task may read another task's files (squad_retrieval: DIR/squad/)
-        path = local_path(data_args.data_dir, spec.data_task or spec.name, split, lang)
-        dataset = load_local(path)
-        kind.validate(spec, dataset, path)
-        return dataset
-    if spec.hub_path is None:
+        where = local_path(data_args.data_dir, spec.data_task or spec.name, split, lang)
+        dataset = load_local(where)
+    elif spec.hub_path is None:
         raise ValueError(f"task {spec.name!r} has no hub copy (its data is licensed); pass --data_dir with "
                          f"{spec.name}/{split}-{lang}.jsonl (prepare_data.py --from_raw converts the originals)")
-    dataset = kind.from_hub(spec, load_hub(spec, split, lang, cache_dir), lang)
-    kind.validate(spec, dataset, f"{spec.hub_path}:{spec.hub_config_for(lang)}:{split}")
+    else:
+        where = f"{spec.hub_path}:{spec.hub_config_for(lang)}:{split}"
+        dataset = kind.from_hub(spec, load_hub(spec, split, lang, cache_dir), lang)
+    published = not data_args.data_dir
+    repair = getattr(kind, "repair", None)
+    dataset, changes = repair(spec, dataset, where, published) if repair else (dataset, {})
+    kind.validate(spec, dataset, where)
+    record_load(spec, split, lang, where, len(dataset), changes, published)
     return dataset
+
+
+# ---- what loading did to the data: one record per (task, split, language), run_config.json "data" ----
+_RECORDS = {}
+
+
+def reset_data_records():
+    """Forget the records (a run starts: utils/lifecycle.run_once)."""
+    _RECORDS.clear()
+
+
+def data_records() -> list[dict]:
+    """The records of the sets loaded since the last reset, in load order."""
+    return list(_RECORDS.values())
+
+
+def hub_differences(spec, split, lang, rows, changes) -> list[str]:
+    """How a set loaded from the hub differs from the official data: its size against the registry's official
+    size, the registry's notes on the hub copy (TaskSpec.hub_differs), and what loading changed."""
+    notes = list(spec.hub_notes(lang))
+    official = spec.official_size(split, lang)
+    if official is not None and rows + changes.get("dropped", 0) != official:
+        cause = f" ({spec.hub_size_note})" if spec.hub_size_note else ""
+        notes.append(f"{rows + changes.get('dropped', 0):,} rows on the hub, {official:,} in the official data{cause}")
+    return notes
+
+
+def record_load(spec, split, lang, where, rows, changes, published):
+    """Record (and log, where anything differs) one loaded set: where it came from, its rows, the rows' official
+    number, what loading changed (span QA: answers re-aligned, rows dropped) and how the set differs from the
+    official data, with the route to the official files."""
+    changes = {name: n for name, n in changes.items() if n}
+    record = {"task": spec.name, "split": split, "lang": lang, "source": str(where), "rows": rows,
+              "official_rows": spec.official_size(split, lang), **changes}
+    notes = hub_differences(spec, split, lang, rows, changes) if published else []
+    notes += [f"{n:,} {'answers' if name == 'realigned' else 'rows'} {name}" for name, n in changes.items()]
+    if notes:
+        record["differs"] = notes
+        record["official_route"] = spec.official_route
+        logger.warning("%s %s-%s (%s) differs from the official data: %s%s", spec.name, split, lang, where,
+                       "; ".join(notes), f". Official files: {spec.official_route}" if spec.official_route else "")
+    _RECORDS[spec.name, split, lang] = record
 
 
 def ensure_ids(dataset: datasets.Dataset, prefix: str) -> datasets.Dataset:

@@ -4,7 +4,8 @@
                                                   <out>/.lock, clear the old results when --overwrite, run body()
     resume_checkpoint(out, main)                  the last completely written checkpoint to resume from
     finish_run(out, document, config, started)    metrics.json and run_config.json (atomically; with meter=, its
-                                                  "cost" record, utils/cost.py), checkpoints removed unless kept,
+                                                  "cost" record, utils/cost.py; "data": what loading did to each
+                                                  set, utils/data.data_records), checkpoints removed unless kept,
                                                   DONE last
 
 Everything a run writes goes through utils/results.py's atomic writers, so a killed run never leaves a
@@ -16,6 +17,7 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
+from utils.data import data_records, reset_data_records
 from utils.results import (is_done, last_complete_checkpoint, mark_done, read_json, run_lock, DONE,
                            write_json_atomic)
 
@@ -47,6 +49,7 @@ def run_once(out, body, *, overwrite=False, main=True):
             (out / DONE).unlink(missing_ok=True)
             if overwrite:
                 clear_results(out)
+        reset_data_records()  # run_config.json "data": what loading did to the sets this run reads
         return body()
 
 
@@ -69,7 +72,7 @@ def finish_run(out, document, config, started, keep_checkpoints=False, main=True
     out = Path(out)
     write_json_atomic(out / "metrics.json", document)
     write_json_atomic(out / "run_config.json", {**config, "end_time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                                                "duration_s": duration, **cost})
+                                                "duration_s": duration, **cost, "data": data_records()})
     if not keep_checkpoints:
         for checkpoint in out.glob("checkpoint-*"):
             shutil.rmtree(checkpoint, ignore_errors=True)
