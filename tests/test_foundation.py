@@ -225,12 +225,12 @@ def test_predictions_come_back_in_example_order(tiny_model_dir, tmp_path):
 def test_loading_script_datasets_fall_back_to_parquet(monkeypatch):
     calls = []
 
-    def load(path, config=None, split=None, cache_dir=None, revision=None):
-        calls.append((config, revision))
+    def load(path, config=None, split=None, cache_dir=None, revision=None, data_dir=None):
+        calls.append((config, revision, data_dir))
         if revision is None:
             raise RuntimeError("Dataset scripts are no longer supported, but found social_i_qa.py")
         return datasets.Dataset.from_list([{"context": "c", "question": "q", "answerA": "a", "answerB": "b",
                                             "answerC": "d", "label": "2"}])
     monkeypatch.setattr(data_utils, "hub_load", load)
     dataset = data_utils.load_hub(get_task("socialiqa"), "train", "en")
-    assert len(dataset) == 1 and calls == [(None, None), ("default", data_utils.PARQUET_REVISION)]
+    assert len(dataset) == 1 and calls == [(None, None, None), (None, data_utils.PARQUET_REVISION, "default")]

@@ -6,9 +6,13 @@ datasets' fingerprinting across runs. Errors name the file and line.
 """
 import json
 import logging
+import os
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 import datasets
+from datasets.exceptions import DatasetNotFoundError
 
 logger = logging.getLogger(__name__)
 hub_load = datasets.load_dataset  # tests replace this with a stand-in loader
@@ -73,19 +77,55 @@ def load_local(path) -> datasets.Dataset:
     return dataset
 
 
-PARQUET_REVISION = "refs/convert/parquet"
+PARQUET_REVISION = "refs/convert/parquet"  # the hub's automatic Parquet export of a repository
+HUB_MIRROR = "XSTILTS_HUB_MIRROR"  # DIR: hub id owner/name is read from DIR/owner/name (an offline copy of the hub)
+SCRIPT_REFUSED = "scripts are no longer supported"  # datasets >= 4 on a repository that is a loading script
+
+
+def hub_location(hub_id: str, revision: str | None = None) -> tuple:
+    """(path, revision) for `load_dataset`: the hub id itself, or with XSTILTS_HUB_MIRROR=DIR the local folder
+    DIR/owner/name, a revision other than main in DIR/owner/name@<revision> ("/" written %2F, as in hub URLs)."""
+    mirror = os.environ.get(HUB_MIRROR)
+    if not mirror:
+        return hub_id, revision
+    folder = Path(mirror) / (hub_id + (f"@{quote(revision, safe='')}" if revision else ""))
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{HUB_MIRROR}={mirror}: no folder {folder.name} for hub dataset {hub_id} "
+                                f"(expected {folder}, a copy of the hub repository at {revision or 'main'})")
+    return str(folder), None
 
 
 def _hub_split(path, config, split, cache_dir):
-    """One hub split; a dataset still published as a loading script (datasets >= 4 refuses to run those, e.g.
-    allenai/social_i_qa) is read from the hub's own Parquet conversion instead."""
+    """One hub split. A dataset still published as a loading script (datasets >= 4 refuses those:
+    allenai/social_i_qa, allenai/cosmos_qa) is read from the hub's Parquet export at the registry's revision
+    (tasks.HUB_EXPORT_REVISIONS). The export holds one folder per config and no README, so datasets sees a single
+    config "default": the config is selected by its folder (data_dir), not by name."""
     try:
-        return hub_load(path, config, split=split, cache_dir=cache_dir)
+        return hub_load(hub_location(path)[0], config, split=split, cache_dir=cache_dir)
     except RuntimeError as error:
-        if "scripts are no longer supported" not in str(error):
+        if SCRIPT_REFUSED not in str(error):
             raise
-        logger.warning("%s is a loading-script dataset; reading its Parquet conversion (%s)", path, PARQUET_REVISION)
-        return hub_load(path, config or "default", split=split, cache_dir=cache_dir, revision=PARQUET_REVISION)
+    from tasks import HUB_EXPORT_REVISIONS
+    revision, folder = HUB_EXPORT_REVISIONS.get(path, PARQUET_REVISION), config or "default"
+    logger.warning("%s is a loading-script dataset: reading %s/ of its Parquet export at %s%s", path, folder,
+                   revision, "" if re.fullmatch(r"[0-9a-f]{40}", revision) else " (a ref, not a pinned commit)")
+    try:
+        location, revision = hub_location(path, revision)
+        return hub_load(location, split=split, cache_dir=cache_dir, revision=revision, data_dir=folder)
+    except (FileNotFoundError, DatasetNotFoundError) as error:
+        raise no_hub_route(path, folder, error) from None
+
+
+def no_hub_route(path, folder, error) -> ValueError:
+    """Neither the repository (a loading script) nor its Parquet export can be read: the tasks need --data_dir."""
+    from tasks import TASKS
+    names = [name for name, spec in TASKS.items() if spec.hub_path == path]
+    files = ", ".join(f"DIR/{name}/<split>-<lang>.jsonl" for name in names)
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return ValueError(f"{path} is a loading script (datasets >= 4 refuses it) and its Parquet export has no "
+                      f"{folder}/ ({reason}): task {', '.join(names)} needs --data_dir DIR with {files} in the "
+                      f"kind's schema (prepare_data.py --tasks {','.join(names)} --out DIR writes it wherever the "
+                      "hub copy loads, e.g. with datasets < 4)")
 
 
 def load_hub(spec, split: str, lang: str, cache_dir=None) -> datasets.Dataset:
