@@ -224,8 +224,10 @@ def mark_significance(tables: dict, significance: list):
 
 def analyses(runs: list, root: Path, split: str, tables: dict, out: Path) -> list:
     """The sections that answer the research questions (README "Research questions as experiments"): significance
-    of every difference, typology (plots into out), fairness, cost; each adds its rows to tables."""
+    of every difference, typology (plots into out), fairness, cost, and the sets that differ from the official
+    data (scripts/report_data.py); each adds its rows to tables."""
     import report_cost
+    import report_data
     import report_domain
     import report_fairness
     import report_stats
@@ -245,6 +247,8 @@ def analyses(runs: list, root: Path, split: str, tables: dict, out: Path) -> lis
     sections.append(markdown if tables["fairness"] else "")
     markdown, tables["cost"] = report_cost.cost_section(runs, root)
     sections.append(markdown if tables["cost"] else "")
+    markdown, tables["data_notes"] = report_data.data_section(runs)
+    sections.append(markdown)
     return sections
 
 

@@ -27,6 +27,7 @@ class Run:
     scores: dict = field(default_factory=dict)   # language -> headline score on the chosen split
     extra: dict = field(default_factory=dict)    # --extra_eval sets: NAME -> language -> headline score
     cost: dict = field(default_factory=dict)     # run_config.json's "cost" record (utils/cost.py); {} if none
+    data: list = field(default_factory=list)     # run_config.json's "data" records that differ from the official
 
     @property
     def average(self):
@@ -177,6 +178,7 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
         run.scores = language_scores(per_language, split, metric, where)
         run.extra = extra_scores(per_language, metric, where)
         run.cost = config.get("cost") if isinstance(config.get("cost"), dict) else {}
+        run.data = [r for r in config.get("data") or [] if isinstance(r, dict) and r.get("differs")]
     except (OSError, ValueError, TypeError, AttributeError) as error:
         run.status, run.problem = "corrupted", str(error)
     return run

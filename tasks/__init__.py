@@ -1,5 +1,6 @@
 """The one registry of tasks. Adding a task is adding one entry to TASKS; behaviour lives in the kind modules."""
 import importlib
+from dataclasses import replace
 
 from tasks.spec import Recipe, TaskSpec
 
@@ -174,6 +175,65 @@ TASKS = {spec.name: spec for spec in [
                    "gold entity: mAP@20 = MRR@20). Local files only: get-mewsli-x.sh rebuilds the release (the "
                    "text comes from WikiNews dumps), prepare_data.py --from_raw mewslix converts it"),
 ]}
+
+# ---- The data as published: the hub's splits where they differ, the official sizes, how hub copies differ ----
+# Official sizes, by our split name (the set that split reads; hub_splits maps test to validation for the
+# intermediate tasks and XQuAD, so both hold the dev set's size). Sources: XTREME (Hu et al. 2020) Table 1 (XNLI
+# dev 2,490 / test 5,010 per language; PAWS-X train 49,401, dev and test 2,000 per language; POS English train
+# 21,253, dev 3,974; NER English train 20,000, dev 10,000; XQuAD 1,190 per language; TyDiQA-GoldP English train
+# 3,696); MLQA (Lewis et al. 2020) and its MLQA_V1 release (facebook/mlqa's card: translate-test = test sizes,
+# dev + test per language); XCOPA (Ponti et al. 2020: dev 100, test 500 per language); COPA (Roemmele et al. 2011:
+# 400 / 100 / 500); the intermediate tasks' own releases, which the hub ids are (their authors' organisations:
+# GLUE, facebook/anli, rajpurkar/squad*, tau, allenai, Rowan). Hub copies: ../shared/hub/schemas.json (splits per
+# config; PAWS-X's rows lost to the loading script's CSV quoting; udpos's treebanks gathered by folder name).
+# Per-language UD-POS, PAN-X, TyDiQA, BUCC and Tatoeba test sizes could not be verified: unknown (None).
+MLQA_SIZES = {"validation": {"ar": 517, "de": 512, "en": 1_148, "es": 500, "hi": 507, "vi": 511, "zh": 504},
+              "test": {"ar": 5_335, "de": 4_517, "en": 11_590, "es": 5_253, "hi": 4_918, "vi": 5_495, "zh": 5_137}}
+UDPOS_ROUTE = ("prepare_data.py --from_raw conllu --input <XTREME's UD 2.5 treebank of the language>.conllu --task "
+               "udpos --split <split> --lang <lang> --out DIR, then --data_dir DIR")
+QA_ROUTE = ("prepare_data.py --from_raw squad_json --input <the original SQuAD-format file> --task {task} --split "
+            "<split> --lang <lang> --out DIR, then --data_dir DIR")
+
+
+def _sizes(train=None, validation=None, test=None) -> dict:
+    return {"official_sizes": {split: n for split, n in
+                               (("train", train), ("validation", validation), ("test", test)) if n is not None}}
+
+
+HUB_DATA = {
+    "mnli": _sizes(392_702, 9_815, 9_832), "qqp": _sizes(363_846, 40_430, 40_430),
+    "anli": _sizes(16_946 + 45_460 + 100_459, 1_000 + 1_000 + 1_200, 1_000 + 1_000 + 1_200),
+    "commonsenseqa": _sizes(9_741, 1_221, 1_221), "cosmosqa": _sizes(25_262, 2_985, 2_985),
+    "hellaswag": _sizes(39_905, 10_042, 10_042), "socialiqa": _sizes(33_410, 1_954, 1_954),
+    "squad": {**_sizes(87_599, 10_570, 10_570), "official_route": QA_ROUTE.format(task="squad")},
+    "squad_retrieval": {**_sizes(87_599, 10_570, 10_570), "official_route": QA_ROUTE.format(task="squad")},
+    "squad_v2": {**_sizes(130_319, 11_873, 11_873), "official_route": QA_ROUTE.format(task="squad_v2")},
+    "copa": _sizes(400, 100, 100), "xcopa": _sizes(None, 100, 500), "xnli": _sizes(None, 2_490, 5_010),
+    "pawsx": {**_sizes({"en": 49_401}, 2_000, 2_000),
+              "hub_size_note": "google/xtreme's loading script parsed the TSVs with CSV quoting and dropped the rows "
+                               "that did not come out as 4 fields",
+              "official_route": "prepare_data.py --from_raw pawsx_tsv --input <PAWS-X>/<lang>/{train,dev_2k,test_2k}"
+                                ".tsv --task pawsx --split <split> --lang <lang> --out DIR, then --data_dir DIR"},
+    "udpos": {**_sizes({"en": 21_253}, {"en": 3_974}),
+              "hub_lang_splits": {"kk": ("train", "test"), "tl": ("test",), "th": ("test",), "yo": ("test",)},
+              "hub_differs": {
+                  "*": "google/xtreme's udpos.<Language> gathers every UD 2.5 treebank whose folder name holds the "
+                       "language (historical ones too) and keeps syntactic words; XTREME's files keep the language's "
+                       "own treebanks with fused word forms",
+                  "el": "udpos.Greek includes Ancient Greek (Perseus, PROIEL): train 28,152 sentences, 1,662 of "
+                        "them Modern Greek (GDT)",
+                  "fr": "udpos.French includes Old French (SRCMF)", "ru": "udpos.Russian includes Old Russian",
+                  "zh": "udpos.Chinese includes Classical Chinese (Kyoto)",
+                  "de": "udpos.German includes Swiss German (UZH, test)"},
+              "official_route": UDPOS_ROUTE},
+    "panx": _sizes({"en": 20_000}, {"en": 10_000}),
+    "xquad": {**_sizes(None, 1_190, 1_190), "official_route": QA_ROUTE.format(task="xquad")},
+    "mlqa": {**_sizes(None, MLQA_SIZES["validation"], MLQA_SIZES["test"]),
+             "official_route": QA_ROUTE.format(task="mlqa")},
+    "tydiqa": {**_sizes({"en": 3_696}), "official_route": QA_ROUTE.format(task="tydiqa")},
+    "lareqa": _sizes(None, 1_190, 1_190),
+}
+TASKS = {name: replace(spec, **HUB_DATA.get(name, {})) for name, spec in TASKS.items()}
 
 INTERMEDIATE_TASKS = tuple(sorted(name for name, spec in TASKS.items() if spec.paper_intermediate))
 

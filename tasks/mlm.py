@@ -1,8 +1,8 @@
 """Masked language modelling on multilingual text: one more task in multi-task intermediate training.
 
 Schema: {"text"}. A corpus is local text files (one sentence per line, any languages; a file, a directory of
-files, or a comma list) or a hub dataset `NAME[:CONFIG]` (its train split's "text" column). Masking is done per
-batch by transformers' DataCollatorForLanguageModeling: 15% of the tokens, of which 80% become <mask>, 10% a
+files, or a comma list) or a hub dataset `NAMESPACE/NAME[:CONFIG]` (its train split's "text" column). Masking
+is done per batch by transformers' DataCollatorForLanguageModeling: 15% of the tokens, of which 80% become <mask>, 10% a
 random token and 10% stay (BERT's recipe).
 """
 from pathlib import Path

@@ -55,6 +55,32 @@ def check_data(spec, split, lang, data_args, cache_dir=None):
             raise InputError(f"--languages: {spec.name} {lang} is not in the hub copy {spec.hub_path} (it has "
                              f"XTREME's languages); pass --data_dir with {local_path('DIR', spec.name, split, lang)} "
                              "(prepare_data.py --from_raw converts XTREME-R's original files)")
+        else:
+            check_hub_splits([(spec, split, lang)], data_args)
+
+
+def _split_source(split, eval_splits) -> str:
+    """The argument that makes a run read a split: --eval_splits, else --train_languages (training, dev set)."""
+    if split in eval_splits:
+        return f"--eval_splits {','.join(eval_splits)}"
+    return "--train_languages" if split == "train" else "the dev set (--train_languages: its languages' dev sets)"
+
+
+def check_hub_splits(reads, data_args, eval_splits=()):
+    """Every (task, split, language) read from the hub is a split its hub config has (TaskSpec.hub_lang_splits:
+    udpos Kazakh has train and test, Tagalog, Thai and Yoruba only test); else one line naming them all."""
+    if data_args.data_dir:
+        return
+    lacking = [(spec, split, lang) for spec, split, lang in reads
+               if spec.hub_path and lang not in spec.hub_missing and not spec.hub_has_split(split, lang)]
+    if not lacking:
+        return
+    sources = dict.fromkeys(_split_source(split, eval_splits) for _, split, _ in lacking)
+    named = "; ".join(f"{spec.name} {split}-{lang} ({spec.hub_path} {spec.hub_config_for(lang)} has only "
+                      f"{', '.join(spec.hub_lang_splits[lang])})" for spec, split, lang in lacking)
+    raise InputError(f"{' and '.join(sources)}: the hub lacks {named}; leave these languages out (--languages, "
+                     f"--train_languages), choose a split the hub has, or pass --data_dir with "
+                     f"<task>/<split>-<lang>.jsonl files")
 
 
 def check_arguments(spec, data_args):
@@ -170,7 +196,9 @@ def check_run(spec, model_args, data_args, training_args, options=(), *, eval_sp
     check_model(model_args, planned)
     check_augment(options, spec if zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
     check_arguments(spec, data_args)
-    for task, split, lang in run_reads(spec, data_args, training_args, options, eval_splits, zero_shot):
+    reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot)
+    check_hub_splits(reads, data_args, eval_splits)
+    for task, split, lang in reads:
         check_data(task, split, lang, data_args, model_args.cache_dir)
     check_parsed(spec, data_args, training_args, options, model_args.cache_dir)
     check_extra_eval(spec, data_args, options)
@@ -181,19 +209,30 @@ def check_multitask(task_list, model_args, training_args, options, eval_splits, 
     check_splits(eval_splits)
     check_model(model_args, planned)
     check_augment(options)
+    for group in options:  # --mlm_corpus: its files, or a hub name with its namespace
+        if getattr(group, "mlm_corpus", None):
+            check_mlm_corpus(group.mlm_corpus)
     for spec, data_args in task_list:
         check_arguments(spec, data_args)
         check_parsed(spec, data_args, training_args, options, model_args.cache_dir)
         reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot=False, selection=["en"])
+        check_hub_splits(reads, data_args, eval_splits)
         for task, split, lang in reads:
             check_data(task, split, lang, data_args, model_args.cache_dir)
-    for group in options:
-        if getattr(group, "mlm_corpus", None):
-            from tasks.mlm import corpus_files
-            with input_errors():
-                if corpus_files(group.mlm_corpus) == []:
-                    raise InputError(f"--mlm_corpus: {group.mlm_corpus} has no files (expected text files, one "
-                                     "sentence per line)")
+
+
+def check_mlm_corpus(source):
+    """--mlm_corpus: local text files (at least one), or a hub dataset NAMESPACE/NAME[:CONFIG] (huggingface_hub
+    refuses ids without a namespace: wikitext is Salesforce/wikitext)."""
+    from tasks.mlm import corpus_files
+    with input_errors():
+        files = corpus_files(source)
+    if files == []:
+        raise InputError(f"--mlm_corpus: {source} has no files (expected text files, one sentence per line)")
+    name = source.partition(":")[0]
+    if files is None and not re.fullmatch(r"[\w.-]+/[\w.-]+", name):
+        raise InputError(f"--mlm_corpus {source}: a hub dataset needs its namespace, NAMESPACE/NAME[:CONFIG] (e.g. "
+                         "Salesforce/wikitext:wikitext-103-raw-v1), or give local text files")
 
 
 def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=None):

@@ -284,7 +284,8 @@ class MultiTaskArguments:
     mlm_corpus: str | None = field(default=None, metadata={
         "help": "Add masked language modelling (15%%, 80/10/10) on this text as one more task: a file, a "
                 "directory of files or a comma list (one sentence per line, any languages), or a hub dataset "
-                "NAME[:CONFIG] (its train split's 'text' column)."})
+                "NAMESPACE/NAME[:CONFIG], e.g. Salesforce/wikitext:wikitext-103-raw-v1 (its train split's 'text' "
+                "column)."})
     mlm_weight: float | None = field(default=None, metadata={
         "help": "MLM's share of the batches, in (0, 1); default: sampled like any task by its size."})
     task_kind: str | None = field(default=None, metadata={
