@@ -36,6 +36,7 @@ import random  # noqa: E402
 from urllib.parse import quote  # noqa: E402
 
 import datasets  # noqa: E402
+import pytest  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 SCHEMAS = SHARED / "hub" / "schemas.json"
@@ -89,7 +90,8 @@ def _value(name, feat, record, i, rng, row):
         return i % feat.num_classes
     if isinstance(feat, dict):  # answers {answer_start, text} or commonsense_qa's choices {label, text}
         if name == "answers":
-            return _answers(row["context"], rng, list(feat))
+            context = max((v for v in row.values() if isinstance(v, str)), key=len)  # "context" unless renamed
+            return _answers(context, rng, list(feat))
         labels = "ABCDE"
         return {"label": list(labels), "text": [f"{_sentence(rng, 3)} {c}" for c in labels]}
     if isinstance(feat, datasets.List):
@@ -198,3 +200,26 @@ def build_script_repo(directory, hub_id, records, rows, skip=(), export=True):
             if (hub_id, record["config"], split) not in skip:
                 write_parquet(replica_rows(record, split, rows), features_of(record),
                               exported / record["config"] / split / "0000.parquet")
+
+
+# ---- fixtures: the replicas as the hub (XSTILTS_HUB_MIRROR) ----
+
+@pytest.fixture(scope="session")
+def mirror(tmp_path_factory):
+    datasets.disable_progress_bars()
+    directory = tmp_path_factory.mktemp("hub")
+    build_replicas(directory)
+    return directory
+
+
+def use_mirror(monkeypatch, directory):
+    """Read the hub from directory, with a datasets cache of its own (datasets keys a local folder's cache by its
+    name and config, so two replicas of one repository would otherwise share it)."""
+    monkeypatch.setenv("XSTILTS_HUB_MIRROR", str(directory))  # utils.data.HUB_MIRROR
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(directory / ".cache"))
+    return directory
+
+
+@pytest.fixture
+def hub(mirror, monkeypatch):
+    return use_mirror(monkeypatch, mirror)

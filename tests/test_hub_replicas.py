@@ -5,9 +5,10 @@ import re
 
 import datasets
 import pytest
-from conftest import FAST, SHARED
+from conftest import FAST
 
 import hub_replica
+from hub_replica import hub, mirror, use_mirror  # noqa: F401 (fixtures)
 from tasks import TASKS, get_task, kind_module
 from utils import data as data_utils
 from utils.args import DataArguments
@@ -16,36 +17,15 @@ pytestmark = pytest.mark.skipif(not hub_replica.SCHEMAS.is_file(), reason=f"{hub
 HUB_TASKS = [name for name, spec in TASKS.items() if spec.hub_path]
 
 
-@pytest.fixture(scope="session")
-def mirror(tmp_path_factory):
-    datasets.disable_progress_bars()
-    directory = tmp_path_factory.mktemp("hub")
-    hub_replica.build_replicas(directory)
-    return directory
-
-
-def use_mirror(monkeypatch, directory):
-    """Read the hub from directory, with a datasets cache of its own (datasets keys a local folder's cache by its
-    name and config, so two replicas of one repository would otherwise share it)."""
-    monkeypatch.setenv(data_utils.HUB_MIRROR, str(directory))
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(directory / ".cache"))
-    return directory
-
-
-@pytest.fixture
-def hub(mirror, monkeypatch):
-    return use_mirror(monkeypatch, mirror)
-
-
 def test_replicas_are_exact(hub):
     """Every (hub id, config, split) of schemas.json loads from its replica with exactly the recorded features."""
-    mirror, records = hub, hub_replica.load_schemas()
+    directory, records = hub, hub_replica.load_schemas()
     for record in records:
-        path = mirror / record["id"]
+        path = directory / record["id"]
         if record["format"] == "script":  # datasets refuses the repository itself, as it does the hub's
             with pytest.raises(RuntimeError, match=data_utils.SCRIPT_REFUSED):
                 datasets.load_dataset(str(path), split="train")
-            loaded = datasets.load_dataset(str(mirror / f"{record['id']}@refs%2Fconvert%2Fparquet"),
+            loaded = datasets.load_dataset(str(directory / f"{record['id']}@refs%2Fconvert%2Fparquet"),
                                            data_dir=record["config"])
         else:
             loaded = datasets.load_dataset(str(path), record["config"])
