@@ -33,7 +33,7 @@ from tasks.dual_encoder_data import RAW_FORMATS  # noqa: F401 (prepare_data.py f
 from tasks.dual_encoder_data import candidate_text, lareqa_split, paragraphs_of_rows, squad_pairs
 from tasks.mining import knn_top
 from tasks.retrieval import cached_embeddings, default_cache_dir, pool
-from utils.data import fail_at, line_of, load_hub, load_local, load_rows, require_columns
+from utils.data import fail_at, line_of, load_hub_rows, load_local, load_rows, require_columns
 from utils.device import autocast, encoding_dtype, precision_key
 
 K = 20                  # mAP@20: XTREME-R scores the top 20 of each query
@@ -183,7 +183,9 @@ def eval_split(spec, split, lang, data_args, cache_dir=None):
         contexts = pool_rows["context"] if "context" in pool_rows.column_names else [None] * len(pool_rows)
         return queries, pool_rows["id"], [candidate_text(t, c) for t, c in zip(pool_rows["text"], contexts)]
     if (spec.name, split) not in _HUB:
-        paragraphs = {code: paragraphs_of_rows(load_hub(spec, split, code, cache_dir)) for code in spec.languages}
+        qa = kind_module("span_qa")  # the hub copy is SQuAD rows: answer offsets re-aligned, recorded
+        paragraphs = {code: paragraphs_of_rows(load_hub_rows(spec, split, code, qa, cache_dir))
+                      for code in spec.languages}
         _HUB[spec.name, split] = lareqa_split(paragraphs)
     pool_rows, queries = _HUB[spec.name, split]
     return queries.get(lang, []), [r["id"] for r in pool_rows], [candidate_text(r["text"], r["context"])

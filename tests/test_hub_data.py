@@ -116,6 +116,22 @@ def test_squad_retrieval_reads_squad_rows_realigned(monkeypatch):
     assert {k: data_utils.data_records()[0][k] for k in ("realigned", "dropped")} == {"realigned": 1, "dropped": 1}
 
 
+def test_lareqa_pool_from_the_hub_finds_the_answer_sentence_after_realignment(monkeypatch):
+    """XQuAD-R's hub rows were stripped like XQuAD's: an answer_start two characters early falls in the sentence
+    before; re-aligned, each question's gold is the sentence that holds its answer, in every language."""
+    from tasks import LAREQA_LANGS, dual_encoder
+    context = "Intro here. Anna has the book. The end is near."
+    rows = [qa(0, context, "The end", context.index("The end") - 2), qa(1, context, "Anna", 12)]
+    stand_in_hub(monkeypatch, {("google-research-datasets/xquad_r", lang): rows for lang in LAREQA_LANGS})
+    monkeypatch.setattr(dual_encoder, "_HUB", {})
+    data_utils.reset_data_records()
+    queries, pool_ids, _ = dual_encoder.eval_split(get_task("lareqa"), "test", "de", DataArguments())
+    assert [q["label"] for q in queries] == [[f"{lang}_1_2" for lang in LAREQA_LANGS],
+                                             [f"{lang}_1_1" for lang in LAREQA_LANGS]]
+    records = data_utils.data_records()
+    assert [r["lang"] for r in records] == list(LAREQA_LANGS) and all(r["realigned"] == 1 for r in records)
+
+
 def test_metrics_read_answer_texts_only():
     """Scores come from the records' answer texts: the same predictions score the same whatever the offsets."""
     records = [{"id": "a", "prediction": "Bob", "label": ["Bob"]}, {"id": "b", "prediction": "x", "label": ["y"]}]

@@ -166,6 +166,15 @@ def load_rows(spec, split: str, lang: str, data_args, kind, cache_dir=None) -> d
     return dataset
 
 
+def load_hub_rows(spec, split: str, lang: str, kind, cache_dir=None) -> datasets.Dataset:
+    """One language's hub rows as published, repaired by `kind` (span QA: answer offsets) and recorded: for a
+    hub copy read outside its task's schema (LAReQA: XQuAD-R's SQuAD rows become the candidate pool)."""
+    where = f"{spec.hub_path}:{spec.hub_config_for(lang)}:{split}"
+    dataset, changes = kind.repair(spec, load_hub(spec, split, lang, cache_dir), where, True)
+    record_load(spec, split, lang, where, len(dataset), changes, True)
+    return dataset
+
+
 # ---- what loading did to the data: one record per (task, split, language), run_config.json "data" ----
 _RECORDS = {}
 
