@@ -7,6 +7,8 @@ from pathlib import Path
 
 from transformers import AutoConfig, AutoTokenizer
 
+from utils.heads import head_class
+
 logger = logging.getLogger(__name__)
 
 # A config's task-head fields (id2label/label2id/num_labels, problem_type, architectures, finetuning_task,
@@ -33,7 +35,8 @@ def reset_head_fields(config) -> dict:
 
 
 def load_with_new_head(model_class, model_args, **config_kwargs):
-    """Load model_args.model_name_or_path into model_class (e.g. AutoModelForSequenceClassification).
+    """Load model_args.model_name_or_path into model_class (e.g. AutoModelForSequenceClassification), or into the
+    toolkit's own head of that kind where transformers has none for the encoder (utils/heads.py; logged).
 
     The encoder's weights must all be found in the checkpoint; the head is new. Logs which checkpoint weights
     were dropped (an old head) and which are new. A checkpoint that is not an encoder of a compatible model
@@ -50,6 +53,7 @@ def load_with_new_head(model_class, model_args, **config_kwargs):
         for name, value in config_kwargs.items():
             if name not in ("num_labels", "id2label", "label2id"):
                 setattr(config, name, value)
+        model_class = head_class(model_class, config)  # the toolkit's own head where transformers has none
         model, info = model_class.from_pretrained(path, config=config, output_loading_info=True, **common,
                                                   **attention_kwargs(model_args))
     except (OSError, ValueError, KeyError) as error:
@@ -113,3 +117,22 @@ def save_encoder(model, tokenizer, directory):
     shutil.rmtree(directory, ignore_errors=True)
     os.replace(tmp, directory)
     logger.info("Saved the encoder (%s, no head) to %s", type(model.base_model).__name__, directory)
+
+
+def has_pooler(config) -> bool:
+    """Whether config's bare encoder has a pooler (BERT, XLM-R, RemBERT do; DeBERTa-v2, ModernBERT, ELECTRA,
+    DistilBERT and EuroBERT do not): the model built on the meta device, no weights read or allocated."""
+    import torch
+    from transformers import AutoModel
+    with torch.device("meta"):
+        model = AutoModel.from_config(copy.deepcopy(config))
+    return getattr(model, "pooler", None) is not None
+
+
+def head_record(model) -> dict:
+    """run_config.json's "head": the model's class, whose head it is (transformers' or the toolkit's), and a dual
+    encoder's pooling with the rule that chose it."""
+    record = {"class": type(model).__name__, "source": getattr(model, "head_source", "transformers")}
+    if getattr(model, "pooling", None):
+        record.update(embedding_pooling=model.pooling, pooling_rule=model.pooling_rule)
+    return record
