@@ -16,7 +16,7 @@ from utils.caching import cache_lock, features_fingerprint
 from utils.data import load_extra_set, load_rows, read_jsonl
 from utils import device
 from utils.lifecycle import finish_run, resume_checkpoint, run_once
-from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
+from utils.modeling import head_record, load_tokenizer, load_with_new_head, save_encoder
 from utils.results import is_done, metrics_document, read_json, run_config, write_json_atomic, write_jsonl_atomic
 from utils.trainer import Trainer, selection_callbacks
 
@@ -143,6 +143,9 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
         spec, train_spec = replace(spec, labels=tuple(labels)), replace(train_spec, labels=tuple(labels))
         train_data.spec = train_spec
     model = load_with_new_head(kind.model_class(spec), model_args, **label_kwargs)
+    config["head"] = head_record(model)  # transformers' head or the toolkit's; a dual encoder's pooling
+    if main_process(training_args):
+        write_json_atomic(out / "run_config.json", config)
 
     dev_examples = selection_examples(train_data, data_args, options)
     dev_features = train_data.features(dev_examples, is_train=False)
