@@ -2,8 +2,11 @@
 
 As XTREME-R's baselines (third_party/bert.py BertForRetrieval, run_retrieval_qa.py, run_retrieval_el.py,
 evaluate_retrieval.py): queries and candidates go through ONE encoder (shared weights); a text's vector is the
-model's pooler output on the first token (dense + tanh over the last layer; --embedding_pooling cls|mean instead),
-L2-normalised, so scores are cosine similarities. Training: softmax cross-entropy of each query over the
+model's pooler output on the first token (dense + tanh over the last layer) where the architecture has a pooler
+(BERT, XLM-R, RemBERT), else the first token's last hidden state (CLS: what the pooler itself reads, and what
+DeBERTa-v2, ELECTRA, DistilBERT and ModernBERT's own classification heads pool); --embedding_pooling
+pooler|cls|mean chooses (pooler on an encoder without one is a pre-flight error). The vector is L2-normalised, so
+scores are cosine similarities. Training: softmax cross-entropy of each query over the
 candidates of its batch (in-batch negatives; the pair's own candidate is the target), logits = cosine x a learned
 scale initialised at 100. Evaluation: each query ranks the whole pool by exact cosine k-NN (tasks/mining.knn_top,
 chunked; ties: the earlier candidate first); mAP@20 = XTREME-R's average_precision_at_k (utils_lareqa.py): the
@@ -16,6 +19,7 @@ SQuAD rows for a task whose data_task is a span QA task (squad_retrieval); a tar
 Pool and query encodings are cached on disk (tasks/retrieval.cached_embeddings) by the encoder's weights.
 """
 import hashlib
+import logging
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -33,9 +37,13 @@ from tasks.dual_encoder_data import RAW_FORMATS  # noqa: F401 (prepare_data.py f
 from tasks.dual_encoder_data import candidate_text, lareqa_split, paragraphs_of_rows, squad_pairs
 from tasks.mining import knn_top
 from tasks.retrieval import cached_embeddings, default_cache_dir, pool
+from utils.args import InputError
 from utils.data import fail_at, line_of, load_hub_rows, load_local, load_rows, require_columns
 from utils.device import autocast, encoding_dtype, precision_key
+from utils.heads import encoder_inputs
+from utils.modeling import has_pooler
 
+logger = logging.getLogger(__name__)
 K = 20                  # mAP@20: XTREME-R scores the top 20 of each query
 POOLINGS = ("pooler", "cls", "mean")
 LOGIT_SCALE = 100.0     # BertForRetrieval's logit_scale, a parameter initialised at 100
@@ -51,36 +59,50 @@ class DualEncoderOutput(ModelOutput):
     candidate_embeddings: torch.Tensor | None = None
 
 
+def resolve_pooling(pooling, encoder) -> tuple[str, str]:
+    """(pooling, the rule that chose it): the one asked for (--embedding_pooling or the task's), else the pooler
+    where the encoder has one, else CLS."""
+    name = type(encoder).__name__
+    if pooling is None and getattr(encoder, "pooler", None) is not None:
+        return "pooler", f"default: {name} has a pooler (XTREME-R's pooling)"
+    if pooling is None:
+        return "cls", f"default: {name} has no pooler, so its first token's last hidden state (CLS)"
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling {pooling!r}: expected one of {', '.join(POOLINGS)}")
+    if pooling == "pooler" and getattr(encoder, "pooler", None) is None:
+        raise ValueError(f"--embedding_pooling pooler: {name} has no pooler; expected cls or mean")
+    return pooling, "asked for (--embedding_pooling or the task's registry entry)"
+
+
 class DualEncoder(PreTrainedModel):
-    """One encoder for queries and candidates; `base_model` is the encoder (what utils/modeling.save_encoder saves)."""
+    """One encoder for queries and candidates; `base_model` is the encoder (what utils/modeling.save_encoder saves).
+    pooling: None = the encoder's pooler where it has one, else CLS (resolve_pooling)."""
     base_model_prefix = "encoder"
+    head_source = "toolkit (tasks/dual_encoder.py)"
     _supports_sdpa = _supports_flash_attn = _supports_flex_attn = _supports_attention_backend = True
 
-    def __init__(self, encoder, pooling="pooler"):
+    def __init__(self, encoder, pooling=None):
         super().__init__(encoder.config)
-        if pooling not in POOLINGS:
-            raise ValueError(f"pooling {pooling!r}: expected one of {', '.join(POOLINGS)}")
-        self.encoder, self.pooling = encoder, pooling
+        self.pooling, self.pooling_rule = resolve_pooling(pooling, encoder)
+        self.encoder = encoder
         self.logit_scale = torch.nn.Parameter(torch.tensor(LOGIT_SCALE))
 
     @classmethod
-    def from_pretrained(cls, path, *args, pooling="pooler", output_loading_info=False, **kwargs):
+    def from_pretrained(cls, path, *args, pooling=None, output_loading_info=False, **kwargs):
         """The encoder of `path` (AutoModel) in a DualEncoder; loading info with the encoder's key prefix."""
         encoder, info = AutoModel.from_pretrained(path, *args, output_loading_info=True, **kwargs)
         model = cls(encoder, pooling)
+        logger.info("Embedding pooling: %s (%s)", model.pooling, model.pooling_rule)
         for name in ("missing_keys", "unexpected_keys"):
             info[name] = [f"{cls.base_model_prefix}.{key}" for key in info.get(name, ())]
         return (model, info) if output_loading_info else model
 
     def embed(self, input_ids, attention_mask, token_type_ids=None):
-        extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
-        output = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra)
-        if self.pooling != "pooler":
-            vector = pool(output.last_hidden_state, attention_mask, self.pooling)
-        elif getattr(output, "pooler_output", None) is None:
-            raise ValueError(f"{type(self.encoder).__name__} has no pooler: pass --embedding_pooling cls or mean")
-        else:
+        output = self.encoder(**encoder_inputs(self.encoder, input_ids, attention_mask, token_type_ids))
+        if self.pooling == "pooler":
             vector = output.pooler_output
+        else:
+            vector = pool(output.last_hidden_state, attention_mask, self.pooling)
         return F.normalize(vector.float(), dim=-1)
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, candidate_input_ids=None,
@@ -97,8 +119,17 @@ class DualEncoder(PreTrainedModel):
 
 
 def model_class(spec):
-    """What utils/modeling.load_with_new_head loads into: a DualEncoder with the task's pooling."""
-    return SimpleNamespace(from_pretrained=partial(DualEncoder.from_pretrained, pooling=spec.pooling or "pooler"))
+    """What utils/modeling.load_with_new_head loads into: a DualEncoder with the task's pooling (None: the
+    encoder's pooler where it has one, else CLS)."""
+    return SimpleNamespace(from_pretrained=partial(DualEncoder.from_pretrained, pooling=spec.pooling))
+
+
+def check_encoder(spec, config, data_args):
+    """Pre-flight (tasks/preflight.py), from the encoder's config alone: a pooling it lacks is an InputError."""
+    pooling = getattr(data_args, "embedding_pooling", None) or spec.pooling
+    if pooling == "pooler" and not has_pooler(config):
+        raise InputError(f"--embedding_pooling pooler: {config.model_type} encoders have no pooler; expected cls or "
+                         "mean (or leave it out: the pooler where the encoder has one, else CLS)")
 
 
 # ---- data -------------------------------------------------------------------------------------------------------

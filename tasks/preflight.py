@@ -91,6 +91,24 @@ def check_arguments(spec, data_args):
             check(spec, data_args)
 
 
+def check_encoder(spec, model_args, data_args, planned=()):
+    """The kind's checks of the encoder against the task, from its config alone (no weights): dual encoders'
+    --embedding_pooling pooler on an encoder without a pooler. A planned encoder is checked by its base model's
+    stage; a hub id whose config cannot be read now is left to the run."""
+    check = getattr(kind_module(spec), "check_encoder", None)
+    path = str(model_args.model_name_or_path)
+    if not check or path in {str(p) for p in planned}:
+        return
+    from transformers import AutoConfig
+    try:
+        config = AutoConfig.from_pretrained(path, cache_dir=model_args.cache_dir,
+                                            trust_remote_code=model_args.trust_remote_code)
+    except (OSError, ValueError):
+        return
+    with input_errors():
+        check(spec, config, data_args)
+
+
 def check_augment(options, spec=None, data_args=None):
     """--augment: codeswitch's dictionary of every language (--augment_languages, or those 'auto' chooses), or
     wordorder's --word_order. 'auto' is resolved here (tasks/training_set.py resolve_augment) and kept on the
@@ -196,6 +214,7 @@ def check_run(spec, model_args, data_args, training_args, options=(), *, eval_sp
     check_model(model_args, planned)
     check_augment(options, spec if zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
     check_arguments(spec, data_args)
+    check_encoder(spec, model_args, data_args, planned)
     reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot)
     check_hub_splits(reads, data_args, eval_splits)
     for task, split, lang in reads:
@@ -214,6 +233,7 @@ def check_multitask(task_list, model_args, training_args, options, eval_splits, 
             check_mlm_corpus(group.mlm_corpus)
     for spec, data_args in task_list:
         check_arguments(spec, data_args)
+        check_encoder(spec, model_args, data_args, planned)
         check_parsed(spec, data_args, training_args, options, model_args.cache_dir)
         reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot=False, selection=["en"])
         check_hub_splits(reads, data_args, eval_splits)
