@@ -156,6 +156,10 @@ def _folder(config):
 
 
 def write_parquet(rows, features, path):
+    columns = {name for row in rows for name in row}
+    if columns != set(features):
+        raise ValueError(f"{path.name}: rows do not have the hub's columns: extra {sorted(columns - set(features))}, "
+                         f"missing {sorted(set(features) - columns)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(datasets.Dataset.from_list(rows, features=features).data.table, path)  # features in metadata
 
@@ -172,18 +176,29 @@ def build_replicas(directory, records=None, rows=ROWS, skip=()) -> dict:
     return {hub_id: [r["config"] for r in configs] for hub_id, configs in repos.items()}
 
 
-def build_parquet_repo(directory, hub_id, records, rows, skip=()):
-    repo = directory / hub_id
+def build_parquet_repo(directory, hub_id, records, rows, skip=(), tables=None):
+    """tables: {(config, split): rows} written instead of synthetic ones."""
+    repo, tables = Path(directory) / hub_id, tables or {}
     yaml = ["---", "configs:"]
     for record in records:
         splits = [s for s in record["splits"] if (hub_id, record["config"], s) not in skip]
         yaml += [f"- config_name: {record['config']}", "  data_files:"]
         for split in splits:
             name = f"{_folder(record['config'])}/{split}-00000-of-00001.parquet"
-            write_parquet(replica_rows(record, split, rows), features_of(record), repo / name)
+            data = tables.get((record["config"], split)) or replica_rows(record, split, rows)
+            write_parquet(data, features_of(record), repo / name)
             yaml += [f"  - split: {split}", f"    path: {_folder(record['config'])}/{split}-*"]
     (repo / "README.md").write_text("\n".join(yaml + ["---", f"Replica of {hub_id} (tests/hub_replica.py)", ""]),
                                     encoding="utf-8")
+
+
+def hub_repo(directory, hub_id, tables) -> Path:
+    """A replica of hub_id holding only the given rows, {(config, split): rows}, with schemas.json's exact features
+    (a row with a column the hub lacks, or a value of the wrong type, fails here). Returns directory."""
+    records = [r for r in load_schemas() if r["id"] == hub_id and any(c == r["config"] for c, _ in tables)]
+    skip = {(hub_id, r["config"], s) for r in records for s in r["splits"] if (r["config"], s) not in tables}
+    build_parquet_repo(Path(directory), hub_id, records, ROWS, skip, tables)
+    return Path(directory)
 
 
 def build_script_repo(directory, hub_id, records, rows, skip=(), export=True):

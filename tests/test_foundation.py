@@ -68,29 +68,20 @@ def test_local_loading_and_bad_input(tmp_path):
         data_utils.load_rows(spec, "test", "fr", args, classification)
 
 
-def fake_hub(rows_by_config):
-    """A stand-in for datasets.load_dataset returning hub-shaped rows."""
-    def load(path, config=None, split=None, cache_dir=None):
-        key = (path, config, split)
-        if key not in rows_by_config:
-            raise ValueError(f"Unknown split {split!r} for {path} {config}")
-        return datasets.Dataset.from_list(rows_by_config[key])
-    return load
-
-
 def test_hub_mapping_and_prepare_data(tmp_path, monkeypatch):
     glue = [{"premise": "a b", "hypothesis": "c", "label": 2, "idx": 0},
             {"premise": "d", "hypothesis": "e", "label": -1, "idx": 1}]
     xnli = [{"language": "de", "sentence1": "x", "sentence2": "y", "gold_label": "neutral"},
             {"language": "fr", "sentence1": "u", "sentence2": "v", "gold_label": "entailment"}]
-    monkeypatch.setattr(data_utils, "hub_load", fake_hub({
-        ("nyu-mll/glue", "mnli", "train"): glue, ("nyu-mll/glue", "mnli", "validation_matched"): glue,
-        ("google/xtreme", "XNLI", "test"): xnli, ("google/xtreme", "XNLI", "validation"): xnli}))
-    prepare_data.main(["--tasks", "mnli,xnli", "--languages", "de,fr", "--out", str(tmp_path)])
-    train = data_utils.read_jsonl(tmp_path / "mnli" / "train-en.jsonl")
+    from hub_replica import hub_repo, use_mirror  # the hub's layout and exact features, only these rows
+    hub_repo(tmp_path / "hub", "nyu-mll/glue", {("mnli", "train"): glue, ("mnli", "validation_matched"): glue})
+    use_mirror(monkeypatch, hub_repo(tmp_path / "hub", "google/xtreme", {("XNLI", "test"): xnli,
+                                                                          ("XNLI", "validation"): xnli}))
+    prepare_data.main(["--tasks", "mnli,xnli", "--languages", "de,fr", "--out", str(tmp_path / "out")])
+    train = data_utils.read_jsonl(tmp_path / "out" / "mnli" / "train-en.jsonl")
     assert train == [{"id": "0", "text_a": "a b", "text_b": "c", "label": "contradiction"}]  # label -1 dropped
-    assert not (tmp_path / "mnli" / "test-en.jsonl").exists()  # the stand-in hub has no such split
-    de = data_utils.read_jsonl(tmp_path / "xnli" / "test-de.jsonl")
+    assert not (tmp_path / "out" / "mnli" / "test-en.jsonl").exists()  # the replica has no such split
+    de = data_utils.read_jsonl(tmp_path / "out" / "xnli" / "test-de.jsonl")
     assert [(r["text_a"], r["label"]) for r in de] == [("x", "neutral")]
 
 
@@ -220,17 +211,3 @@ def test_predictions_come_back_in_example_order(tiny_model_dir, tmp_path):
         expected = [model(**tokenizer(t, return_tensors="pt")).logits[0].numpy() for t in texts]
     for got, want in zip(logits, expected):
         assert got == pytest.approx(want, abs=1e-4)
-
-
-def test_loading_script_datasets_fall_back_to_parquet(monkeypatch):
-    calls = []
-
-    def load(path, config=None, split=None, cache_dir=None, revision=None, data_dir=None):
-        calls.append((config, revision, data_dir))
-        if revision is None:
-            raise RuntimeError("Dataset scripts are no longer supported, but found social_i_qa.py")
-        return datasets.Dataset.from_list([{"context": "c", "question": "q", "answerA": "a", "answerB": "b",
-                                            "answerC": "d", "label": "2"}])
-    monkeypatch.setattr(data_utils, "hub_load", load)
-    dataset = data_utils.load_hub(get_task("socialiqa"), "train", "en")
-    assert len(dataset) == 1 and calls == [(None, None, None), (None, data_utils.PARQUET_REVISION, "default")]
