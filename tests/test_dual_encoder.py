@@ -219,24 +219,24 @@ def test_mewslix_end_to_end_from_an_intermediate_encoder(tmp_path, tiny_model_di
 
 
 def test_lareqa_from_the_hub_pools_every_language(tmp_path, tiny_model_dir, monkeypatch):
-    import datasets
-    import utils.data
+    from hub_replica import hub_repo, use_mirror  # the hub's layout and exact features, only these rows
 
-    def fake_hub(path, config, split, cache_dir=None):
-        if path == "rajpurkar/squad":
-            return datasets.Dataset.from_list(squad_rows(16, 1) if split == "train" else squad_rows(4, 2))
-        assert (path, split) == ("google-research-datasets/xquad_r", "validation")  # no sentence breaks
+    def xquad_r(config):  # the hub copy has no sentence breaks
         rows = []
         for p in range(3):
             context = f"Intro {config} {p}. Anna has the book {p}. The end {config}."
-            rows += [{"id": f"q{p}-{i}", "title": "t", "context": context, "question": f"who {i} {p}?",
+            rows += [{"id": f"q{p}-{i}", "context": context, "question": f"who {i} {p}?",
                       "answers": {"text": ["Anna"], "answer_start": [context.index("Anna")]}} for i in range(2)]
-        return datasets.Dataset.from_list(rows)
-    monkeypatch.setattr(utils.data, "hub_load", fake_hub)
+        return rows
+    languages = get_task("lareqa").languages
+    squad = {split: [{**row, "title": "t"} for row in rows] for split, rows in
+             (("train", squad_rows(16, 1)), ("validation", squad_rows(4, 2)))}  # the hub's squad has a title
+    hub_repo(tmp_path / "hub", "rajpurkar/squad", {("plain_text", split): rows for split, rows in squad.items()})
+    use_mirror(monkeypatch, hub_repo(tmp_path / "hub", "google-research-datasets/xquad_r",
+                                     {(lang, "validation"): xquad_r(lang) for lang in languages}))
     run_target.main(["--task", "lareqa", "--model_name_or_path", str(tiny_model_dir), "--languages", "de,th",
                      "--output_dir", str(tmp_path / "run"), *FAST])
     records = predictions(tmp_path / "run", "lareqa", "th")
-    languages = get_task("lareqa").languages
     assert [r["id"] for r in records] == ["q0-0", "q0-1", "q1-0", "q1-1", "q2-0", "q2-1"]
     assert records[2]["label"] == [f"{lang}_2_1" for lang in languages]  # its answer sentence in each language
     assert len({cid.split("_")[0] for r in records for cid in r["prediction"]}) > 1

@@ -394,15 +394,12 @@ def test_run_retrieval_bucc_end_to_end(tiny_model_dir, tmp_path, monkeypatch):
 
 
 def test_bucc_from_the_hub_warns_that_it_is_incomplete(tiny_model_dir, tmp_path, monkeypatch):
-    import datasets
-    import utils.data
-    def fake_hub(path, config, split, cache_dir=None):
-        assert (path, config) == ("google/xtreme", "bucc18.fr")
-        texts = [make_sentence(random.Random(i)) for i in range(6)]
-        return datasets.Dataset.from_dict({"source_sentence": texts, "target_sentence": texts,
-                                           "source_lang": [f"fr-{i}" for i in range(6)],
-                                           "target_lang": [f"en-{i}" for i in range(6)]})
-    monkeypatch.setattr(utils.data, "hub_load", fake_hub)
+    from hub_replica import hub_repo, use_mirror  # the hub's layout and exact features, only these rows
+    texts = [make_sentence(random.Random(i)) for i in range(6)]
+    pairs = [{"source_sentence": t, "target_sentence": t, "source_lang": f"fr-{i}", "target_lang": f"en-{i}"}
+             for i, t in enumerate(texts)]
+    use_mirror(monkeypatch, hub_repo(tmp_path / "hub", "google/xtreme", {("bucc18.fr", "validation"): pairs,
+                                                                          ("bucc18.fr", "test"): pairs}))
     with pytest.warns(UserWarning, match="hold only the gold pairs"):
         document = run_retrieval.main(["--task", "bucc", "--languages", "fr", "--model_name_or_path",
                                        str(tiny_model_dir), "--output_dir", str(tmp_path / "out"),

@@ -422,16 +422,13 @@ def test_prepare_data_converts_squad_json(tmp_path, shared_data):
     assert len(lines) == 1190 and set(json.loads(lines[0])) == set(span_qa.SCHEMA)
 
 
-def test_tydiqa_hub_rows_split_by_id_prefix(monkeypatch):
+def test_tydiqa_hub_rows_split_by_id_prefix(tmp_path, monkeypatch):
     import utils.data
-    calls = []
-    hub = datasets.Dataset.from_list([
-        {"id": f"{name}-{i}", "title": "t", "context": "Anna sees the dog.", "question": "Who?",
-         "answers": {"text": ["Anna"], "answer_start": [0]}} for i, name in enumerate(["arabic", "english", "arabic"])])
-    monkeypatch.setattr(utils.data, "hub_load", lambda path, config, split, cache_dir=None:
-                        calls.append((path, config, split)) or hub)
-    rows = utils.data.load_rows(get_task("tydiqa"), "test", "ar", DataArguments(), span_qa)
-    assert calls == [("google/xtreme", "tydiqa", "validation")]
+    from hub_replica import hub_repo, use_mirror  # the hub's layout and exact features, only these rows
+    rows = [{"id": f"{name}-{i}", "title": "t", "context": "Anna sees the dog.", "question": "Who?",
+             "answers": {"answer_start": [0], "text": ["Anna"]}} for i, name in enumerate(["arabic", "english", "arabic"])]
+    use_mirror(monkeypatch, hub_repo(tmp_path, "google/xtreme", {("tydiqa", "validation"): rows}))
+    rows = utils.data.load_rows(get_task("tydiqa"), "test", "ar", DataArguments(), span_qa)  # test: hub validation
     assert rows.column_names == list(span_qa.SCHEMA) and rows["id"][:] == ["arabic-0", "arabic-2"]
 
 
