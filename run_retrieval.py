@@ -95,7 +95,7 @@ def prepare(argv=None, planned=()):
                              f"{', '.join(n for n, s in TASKS.items() if s.kind == 'retrieval')})")
         languages = languages_of(spec, data_args)
     if needs_run(out_args.output_dir, data_args):
-        check_retrieval(spec, languages, model_args, data_args, planned, args.layer)
+        check_retrieval(spec, languages, model_args, data_args, planned, args.layer, out_args.output_dir)
     return dict(spec=spec, languages=languages, model_args=model_args, data_args=data_args, args=args,
                 out_args=out_args)
 

@@ -6,20 +6,23 @@ grid before its first stage (scripts/preflight.py).
 
 `planned`: encoder directories that earlier stages of a pipeline will write (not there yet, and not an error).
 """
+import functools
 import re
 from pathlib import Path
 
 from tasks import get_task, kind_module, resolve_languages
 from tasks.spec import SPLITS
 from tasks.training_set import has_language_configs, require_parses, resolve_augment, split_codes, training_languages
-from utils.args import InputError, extra_eval_sets, input_errors
+from utils.args import InputError, check_output_dir, extra_eval_sets, input_errors
 from utils.data import load_extra_set, load_rows, local_path, parse_label_map
 
 HUB_ID = re.compile(r"[\w.-]+(/[\w.-]+)?")  # "xlm-roberta-large", "FacebookAI/xlm-roberta-large"
+CHECK_HUB = True  # hub models and datasets reachable (or cached offline); scripts/preflight.py leaves it to the stage
 
 
 def check_model(model_args, planned=()):
-    """--model_name_or_path is a directory with config.json, a planned encoder, or a hub id."""
+    """--model_name_or_path is a planned encoder, a directory with config.json and complete weight files, or a hub
+    id the hub serves (under HF_HUB_OFFLINE=1: the cache holds); --tokenizer_name likewise."""
     path = str(model_args.model_name_or_path)
     if path in {str(p) for p in planned}:
         return
@@ -27,12 +30,90 @@ def check_model(model_args, planned=()):
         if not (Path(path) / "config.json").is_file():
             raise InputError(f"--model_name_or_path {path}: the directory has no config.json (expected an encoder "
                              f"directory, e.g. runs/mnli/encoder, or a hub id such as xlm-roberta-large)")
+        check_weights("--model_name_or_path", path)
     elif Path(path).exists() or not HUB_ID.fullmatch(path):
         raise InputError(f"--model_name_or_path {path}: no such directory (expected an encoder directory with "
                          f"config.json, e.g. runs/mnli/encoder, or a hub id such as xlm-roberta-large)")
-    if model_args.tokenizer_name and Path(model_args.tokenizer_name).exists() \
-            and not Path(model_args.tokenizer_name).is_dir():
-        raise InputError(f"--tokenizer_name {model_args.tokenizer_name}: expected a tokenizer directory or hub id")
+    else:
+        check_hub_model("--model_name_or_path", path, model_args.cache_dir)
+    tokenizer = model_args.tokenizer_name
+    if tokenizer and Path(tokenizer).exists() and not Path(tokenizer).is_dir():
+        raise InputError(f"--tokenizer_name {tokenizer}: expected a tokenizer directory or hub id")
+    if tokenizer and not Path(tokenizer).exists() and HUB_ID.fullmatch(tokenizer):
+        check_hub_model("--tokenizer_name", tokenizer, model_args.cache_dir, files=TOKENIZER_FILES)
+
+
+def check_weights(argument, directory):
+    """Every weight file of an encoder directory is complete (headers and sizes only, no tensor is read)."""
+    from utils.weights import weight_problems
+    with input_errors():
+        problems = weight_problems(directory)
+    if problems:
+        file, problem = problems[0]
+        raise InputError(f"{argument} {directory}: weight file {file} is {problem} (copy or download it again, or "
+                         "re-save the encoder with save_pretrained)")
+
+
+OFFLINE_HELP = "; on an offline cluster: {fill}, or pass {local}"
+MODEL_ROUTES = dict(fill="download it once where the hub is reachable (hf download {id}, same HF_HOME) and run with "
+                         "HF_HUB_OFFLINE=1", local="a local directory written by save_pretrained")
+TOKENIZER_FILES = ("tokenizer_config.json", "tokenizer.json")
+
+
+def check_hub_model(argument, repo_id, cache_dir=None, files=("config.json",)):
+    """A hub model: in the hub cache under HF_HUB_OFFLINE=1, else served by the hub (one request, no retries:
+    transformers would retry each file for ~30 s, then fail with tracebacks)."""
+    from utils import hub_access
+    if not CHECK_HUB:
+        return
+    cached = any(hub_access.cached_model(repo_id, cache_dir, name) for name in files)
+    routes = {name: route.format(id=repo_id) for name, route in MODEL_ROUTES.items()}
+    if hub_access.offline():
+        if not cached:
+            raise InputError(f"{argument} {repo_id}: HF_HUB_OFFLINE=1 and the hub cache "
+                             f"({hub_access.model_cache_dir(cache_dir)}) has no copy" + OFFLINE_HELP.format(**routes))
+        return
+    problem = hub_access.unreachable(repo_id, "model")
+    if problem and cached:
+        raise InputError(f"{argument} {repo_id}: the hub cannot be reached ({problem}); the cache has a copy: "
+                         "run with HF_HUB_OFFLINE=1 to use it")
+    if problem:
+        raise InputError(f"{argument} {repo_id}: the hub cannot be reached ({problem})" + OFFLINE_HELP.format(**routes))
+
+
+def check_hub_dataset(spec, cache_dir=None):
+    """spec's hub dataset: in datasets' cache under HF_HUB_OFFLINE=1, else served by the hub. Not checked when
+    the data is read elsewhere (a local mirror, XSTILTS_HUB_MIRROR; a loader the tests substitute)."""
+    import datasets
+    from utils import data, hub_access
+    if not CHECK_HUB:
+        return
+    with input_errors():
+        if data.hub_load is not datasets.load_dataset or data.hub_location(spec.hub_path)[0] != spec.hub_path:
+            return
+    routes = dict(fill="load it once where the hub is reachable (same HF_HOME) and run with HF_HUB_OFFLINE=1",
+                  local=f"--data_dir DIR written by prepare_data.py --tasks {spec.data_task or spec.name} --out DIR "
+                        "where the hub is reachable")
+    if hub_access.offline():
+        if not hub_access.cached_dataset(spec.hub_path, cache_dir):
+            raise InputError(f"task {spec.name}: hub dataset {spec.hub_path}: HF_HUB_OFFLINE=1 and the datasets "
+                             f"cache ({hub_access.dataset_cache_dir(cache_dir)}) has no copy"
+                             + OFFLINE_HELP.format(**routes))
+        return
+    problem = _dataset_unreachable(spec.hub_path)
+    if problem and hub_access.cached_dataset(spec.hub_path, cache_dir):
+        raise InputError(f"task {spec.name}: hub dataset {spec.hub_path} cannot be reached ({problem}); the "
+                         "datasets cache has a copy: run with HF_HUB_OFFLINE=1 to use it")
+    if problem:
+        raise InputError(f"task {spec.name}: hub dataset {spec.hub_path} cannot be reached ({problem})"
+                         + OFFLINE_HELP.format(**routes))
+
+
+@functools.lru_cache(maxsize=None)
+def _dataset_unreachable(repo_id):
+    """One request per dataset and process (a run reads many splits and languages of one repository)."""
+    from utils.hub_access import unreachable
+    return unreachable(repo_id, "dataset")
 
 
 def check_splits(eval_splits):
@@ -57,6 +138,7 @@ def check_data(spec, split, lang, data_args, cache_dir=None):
                              "(prepare_data.py --from_raw converts XTREME-R's original files)")
         else:
             check_hub_splits([(spec, split, lang)], data_args)
+            check_hub_dataset(spec, cache_dir)
 
 
 def _split_source(split, eval_splits) -> str:
@@ -210,6 +292,7 @@ def run_reads(spec, data_args, training_args, options, eval_splits, zero_shot, s
 
 def check_run(spec, model_args, data_args, training_args, options=(), *, eval_splits, zero_shot, planned=()):
     """Every check of a run_task run (run_target.py, run_intermediate.py)."""
+    check_output_dir(training_args.output_dir)
     check_splits(eval_splits)
     check_model(model_args, planned)
     check_augment(options, spec if zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
@@ -225,6 +308,7 @@ def check_run(spec, model_args, data_args, training_args, options=(), *, eval_sp
 
 def check_multitask(task_list, model_args, training_args, options, eval_splits, planned=()):
     """Every check of a multi-task run: each task's training and English dev (and evaluation) sets, the corpus."""
+    check_output_dir(training_args.output_dir)
     check_splits(eval_splits)
     check_model(model_args, planned)
     check_augment(options)
@@ -255,10 +339,11 @@ def check_mlm_corpus(source):
                          "Salesforce/wikitext:wikitext-103-raw-v1), or give local text files")
 
 
-def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=None):
+def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=None, output_dir=None):
     """Every check of a run_retrieval.py run: the model (and --layer within its depth), and each language's files
     (Tatoeba's test pairs; BUCC's validation and test sentences and gold pairs, validated as the run reads them)."""
     from tasks.retrieval import load_bucc, resolve_layer
+    check_output_dir(output_dir)
     check_model(model_args, planned)
     if layer is not None and (Path(model_args.model_name_or_path) / "config.json").is_file():
         from transformers import AutoConfig
@@ -272,5 +357,7 @@ def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=No
                 with input_errors():
                     for split in ("validation", "test"):
                         load_bucc(spec, split, lang, data_args)
+            else:
+                check_hub_dataset(spec, model_args.cache_dir)
         else:
             check_data(spec, "test", lang, data_args, model_args.cache_dir)

@@ -26,6 +26,22 @@ def input_errors():
         raise InputError(" ".join(str(error).split())) from None
 
 
+def check_output_dir(path):
+    """--output_dir: a writable directory, or a path where one can be made (no file on the way)."""
+    import os
+    from pathlib import Path
+    if not path:
+        return
+    for existing in (Path(path), *Path(path).absolute().parents):
+        if existing.exists():
+            if not existing.is_dir():
+                raise InputError(f"--output_dir {path}: {existing} is a file (expected a directory, or a path where "
+                                 "one can be made)")
+            if not os.access(existing, os.W_OK | os.X_OK):
+                raise InputError(f"--output_dir {path}: {existing} is not writable")
+            return
+
+
 def cli(main, name):
     """Run a script's main(): an InputError is printed as `name: error: ...` with exit status 2."""
     try:
