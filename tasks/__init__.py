@@ -232,6 +232,10 @@ HUB_DATA = {
              "official_route": QA_ROUTE.format(task="mlqa")},
     "tydiqa": {**_sizes({"en": 3_696}), "official_route": QA_ROUTE.format(task="tydiqa")},
     "lareqa": _sizes(None, 1_190, 1_190),
+    "bucc": {"hub_differs": {"*": "google/xtreme's bucc18 configs hold only the gold pairs, without BUCC 2018's "
+                                  "non-parallel sentences: mining them is far easier and the F1 is not comparable"},
+             "official_route": "prepare_data.py --from_raw bucc --input <lang>-en.{sample,training} --task bucc "
+                               "--split <split> --lang <lang> --out DIR, then --data_dir DIR"},
 }
 TASKS = {name: replace(spec, **HUB_DATA.get(name, {})) for name, spec in TASKS.items()}
 

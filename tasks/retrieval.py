@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from tasks.mining import best_threshold, knn, knn_both, mine, prf  # noqa: F401 (also re-exported)
-from utils.data import load_hub, read_jsonl, require_columns
+from utils.data import load_hub, read_jsonl, record_load, require_columns
 from utils.device import autocast, encoding_dtype, precision_key
 
 logger = logging.getLogger(__name__)
@@ -349,6 +349,8 @@ def load_bucc(spec, split, lang, data_args, cache_dir=None):
                       "comparable; for real figures convert the original files with prepare_data.py --from_raw "
                       "bucc and pass --data_dir")
         parts = from_hub(spec, load_hub(spec, split, lang, cache_dir), lang)
+        record_load(spec, split, lang, f"{spec.hub_path}:{spec.hub_config_for(lang)}:{split}", len(parts["gold"]), {},
+                    published=True)  # run_config.json "data": not the official sets (TaskSpec.hub_differs)
         return check_bucc({k: v.to_list() for k, v in parts.items()}, {k: spec.hub_config_for(lang) for k in parts})
     where = bucc_local_paths(data_args.data_dir, split, lang)
     fields = {"source": ("id", "text"), "target": ("id", "text"), "gold": ("source_id", "target_id")}

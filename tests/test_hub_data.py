@@ -199,6 +199,19 @@ def test_hub_sets_that_differ_are_named_with_the_route(monkeypatch, caplog):
     assert any("udpos test-el" in m and "Official files: prepare_data.py" in m for m in caplog.messages)
 
 
+def test_bucc_from_the_hub_is_recorded_as_gold_pairs_only(monkeypatch):
+    from tasks import retrieval
+    pairs = [{"source_sentence": f"Satz {i}.", "target_sentence": f"Sentence {i}.", "source_lang": f"de-{i}",
+              "target_lang": f"en-{i}"} for i in range(3)]
+    stand_in_hub(monkeypatch, {("google/xtreme", "bucc18.de"): pairs})
+    data_utils.reset_data_records()
+    with pytest.warns(UserWarning, match="gold pairs"):
+        retrieval.load_bucc(get_task("bucc"), "test", "de", DataArguments())
+    record = data_utils.data_records()[0]
+    assert record["rows"] == 3 and "only the gold pairs" in record["differs"][0]
+    assert record["official_route"].startswith("prepare_data.py --from_raw bucc")
+
+
 def schemas():
     if not SCHEMAS.is_file():
         pytest.skip(f"{SCHEMAS} is absent")
