@@ -302,6 +302,14 @@ def test_local_files_have_every_split(tmp_path):
         check_hub_splits(reads, DataArguments(), ("validation",))
 
 
+def test_prepare_data_exports_only_the_splits_the_hub_has(tmp_path, monkeypatch):
+    import prepare_data
+    calls = stand_in_hub(monkeypatch, {("google/xtreme", "udpos.Thai"): [{"tokens": ["ก"], "pos_tags": [7]}]})
+    prepare_data.main(["--tasks", "udpos", "--languages", "th", "--out", str(tmp_path)])
+    assert calls == [("google/xtreme", "udpos.Thai", "test")]
+    assert sorted(p.name for p in (tmp_path / "udpos").iterdir()) == ["test-th.jsonl"]
+
+
 # ---- item 5: --mlm_corpus hub names need a namespace ----------------------------------------------------------
 
 def test_mlm_corpus_hub_name_needs_a_namespace(tmp_path, tiny_model_dir):
