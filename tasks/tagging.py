@@ -3,8 +3,14 @@
 Schema: {"id", "tokens": [..], "tags": [..]} (one tag per token), optionally "heads" and "deprels" (a dependency
 tree, one per token: validate_parses; the conllu converter writes them, --augment wordorder reads them).
 
-Sub-words: the tag of a word sits on its FIRST sub-word (label -100 on the others and on special tokens), found
-with the fast tokenizer's word_ids(). A sentence longer than the maximum length is not truncated: it is split
+Sub-words: a sentence is tokenised as running text, its words joined by single spaces, so every word gets the
+pieces it has in text for every tokenizer kind: SentencePiece/Metaspace (XLM-R, mDeBERTa), WordPiece (mBERT),
+byte-level BPE (RoBERTa, GPT-2) and Llama/Gemma-style BPE (EuroBERT, mmBERT). (Words fed one by one,
+is_split_into_words, lose the space marker of running text in byte-level and Gemma-style BPE: roberta's "the cat"
+became `the, cat` instead of `the, Ġcat`. For XLM-R the pieces are the same either way: XTREME's.) Each piece
+belongs to the word its character offsets fall in (piece_words: a piece holding only the space before a word, a
+lone "Ġ" or "▁", belongs to that word). The tag of a word sits on its FIRST sub-word (label -100 on the others
+and on special tokens). A sentence longer than the maximum length is not truncated: it is split
 into consecutive windows (return_overflowing_tokens, no overlap), so every word of every sentence gets a
 prediction and is scored. A word the tokenizer turns into no sub-word at all (rare: e.g. a lone zero-width
 character) cannot be predicted; it is scored as predicted "O" (for NER: no entity; for POS and CCG a wrong tag).
@@ -29,6 +35,7 @@ Metrics (in percent):
 import itertools
 import logging
 import re
+from bisect import bisect_right
 from collections import Counter
 from pathlib import Path
 
@@ -259,21 +266,24 @@ def labels_from_data(spec, train_dataset):
 
 def preprocess(spec, tokenizer, data_args, is_train):
     if not getattr(tokenizer, "is_fast", False):
-        raise ValueError("tagging needs a fast tokenizer (word_ids); pass --tokenizer_name with a fast one")
+        raise ValueError("tagging needs a fast tokenizer (character offsets); pass --tokenizer_name with a fast one")
     label_ids = {name: i for i, name in enumerate(spec.labels)}
     max_length = data_args.max_seq_length or spec.max_seq_length
     padding = "max_length" if data_args.pad_to_max_length else False
 
     def tokenize(batch):
-        features = tokenizer(batch["tokens"], is_split_into_words=True, truncation=True, max_length=max_length,
-                             padding=padding, return_overflowing_tokens=True, stride=0)
-        samples = features.pop("overflow_to_sample_mapping")
+        texts, ends = zip(*map(running_text, batch["tokens"]))
+        features = tokenizer(list(texts), truncation=True, max_length=max_length, padding=padding,
+                             return_overflowing_tokens=True, stride=0, return_offsets_mapping=True)
+        samples, offsets = features.pop("overflow_to_sample_mapping"), features.pop("offset_mapping")
+        word_ids = [piece_words(offsets[w], features.sequence_ids(w), ends[s]) for w, s in enumerate(samples)]
         features["labels"], features["word_ids"], features["example_id"] = [], [], []
         for window, sample in enumerate(samples):
-            words = first_subwords(features.word_ids(window), features, window, samples)
+            continued = window > 0 and samples[window - 1] == sample
+            words = first_subwords(word_ids[window], word_ids[window - 1] if continued else ())
             if getattr(data_args, "label_first_char_piece", False):
                 pieces = tokenizer.convert_ids_to_tokens(features["input_ids"][window])
-                words = first_char_pieces(words, features.word_ids(window), pieces)
+                words = first_char_pieces(words, word_ids[window], pieces)
             tags = batch["tags"][sample]
             features["word_ids"].append(words)
             features["labels"].append([label_ids.get(tags[w], -100) if w >= 0 else -100 for w in words])
@@ -283,12 +293,27 @@ def preprocess(spec, tokenizer, data_args, is_train):
     return tokenize
 
 
-def first_subwords(word_ids, features, window, samples):
-    """Per token: the word index where the token is the first sub-word of its word, else -1. A word split
-    across two windows is labelled in the window holding its first sub-word only."""
-    previous = None
-    if window > 0 and samples[window - 1] == samples[window]:
-        previous = next((w for w in reversed(features.word_ids(window - 1)) if w is not None), None)
+def running_text(words):
+    """The words joined by single spaces, and the character offset where each word ends in that text."""
+    ends, position = [], -1
+    for word in words:
+        position += 1 + len(word)
+        ends.append(position)
+    return " ".join(words), ends
+
+
+def piece_words(offsets, sequence_ids, ends):
+    """Per piece of running_text's text: the index of its word (the first word ending after the piece starts, so a
+    piece of only the space before a word belongs to that word), None for special tokens and padding."""
+    words = [bisect_right(ends, start) for start, _ in offsets]
+    return [w if sequence is not None and w < len(ends) else None for w, sequence in zip(words, sequence_ids)]
+
+
+def first_subwords(word_ids, previous_word_ids=()):
+    """Per piece: the word index where the piece is the first sub-word of its word, else -1. A word split across
+    two windows of one sentence (previous_word_ids: the window before, when it holds the same sentence) is
+    labelled in the window holding its first sub-word only."""
+    previous = next((w for w in reversed(previous_word_ids) if w is not None), None)
     words = []
     for w in word_ids:
         words.append(w if w is not None and w != previous else -1)
