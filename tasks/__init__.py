@@ -185,7 +185,8 @@ TASKS = {spec.name: spec for spec in [
 # dev + test per language); XCOPA (Ponti et al. 2020: dev 100, test 500 per language); COPA (Roemmele et al. 2011:
 # 400 / 100 / 500); the intermediate tasks' own releases, which the hub ids are (their authors' organisations:
 # GLUE, facebook/anli, rajpurkar/squad*, tau, allenai, Rowan). Hub copies: ../shared/hub/schemas.json (splits per
-# config; PAWS-X's rows lost to the loading script's CSV quoting; udpos's treebanks gathered by folder name).
+# config; PAWS-X's rows lost to the loading script's CSV quoting; udpos's treebanks gathered by folder name, and
+# Greek-GDT's 1,662 training sentences, XTREME's only Greek treebank).
 # Per-language UD-POS, PAN-X, TyDiQA, BUCC and Tatoeba test sizes could not be verified: unknown (None).
 MLQA_SIZES = {"validation": {"ar": 517, "de": 512, "en": 1_148, "es": 500, "hi": 507, "vi": 511, "zh": 504},
               "test": {"ar": 5_335, "de": 4_517, "en": 11_590, "es": 5_253, "hi": 4_918, "vi": 5_495, "zh": 5_137}}
@@ -214,7 +215,7 @@ HUB_DATA = {
                                "that did not come out as 4 fields",
               "official_route": "prepare_data.py --from_raw pawsx_tsv --input <PAWS-X>/<lang>/{train,dev_2k,test_2k}"
                                 ".tsv --task pawsx --split <split> --lang <lang> --out DIR, then --data_dir DIR"},
-    "udpos": {**_sizes({"en": 21_253}, {"en": 3_974}),
+    "udpos": {**_sizes({"en": 21_253, "el": 1_662}, {"en": 3_974}),  # el: Greek-GDT, XTREME's only Greek treebank
               "hub_lang_splits": {"kk": ("train", "test"), "tl": ("test",), "th": ("test",), "yo": ("test",)},
               "hub_differs": {
                   "*": "google/xtreme's udpos.<Language> gathers every UD 2.5 treebank whose folder name holds the "
