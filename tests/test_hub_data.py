@@ -191,8 +191,10 @@ def test_hub_sets_that_differ_are_named_with_the_route(monkeypatch, caplog):
     data_utils.load_rows(get_task("udpos"), "test", "el", DataArguments(), __import__("tasks.tagging").tagging)
     data_utils.load_rows(get_task("pawsx"), "train", "en", DataArguments(), __import__("tasks.classification")
                          .classification)
-    greek, paws = data_utils.data_records()
+    data_utils.load_rows(get_task("udpos"), "train", "el", DataArguments(), __import__("tasks.tagging").tagging)
+    greek, paws, greek_train = data_utils.data_records()
     assert any("Ancient Greek" in note for note in greek["differs"]) and greek["official_rows"] is None
+    assert "3 rows on the hub, 1,662 in the official data" in greek_train["differs"]
     assert greek["official_route"].startswith("prepare_data.py --from_raw conllu")
     assert paws["official_rows"] == 49_401 and any("loading script" in note for note in paws["differs"])
     assert "--from_raw pawsx_tsv" in paws["official_route"]
