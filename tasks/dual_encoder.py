@@ -311,7 +311,8 @@ def encode(trainer, texts, max_length, dtype=None):
     features = datasets.Dataset.from_dict({"text": list(texts)}).map(tokenize, batched=True, remove_columns="text")
     order = np.argsort(-np.asarray(features["length"]), kind="stable")
     features = features.select(order).remove_columns("length")
-    loader = DataLoader(features, batch_size=args.per_device_eval_batch_size, collate_fn=trainer.data_collator)
+    loader = DataLoader(features, batch_size=args.per_device_eval_batch_size,  # padded per batch, whatever the
+                        collate_fn=DataCollatorWithPadding(tokenizer))  # training collator (--pad_to_max_length)
     embeddings, start = None, 0
     model.eval()
     with torch.inference_mode(), autocast(args.device, dtype):
