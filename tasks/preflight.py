@@ -57,7 +57,7 @@ def check_weights(argument, directory):
 OFFLINE_HELP = "; on an offline cluster: {fill}, or pass {local}"
 MODEL_ROUTES = dict(fill="download it once where the hub is reachable (hf download {id}, same HF_HOME) and run with "
                          "HF_HUB_OFFLINE=1", local="a local directory written by save_pretrained")
-TOKENIZER_FILES = ("tokenizer_config.json", "tokenizer.json")
+TOKENIZER_FILES = ("tokenizer_config.json", "tokenizer.json", "config.json")  # any one: the repo is cached
 
 
 def check_hub_model(argument, repo_id, cache_dir=None, files=("config.json",)):
