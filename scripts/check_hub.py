@@ -142,7 +142,8 @@ def check(task_names) -> list[dict]:
         else:
             status, detail = check_split([get_task(n) for n in names], splits[split])
         if script_only and status == "ok":
-            status, detail = "script-only", f"read from its Parquet export ({HUB_EXPORT_REVISIONS.get(hub_id, PARQUET_REVISION)})"
+            revision = HUB_EXPORT_REVISIONS.get(hub_id, PARQUET_REVISION)
+            status, detail = "script-only", f"read from its Parquet export ({revision})"
         records.append({**record, "status": status, "detail": detail})
     return records
 

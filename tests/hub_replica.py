@@ -2,10 +2,24 @@
 
 `xquad_hub_rows(lang)` gives google/xtreme's `XQuAD.<lang>` rows as its loading script produced them from the
 original files: context, question and each answer text `.strip()`ped, `answer_start` kept as in the file.
+
+`build_replicas(DIR)` writes every (hub id, config) of schemas.json as the hub repository is laid out: README.md
+whose YAML `configs:` maps each config's splits to <config>/<split>-00000-of-00001.parquet, Parquet files with the
+exact features (names, dtypes, ClassLabel order, nested fields in order) and a few rows (XQuAD's from the original
+files, the others synthetic). A repository published as a loading script gets <name>.py beside a README without
+configs (datasets >= 4 refuses it) and its Parquet export in DIR/owner/name@refs%2Fconvert%2Fparquet/<config>/
+<split>/0000.parquet (no README). `hub_repo(DIR, hub id, {(config, split): rows})` writes given rows the same way.
+The runs read them through utils/data.py's XSTILTS_HUB_MIRROR=DIR (fixtures `hub`, `use_mirror`).
 """
 import json
 import os
+import random
 from pathlib import Path
+from urllib.parse import quote
+
+import datasets
+import pyarrow.parquet as pq
+import pytest
 
 SHARED = Path(os.environ.get("XSTILTS_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 XQUAD_DIR = SHARED / "data" / "xquad"
@@ -24,21 +38,11 @@ def xquad_hub_rows(lang, xquad_dir=XQUAD_DIR):
 def misaligned(row):
     """How many of a row's answers no longer sit at their answer_start."""
     context, answers = row["context"], row["answers"]
-    return sum(context[start:start + len(text)] != text for start, text in zip(answers["answer_start"], answers["text"]))
+    pairs = zip(answers["answer_start"], answers["text"])
+    return sum(context[start:start + len(text)] != text for start, text in pairs)
 
 
 # ---- replicas of the hub's repositories, built from schemas.json ----------------------------------------------
-# A replica is a folder laid out as the hub repository is (README.md whose YAML `configs:` maps each config's splits
-# to <config>/<split>-00000-of-00001.parquet), read through utils/data.py's XSTILTS_HUB_MIRROR=DIR setting
-# (DIR/owner/name). A repository published as a loading script gets <name>.py beside its README (datasets refuses
-# it) and its Parquet export in DIR/owner/name@refs%2Fconvert%2Fparquet/<config>/<split>/0000.parquet (no README).
-import random  # noqa: E402
-from urllib.parse import quote  # noqa: E402
-
-import datasets  # noqa: E402
-import pytest  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-
 SCHEMAS = SHARED / "hub" / "schemas.json"
 EXPORT = "refs/convert/parquet"
 ROWS = 6  # rows per split
@@ -46,6 +50,7 @@ WORDS = "the cat sees a red house near the old river and Anna walks with John to
 NLI = ("entailment", "neutral", "contradiction")
 TYDIQA_PREFIXES = ("arabic", "bengali", "english", "finnish", "indonesian", "korean", "russian", "swahili", "telugu")
 XNLI_LANGUAGES = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh")
+SHARED_CONFIGS = {("google/xtreme", "XNLI"): XNLI_LANGUAGES, ("google/xtreme", "tydiqa"): TYDIQA_PREFIXES}
 # string labels as each repository writes them (schemas.json quirks): the values a replica row may carry
 STRING_LABELS = {"PAWS-X": ("0", "1"), "Rowan/hellaswag": ("0", "1", "2", "3"), "allenai/social_i_qa": ("1", "2", "3")}
 
@@ -132,10 +137,11 @@ def _string(name, record, family, i, rng, row):
 
 
 def synthetic_rows(record, split, n=ROWS) -> list[dict]:
+    """n rows; n per language where one config holds every language (XNLI's column, TyDiQA's id prefix)."""
     rng = random.Random(f"{record['id']}:{record['config']}:{split}")
     features = features_of(record)
     rows = []
-    for i in range(n):
+    for i in range(n * len(SHARED_CONFIGS.get((record["id"], record["config"]), "x"))):
         row = {}
         order = sorted(features, key=lambda name: name in ("answers", "pos_tags", "ner_tags", "langs"))
         for name in order:  # answers and tags after the context and tokens they point into

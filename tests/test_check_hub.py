@@ -1,4 +1,4 @@
-"""scripts/check_hub.py's logic, against the hub replicas (tests/hub_replica.py): exact ones, and ones made to differ."""
+"""scripts/check_hub.py's logic against the hub replicas (tests/hub_replica.py): exact ones, ones made to differ."""
 import sys
 
 import pytest
@@ -56,7 +56,8 @@ def test_replicas_made_to_differ(tmp_path, monkeypatch, capsys):
                if r["config"] == "de" else r for r in records if r["id"] == "google-research-datasets/xquad_r"]
     hub_replica.build_parquet_repo(tmp_path, "google-research-datasets/xquad_r", xquad_r, rows=2)
     paws = [r for r in records if r["config"].startswith("PAWS-X.")]
-    hub_replica.build_parquet_repo(tmp_path, "google/xtreme", paws, rows=2, skip={("google/xtreme", "PAWS-X.fr", "test")})
+    hub_replica.build_parquet_repo(tmp_path, "google/xtreme", paws, rows=2,
+                                   skip={("google/xtreme", "PAWS-X.fr", "test")})
     cosmos = [r for r in records if r["id"] == "allenai/cosmos_qa"]
     hub_replica.build_script_repo(tmp_path, "allenai/cosmos_qa", cosmos, rows=2, export=False)
     use_mirror(monkeypatch, tmp_path)
