@@ -52,6 +52,7 @@ from test_tagging import tag_rows  # noqa: E402
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
 LARGE = dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096)
+XLMR_VOCAB = 250_002  # the large shape's embedding table at least this big, whatever tokenizer stands in
 SHAPE = dict(max_position_embeddings=514, type_vocab_size=1, layer_norm_eps=1e-5)
 
 
@@ -71,10 +72,13 @@ def find_tokenizer(workdir, given=None):
 
 
 def build_encoder(directory, tokenizer_dir, large):
-    """An XLM-R encoder with random weights and the tokenizer's vocabulary, saved to directory."""
+    """An XLM-R encoder with random weights and the tokenizer's vocabulary (the large shape: at least XLM-R's, so a
+    stand-in tokenizer leaves the embedding table, its gradient and its optimizer step as large), saved to
+    directory."""
     from transformers import AutoTokenizer, XLMRobertaConfig, XLMRobertaModel
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    config = XLMRobertaConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, bos_token_id=0,
+    vocab = max(len(tokenizer), XLMR_VOCAB) if large else len(tokenizer)
+    config = XLMRobertaConfig(vocab_size=vocab, pad_token_id=tokenizer.pad_token_id, bos_token_id=0,
                               eos_token_id=2, **SHAPE, **(LARGE if large else TINY))
     torch.manual_seed(0)
     with torch.device("cuda" if large and torch.cuda.is_available() else "cpu"):  # initialised where it is fast
