@@ -9,7 +9,7 @@ import sys
 import datasets
 import pytest
 
-from conftest import FAST, SHARED, write_jsonl
+from conftest import FAST, ROOT, SHARED, write_jsonl
 from hub_replica import XQUAD_DIR, misaligned, xquad_hub_rows
 from tasks import TASKS, XQUAD_LANGS, get_task, span_qa
 from tasks.preflight import check_mlm_corpus
@@ -328,7 +328,6 @@ def test_mlm_corpus_hub_name_needs_a_namespace(tmp_path, tiny_model_dir):
 
 
 def test_readme_names_hub_corpora_with_their_namespace():
-    from conftest import ROOT
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "--mlm_corpus Salesforce/wikitext:wikitext-103-raw-v1" in text
     assert "--mlm_corpus wikitext:" not in text
@@ -339,7 +338,6 @@ def test_readme_names_hub_corpora_with_their_namespace():
 # ---- the report names the sets that differ -------------------------------------------------------------------
 
 def test_report_names_sets_that_differ_from_the_official_data(tmp_path):
-    from conftest import ROOT
     sys.path.insert(0, str(ROOT / "scripts"))
     import report
     run = tmp_path / "runs" / "udpos"
