@@ -24,7 +24,7 @@ import datasets  # noqa: E402
 from tasks import HUB_EXPORT_REVISIONS, TASKS, get_task  # noqa: E402
 from tasks.span_qa import SCHEMA as SQUAD_COLUMNS  # noqa: E402
 from tasks.spec import SPLITS  # noqa: E402
-from utils.data import PARQUET_REVISION, SCRIPT_REFUSED, hub_location  # noqa: E402
+from utils.data import PARQUET_REVISION, hub_read  # noqa: E402
 
 HIDDEN = ("", "-1", -1)  # hidden test labels (GLUE, CommonsenseQA, HellaSwag test splits)
 
@@ -74,14 +74,8 @@ def expected_columns(spec) -> dict:
 
 
 def open_config(hub_id, config):
-    """(IterableDatasetDict, script_only) of one config, by the runs' route (utils/data.py)."""
-    try:
-        return datasets.load_dataset(hub_location(hub_id)[0], config, streaming=True), False
-    except RuntimeError as error:
-        if SCRIPT_REFUSED not in str(error):
-            raise
-    location, revision = hub_location(hub_id, HUB_EXPORT_REVISIONS.get(hub_id, PARQUET_REVISION))
-    return datasets.load_dataset(location, revision=revision, data_dir=config or "default", streaming=True), True
+    """(IterableDatasetDict, read from the Parquet export) of one config, by the runs' route (utils/data.py)."""
+    return hub_read(hub_id, config, streaming=True)
 
 
 def label_problem(spec, features, row) -> str | None:

@@ -96,12 +96,17 @@ def hub_location(hub_id: str, revision: str | None = None) -> tuple:
 
 
 def _hub_split(path, config, split, cache_dir):
-    """One hub split. A dataset still published as a loading script (datasets >= 4 refuses those:
-    allenai/social_i_qa, allenai/cosmos_qa) is read from the hub's Parquet export at the registry's revision
-    (tasks.HUB_EXPORT_REVISIONS). The export holds one folder per config and no README, so datasets sees a single
-    config "default": the config is selected by its folder (data_dir), not by name."""
+    """One hub split, by hub_read's route."""
+    return hub_read(path, config, split=split, cache_dir=cache_dir)[0]
+
+
+def hub_read(path, config, **options) -> tuple:
+    """(load_dataset(path, config, **options), whether it came from the Parquet export). A dataset still published
+    as a loading script (datasets >= 4 refuses those: allenai/social_i_qa, allenai/cosmos_qa) is read from the hub's
+    Parquet export at the registry's revision (tasks.HUB_EXPORT_REVISIONS). The export holds one folder per config
+    and no README, so datasets sees a single config "default": the config is selected by its folder (data_dir)."""
     try:
-        return hub_load(hub_location(path)[0], config, split=split, cache_dir=cache_dir)
+        return hub_load(hub_location(path)[0], config, **options), False
     except RuntimeError as error:
         if SCRIPT_REFUSED not in str(error):
             raise
@@ -111,7 +116,7 @@ def _hub_split(path, config, split, cache_dir):
                    revision, "" if re.fullmatch(r"[0-9a-f]{40}", revision) else " (a ref, not a pinned commit)")
     try:
         location, revision = hub_location(path, revision)
-        return hub_load(location, split=split, cache_dir=cache_dir, revision=revision, data_dir=folder)
+        return hub_load(location, revision=revision, data_dir=folder, **options), True
     except (FileNotFoundError, DatasetNotFoundError) as error:
         raise no_hub_route(path, folder, error) from None
 
