@@ -49,7 +49,7 @@ def load_corpus(source: str, cache_dir=None) -> datasets.Dataset:
         dataset = datasets.load_dataset("text", data_files=[str(f) for f in files], split="train", cache_dir=cache_dir)
     else:  # a hub corpus NAME[:CONFIG]
         name, _, config = source.partition(":")
-        dataset = data_utils.hub_load(name, config or None, split="train", cache_dir=cache_dir)
+        dataset = data_utils.hub_read(name, config or None, split="train", cache_dir=cache_dir)[0]  # mirror too
         where = f"hub dataset {source} (train split)"
         require_columns(dataset, where, ("text",))
     dataset = dataset.select_columns(["text"]).filter(lambda texts: [bool(t and t.strip()) for t in texts],
