@@ -293,16 +293,23 @@ def postprocess(spec, predictions, examples, features, data_args):
             for i, cid, p in zip(features["example_id"], features["candidate_id"], top)]
 
 
-def encode(trainer, texts, max_length, dtype=None):
-    """(n, d) embeddings of texts with the trainer's model, longest first (little padding), in input order;
-    dtype: autocast to bf16/fp16 (utils/device.encoding_dtype), None for fp32.
+def task_model(trainer, spec):
+    """The dual encoder of `spec`: the trainer's model, or its head in a multi-task model (utils/multitask.py
+    MultiTaskModel: one head per task over the shared encoder)."""
+    heads = getattr(trainer.model, "heads", None)
+    return heads[spec.name] if heads is not None and spec.name in heads else trainer.model
+
+
+def encode(trainer, texts, max_length, dtype=None, model=None):
+    """(n, d) embeddings of texts with `model` (default: the trainer's), longest first (little padding), in input
+    order; dtype: autocast to bf16/fp16 (utils/device.encoding_dtype), None for fp32.
 
     A plain no-grad loop writing each batch into one preallocated CPU tensor: Trainer.predict would concatenate
     its growing outputs at every step, quadratic in a pool of a million candidates. Every process of a
     distributed run encodes every text (the search needs the whole pool on each)."""
     from torch.utils.data import DataLoader
     from tqdm.auto import tqdm
-    tokenizer, model, args = trainer.processing_class, trainer.model, trainer.args
+    tokenizer, model, args = trainer.processing_class, model or trainer.model, trainer.args
 
     def tokenize(batch):
         encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
@@ -350,7 +357,7 @@ def evaluate(trainer, data, split, lang, limit=None):
         pool_ids, pool_texts = list(distinct), list(distinct.values())
     if not queries:
         return []
-    model, tokenizer = trainer.model, trainer.processing_class
+    model, tokenizer = task_model(trainer, spec), trainer.processing_class
     if getattr(model, "_fingerprint", (None,))[0] != trainer.state.global_step:  # once per evaluation pass
         model._fingerprint = (trainer.state.global_step, weights_fingerprint(model.base_model))
     dtype = encoding_dtype(trainer.args.device, getattr(data_args, "encoding_precision", "auto"), trainer.args)
@@ -360,7 +367,7 @@ def evaluate(trainer, data, split, lang, limit=None):
 
     def embed(texts, max_length):
         return cached_embeddings(default_cache_dir(), {**key, "max_length": max_length}, texts,
-                                 lambda todo: encode(trainer, todo, max_length, dtype))
+                                 lambda todo: encode(trainer, todo, max_length, dtype, model))
 
     pool_emb = embed(pool_texts, candidate_length)
     query_emb = embed([q["query"] for q in queries], query_length)
