@@ -10,6 +10,7 @@ from transformers import AutoModelForSequenceClassification, DataCollatorWithPad
 from utils.data import check_values, ensure_ids, require_columns
 
 FIELDS = ("id", "text_a", "text_b", "label")
+LABELLED_HEAD = True  # the head's outputs are the labels, in its id2label's order (tasks/runner.py)
 
 
 def read_tsv(path, columns, has_header):

@@ -191,6 +191,43 @@ def check_encoder(spec, model_args, data_args, planned=()):
         check(spec, config, data_args)
 
 
+def label_disagreement(spec, train_spec) -> str | None:
+    """Why a target's labels are not its training task's (the same kind, the same names in the same order: its head
+    is built from the training task's labels), or None where they agree."""
+    if spec.kind != train_spec.kind:
+        return (f"task {spec.name} ({spec.kind}) is trained on {train_spec.name}, a {train_spec.kind} task; "
+                "expected one kind")
+    shown = [", ".join(s.labels) if s.labels is not None else "read from the training data" for s in (spec, train_spec)]
+    labels = [None if s.labels is None else tuple(s.labels) for s in (spec, train_spec)]
+    if labels[0] != labels[1]:
+        return (f"task {spec.name}: its labels ({shown[0]}) are not those of its training task {train_spec.name} "
+                f"({shown[1]}), in the same order; its head is built from {train_spec.name}'s labels")
+    return None
+
+
+def check_labels(spec, model_args, training_args, planned=()):
+    """A target's labels are its training task's (label_disagreement). Evaluating a checkpoint's trained head (no
+    --do_train) needs the head's labels (its id2label) to be the task's, in any order: predictions are decoded with
+    the head's own. A planned encoder, or a config that cannot be read now, is left to the run."""
+    from utils.modeling import checkpoint_head_labels
+    train_spec = get_task(spec.train_task) if spec.is_target else spec
+    problem = label_disagreement(spec, train_spec)
+    if problem:
+        raise InputError(problem)
+    path = str(model_args.model_name_or_path)
+    if training_args.do_train or train_spec.labels is None or path in {str(p) for p in planned} \
+            or not getattr(kind_module(spec), "LABELLED_HEAD", False):
+        return
+    try:
+        own = checkpoint_head_labels(model_args)
+    except (OSError, ValueError):
+        return
+    if own and set(own) != set(train_spec.labels):
+        raise InputError(f"--model_name_or_path {path}: its head's labels ({', '.join(own)}) are not task "
+                         f"{train_spec.name}'s ({', '.join(train_spec.labels)}); evaluate a checkpoint trained on "
+                         f"{train_spec.name}, or train one (--do_train)")
+
+
 def check_augment(options, spec=None, data_args=None):
     """--augment: codeswitch's dictionary of every language (--augment_languages, or those 'auto' chooses), or
     wordorder's --word_order. 'auto' is resolved here (tasks/training_set.py resolve_augment) and kept on the
@@ -298,6 +335,7 @@ def check_run(spec, model_args, data_args, training_args, options=(), *, eval_sp
     check_augment(options, spec if zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
     check_arguments(spec, data_args)
     check_encoder(spec, model_args, data_args, planned)
+    check_labels(spec, model_args, training_args, planned)
     reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot)
     check_hub_splits(reads, data_args, eval_splits)
     for task, split, lang in reads:

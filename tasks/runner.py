@@ -16,7 +16,8 @@ from utils.caching import cache_lock, features_fingerprint
 from utils.data import load_extra_set, load_rows, read_jsonl
 from utils import device
 from utils.lifecycle import finish_run, resume_checkpoint, run_once
-from utils.modeling import head_record, load_tokenizer, load_with_new_head, save_encoder
+from utils.modeling import (checkpoint_head_labels, head_labels, head_record, load_tokenizer, load_with_new_head,
+                            save_encoder)
 from utils.results import is_done, metrics_document, read_json, run_config, write_json_atomic, write_jsonl_atomic
 from utils.trainer import Trainer, selection_callbacks
 
@@ -62,7 +63,13 @@ class ExtraEvalData(TaskData):
 
 
 def _labels(train_spec, kind, train_examples, model_args):
-    """The label list: the registry's, else read from the training data, else (evaluation only) the model's."""
+    """The label list: evaluating a checkpoint's trained head (no training; a kind whose head outputs the labels,
+    LABELLED_HEAD), the head's own in its order (the pre-flight checked they are the task's); else the registry's,
+    else read from the training data, else (evaluation only) the model's."""
+    if train_examples is None and getattr(kind, "LABELLED_HEAD", False):
+        own = checkpoint_head_labels(model_args)
+        if own:
+            return own
     if train_spec.labels is not None:
         return list(train_spec.labels)
     if hasattr(kind, "labels_from_data") and train_examples is not None:
@@ -72,6 +79,12 @@ def _labels(train_spec, kind, train_examples, model_args):
         config = AutoConfig.from_pretrained(model_args.model_name_or_path, cache_dir=model_args.cache_dir)
         return [config.id2label[i] for i in range(len(config.id2label))]
     return None
+
+
+def decoded_with_head(spec, kind, model):
+    """spec with the labels its predictions are decoded with: the model's own id2label (a LABELLED_HEAD kind)."""
+    labels = head_labels(model.config) if getattr(kind, "LABELLED_HEAD", False) else None
+    return replace(spec, labels=tuple(labels)) if labels and spec.labels is not None else spec
 
 
 def evaluate_language(trainer, data, split, lang, out_dir, limit):
@@ -143,6 +156,8 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
         spec, train_spec = replace(spec, labels=tuple(labels)), replace(train_spec, labels=tuple(labels))
         train_data.spec = train_spec
     model = load_with_new_head(kind.model_class(spec), model_args, **label_kwargs)
+    spec, train_spec = decoded_with_head(spec, kind, model), decoded_with_head(train_spec, kind, model)
+    train_data.spec = train_spec
     config["head"] = head_record(model)  # transformers' head or the toolkit's; a dual encoder's pooling
     if main_process(training_args):
         write_json_atomic(out / "run_config.json", config)

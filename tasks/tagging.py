@@ -47,6 +47,7 @@ from utils.data import fail_at, require_columns
 
 logger = logging.getLogger(__name__)
 FIELDS = ("id", "tokens", "tags")
+LABELLED_HEAD = True  # the head's outputs are the labels, in its id2label's order (tasks/runner.py)
 PARSE_FIELDS = ("heads", "deprels")  # optional: a dependency tree (the conllu converter writes it; --augment wordorder)
 OUTSIDE = "O"
 BOUNDARY = "\u2581"  # SentencePiece's word-boundary mark

@@ -131,7 +131,8 @@ def test_a_sentencepiece_only_checkpoint_loads_and_preprocesses(tmp_path):
     words = SENTENCES[0]
     batch, features = tag(tokenizer, [words])
     assert pieces(tokenizer, features["input_ids"][0])[:2] == ["\u2581the", "\u2581cat"]
-    assert features["input_ids"][0][0] == tokenizer.cls_token_id and features["input_ids"][0][-1] == tokenizer.sep_token_id
+    ids = features["input_ids"][0]
+    assert ids[0] == tokenizer.cls_token_id and ids[-1] == tokenizer.sep_token_id
     check_every_word_labelled_once(features, batch, get_task("udpos").labels)
     rows = nli_rows(3, 0)
     spec = get_task("mnli")

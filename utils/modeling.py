@@ -34,6 +34,21 @@ def reset_head_fields(config) -> dict:
     return dropped
 
 
+def head_labels(config) -> list | None:
+    """The label names of a config's head in output order (its id2label), or None where it names none (a bare
+    encoder's or an unnamed head's generic LABEL_0, LABEL_1, ...)."""
+    id2label = {int(k): v for k, v in (getattr(config, "id2label", None) or {}).items()}
+    labels = [id2label[i] for i in range(len(id2label))] if set(id2label) == set(range(len(id2label))) else []
+    return labels if labels and labels != [f"LABEL_{i}" for i in range(len(labels))] else None
+
+
+def checkpoint_head_labels(model_args) -> list | None:
+    """head_labels of --model_name_or_path's config (a trained head's labels, in its order), or None."""
+    config = AutoConfig.from_pretrained(model_args.model_name_or_path, cache_dir=model_args.cache_dir,
+                                        trust_remote_code=model_args.trust_remote_code)
+    return head_labels(config)
+
+
 def load_with_new_head(model_class, model_args, **config_kwargs):
     """Load model_args.model_name_or_path into model_class (e.g. AutoModelForSequenceClassification), or into the
     toolkit's own head of that kind where transformers has none for the encoder (utils/heads.py; logged).
