@@ -10,7 +10,7 @@ import datasets
 import pytest
 
 from conftest import FAST, ROOT, SHARED, write_jsonl
-from hub_replica import XQUAD_DIR, misaligned, xquad_hub_rows
+from hub_replica import XQUAD_DIR, hub_repo, misaligned, use_mirror, xquad_hub_rows
 from tasks import TASKS, XQUAD_LANGS, get_task, span_qa
 from tasks.preflight import check_mlm_corpus
 from utils import data as data_utils
@@ -55,18 +55,19 @@ def original_starts(lang):
             for article in data for p in article["paragraphs"] for qa in p["qas"]}
 
 
-def test_xquad_hub_rows_are_realigned_to_the_original_answers(shared_data, monkeypatch, caplog):
-    """google/xtreme's XQuAD (stripped as its loading script stripped it): every misaligned answer moves back to
-    where the original file puts it, nothing is dropped, and the record counts them per language."""
-    stand_in_hub(monkeypatch, {("google/xtreme", f"XQuAD.{lang}"): xquad_hub_rows(lang) for lang in XQUAD_LANGS})
+def test_xquad_hub_rows_are_realigned_to_the_original_answers(shared_data, tmp_path, monkeypatch, caplog):
+    """google/xtreme's XQuAD as published (a Parquet replica of its rows, stripped as its loading script stripped
+    them, read by datasets.load_dataset): every misaligned answer moves back to where the original file puts it,
+    nothing is dropped, and the record counts them per language."""
+    tables = {(f"XQuAD.{lang}", "validation"): xquad_hub_rows(lang) for lang in XQUAD_LANGS}
+    use_mirror(monkeypatch, hub_repo(tmp_path, "google/xtreme", tables))
     data_utils.reset_data_records()
     caplog.set_level(logging.WARNING, logger="utils.data")
     counts = {}
     for lang in XQUAD_LANGS:
         rows = data_utils.load_rows(get_task("xquad"), "test", lang, DataArguments(), span_qa)
-        expected = original_starts(lang)
-        assert {r["id"]: r["answers"]["answer_start"] for r in rows} == expected
-        counts[lang] = sum(misaligned(row) for row in xquad_hub_rows(lang))
+        assert {r["id"]: r["answers"]["answer_start"] for r in rows} == original_starts(lang)
+        counts[lang] = sum(misaligned(row) for row in tables[f"XQuAD.{lang}", "validation"])
     records = {r["lang"]: r for r in data_utils.data_records()}
     assert {lang: records[lang].get("realigned", 0) for lang in XQUAD_LANGS} == counts
     assert sum(counts.values()) > 0 and not any(r.get("dropped") for r in records.values())
@@ -152,10 +153,13 @@ def squad_tables(split):
 
 def test_run_target_xquad_from_the_hub_finishes_and_records_the_data(tmp_path, tiny_model_dir, monkeypatch):
     """The issue's failure: SQuAD trains, then XQuAD from the hub (offsets misaligned) is evaluated; the run
-    finishes and run_config.json records what loading did to each set."""
+    finishes and run_config.json records what loading did to each set. Both read from Parquet replicas."""
     import run_target
     zh = [qa(i, "美国总统是拜登。他住在华盛顿的白宫。", "拜登", 5 + 2 * (i % 2)) for i in range(4)]  # every other off
-    stand_in_hub(monkeypatch, {("rajpurkar/squad", None): squad_tables, ("google/xtreme", "XQuAD.zh"): zh})
+    squad = {("plain_text", split): [{**row, "title": "t"} for row in squad_tables(split)]
+             for split in ("train", "validation")}
+    hub_repo(tmp_path / "hub", "rajpurkar/squad", squad)
+    use_mirror(monkeypatch, hub_repo(tmp_path / "hub", "google/xtreme", {("XQuAD.zh", "validation"): zh}))
     out = tmp_path / "xquad"
     run_target.main(["--task", "xquad", "--model_name_or_path", str(tiny_model_dir), "--output_dir", str(out),
                      "--languages", "zh", *QA_FLAGS, *FAST])
