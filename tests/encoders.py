@@ -163,3 +163,47 @@ def build_sentencepiece_tokenizer(directory, model_type="deberta-v2"):
     config = {"tokenizer_class": tokenizer_class, "do_lower_case": False, "model_max_length": 512, **specials}
     (directory / "tokenizer_config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     return directory
+
+
+# ---- tiny random encoders of every architecture (tests/test_encoder_matrix.py) ----
+# build_encoder(arch, directory): a 2-layer, 32-wide random encoder of `arch` with the tokenizer kind its published
+# model uses, saved as a bare encoder (config.json, weights, tokenizer). arch -> (tokenizer kind, config settings of
+# the architecture beyond the common tiny sizes; DeBERTa-v2's are mDeBERTa-v3's attention settings).
+TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
+ENCODERS = {
+    "bert": ("wordpiece", {}),
+    "xlm-roberta": ("metaspace", {"max_position_embeddings": 520}),
+    "roberta": ("bytelevel", {"max_position_embeddings": 520}),
+    "deberta-v2": ("metaspace", {"relative_attention": True, "pos_att_type": ["p2c", "c2p"], "type_vocab_size": 0,
+                                 "position_biased_input": False, "position_buckets": 32, "norm_rel_ebd": "layer_norm",
+                                 "share_att_key": True, "max_relative_positions": -1}),
+    "modernbert": ("gemma", {"local_attention": 16, "global_attn_every_n_layers": 2}),
+    "electra": ("wordpiece", {"embedding_size": 16}),
+    "distilbert": ("wordpiece", {"dim": 32, "n_layers": 2, "n_heads": 2, "hidden_dim": 64}),
+    "rembert": ("metaspace", {"input_embedding_size": 16, "output_embedding_size": 16}),
+    "eurobert": ("llama", {"num_key_value_heads": 2}),
+    "xlm-roberta-xl": ("metaspace", {"max_position_embeddings": 520}),
+}
+ENCODERS["sentencepiece"] = ("sentencepiece", ENCODERS["deberta-v2"][1])  # a DeBERTa-v2 published as mDeBERTa-v3
+# is: its tokenizer only a SentencePiece model (build_sentencepiece_tokenizer)
+
+
+def build_encoder(arch, directory):
+    """A tiny random encoder of `arch` (a key of ENCODERS) with its tokenizer kind, saved to directory (returned)."""
+    import torch
+    from transformers import CONFIG_MAPPING, AutoModel, AutoTokenizer
+    kind, settings = ENCODERS[arch]
+    directory = Path(directory)
+    if kind == "sentencepiece":
+        build_sentencepiece_tokenizer(directory, "deberta-v2")
+    else:
+        build_tokenizer(kind, directory)
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    model_type = "deberta-v2" if arch == "sentencepiece" else arch
+    ids = {f"{name}_token_id": getattr(tokenizer, f"{name}_token_id") for name in ("pad", "bos", "eos", "cls", "sep",
+                                                                                 "mask")}
+    config = CONFIG_MAPPING[model_type](**{**TINY, "max_position_embeddings": 512, "vocab_size": len(tokenizer),
+                                           **ids, **settings})
+    torch.manual_seed(0)
+    AutoModel.from_config(config).save_pretrained(directory)
+    return directory
