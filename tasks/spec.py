@@ -43,7 +43,8 @@ class TaskSpec:
     retrieval: str | None = None                 # retrieval: the protocol, "tatoeba" or "bucc"
     data_task: str | None = None                 # read the local files of this task instead (DIR/<data_task>/...)
     query_length: int | None = None              # dual encoder: tokens of a query (max_seq_length: of a candidate)
-    pooling: str | None = None                   # dual encoder: "pooler" (XTREME-R's), "cls" or "mean"
+    pooling: str | None = None                   # dual encoder: "pooler" (XTREME-R's), "cls" or "mean"; None:
+                                                 # the pooler where the encoder has one, else "cls"
     category: str | None = None                  # benchmark category (XTREME/XTREME-R scores), e.g. "retrieval"
     benchmarks: tuple = ()                       # the benchmarks the task belongs to: "xtreme", "xtreme_r"
     paper_intermediate: bool = False             # one of the paper's nine intermediate tasks (--tasks all)

@@ -114,8 +114,10 @@ class DataArguments:
     # dual encoders (lareqa, mewslix)
     embedding_pooling: str | None = field(default=None, metadata={
         "help": "Dual-encoder tasks: how a text becomes one vector: pooler (XTREME-R's: the model's pooler on the "
-                "first token, the default), cls (the first token's last hidden state) or mean (the mean of the "
-                "last hidden states, e.g. for sentence encoders such as e5).", "choices": ["pooler", "cls", "mean"]})
+                "first token), cls (the first token's last hidden state) or mean (the mean of the last hidden "
+                "states, e.g. for sentence encoders such as e5). Default: pooler where the architecture has one, "
+                "else cls (DeBERTa-v2, ModernBERT, ELECTRA, DistilBERT, EuroBERT).",
+        "choices": ["pooler", "cls", "mean"]})
     encoding_precision: str = field(default="auto", metadata={
         "help": "Retrieval and dual-encoder encoding: auto (bf16 on a GPU, fp16 where bf16 is unsupported, as the "
                 "run's --bf16/--fp16 for dual encoders; fp32 on CPU) or fp32 (exact float32).",
