@@ -141,3 +141,34 @@ def test_a_sentencepiece_only_checkpoint_loads_and_preprocesses(tmp_path):
     assert encoded["labels"] == [spec.labels.index(row["label"]) for row in rows]
     first = encoded["input_ids"][0]
     assert first.count(tokenizer.sep_token_id) == 2 and tokenizer.unk_token_id not in first
+
+
+def test_a_sentencepiece_only_rembert_gets_its_cls_and_sep_back(tmp_path):
+    """transformers 5.25 loads RemBERT's published layout (sentencepiece.model alone) without [CLS]/[SEP];
+    load_tokenizer puts RemBERT's template back."""
+    from transformers import AutoTokenizer, RemBertConfig
+    from utils.args import ModelArguments
+    from utils.modeling import load_tokenizer
+    directory = build_sentencepiece_tokenizer(tmp_path / "rembert", "rembert")
+    RemBertConfig(vocab_size=200, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+                  input_embedding_size=16, output_embedding_size=16, pad_token_id=0, bos_token_id=1,
+                  eos_token_id=3).save_pretrained(directory)
+    bare = AutoTokenizer.from_pretrained(directory)
+    assert bare("the cat")["input_ids"] == bare("the cat", add_special_tokens=False)["input_ids"]  # the bug
+    tokenizer = load_tokenizer(ModelArguments(str(directory)))
+    pair = tokenizer.convert_ids_to_tokens(tokenizer("the cat", "a dog")["input_ids"])
+    assert pair == ["[CLS]", "\u2581the", "\u2581cat", "[SEP]", "\u2581a", "\u2581dog", "[SEP]"]
+    batch, features = tag(tokenizer, [SENTENCES[0]])
+    assert features["input_ids"][0][0] == tokenizer.cls_token_id
+    check_every_word_labelled_once(features, batch, get_task("udpos").labels)
+
+
+def test_a_sentencepiece_model_without_sentencepiece_says_what_to_install(tmp_path, monkeypatch):
+    import importlib.util
+    from utils.modeling import sentencepiece_hint
+    directory = build_sentencepiece_tokenizer(tmp_path / "mdeberta", "deberta-v2")
+    assert sentencepiece_hint(directory) == ""  # installed (requirements.txt)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *rest: None if name == "sentencepiece" else real(name, *rest))
+    assert sentencepiece_hint(directory) == " (its tokenizer is a SentencePiece model: pip install sentencepiece)"

@@ -111,11 +111,41 @@ def load_tokenizer(model_args):
     common = dict(cache_dir=model_args.cache_dir, trust_remote_code=model_args.trust_remote_code)
     try:
         AutoConfig.from_pretrained(model_args.model_name_or_path, **common)
-        return AutoTokenizer.from_pretrained(path, **common)
+        return with_special_tokens(AutoTokenizer.from_pretrained(path, **common))
     except (OSError, ValueError, KeyError) as error:
         raise ValueError(f"--model_name_or_path {model_args.model_name_or_path}: not a loadable encoder checkpoint "
                          f"or hub model (expected a directory with config.json, weights and a tokenizer, e.g. "
-                         f"runs/mnli/encoder): {error}") from error
+                         f"runs/mnli/encoder): {error}{sentencepiece_hint(path)}") from error
+
+
+def sentencepiece_hint(path) -> str:
+    """What to install when a tokenizer directory holds only a SentencePiece model and `sentencepiece` is missing
+    (transformers then says "`tiktoken` is required to read a `tiktoken` file")."""
+    import importlib.util
+    folder = Path(path)
+    if not folder.is_dir() or (folder / "tokenizer.json").is_file() or not any(folder.glob("*.model")):
+        return ""
+    missing = [name for name, module in (("sentencepiece", "sentencepiece"), ("protobuf", "google.protobuf"))
+               if importlib.util.find_spec(module.split(".")[0]) is None]
+    return f" (its tokenizer is a SentencePiece model: pip install {' '.join(missing)})" if missing else ""
+
+
+def with_special_tokens(tokenizer):
+    """The tokenizer, with [CLS] A [SEP] (pairs: [CLS] A [SEP] B [SEP]) put back where it has a CLS and a SEP token
+    but adds neither (logged): transformers 5.25 loads a SentencePiece-only RemBERT tokenizer so (RemBertTokenizer's
+    _post_init replaces its post-processor)."""
+    cls, sep = tokenizer.cls_token, tokenizer.sep_token
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None or cls is None or sep is None or \
+            {tokenizer.cls_token_id, tokenizer.sep_token_id} & set(tokenizer("a")["input_ids"]):
+        return tokenizer
+    from tokenizers import processors
+    backend.post_processor = processors.TemplateProcessing(
+        single=f"{cls}:0 $A:0 {sep}:0", pair=f"{cls}:0 $A:0 {sep}:0 $B:1 {sep}:1",
+        special_tokens=[(cls, tokenizer.cls_token_id), (sep, tokenizer.sep_token_id)])
+    logger.warning("The tokenizer (%s) adds neither %s nor %s: its post-processor is missing; using %s A %s "
+                   "(pairs: %s A %s B %s)", type(tokenizer).__name__, cls, sep, cls, sep, cls, sep, sep)
+    return tokenizer
 
 
 def save_encoder(model, tokenizer, directory):
