@@ -20,7 +20,8 @@ build_sentencepiece_tokenizer(directory, model_type) trains a SentencePiece mode
 package and writes only that model file and tokenizer_config.json (no tokenizer.json), the way mDeBERTa-v3
 (model_type "deberta-v2": spm.model, DebertaV2Tokenizer) and RemBERT ("rembert": sentencepiece.model,
 RemBertTokenizer) are published; transformers converts it to a fast tokenizer when it loads it. (transformers
-5.25 loads the RemBERT layout without its [CLS]/[SEP] post-processor: RemBertTokenizer's _post_init replaces it.)
+5.25 loads the RemBERT layout without its [CLS]/[SEP] post-processor: RemBertTokenizer's _post_init replaces it;
+utils/modeling.py load_tokenizer puts it back.)
 """
 import json
 import random
