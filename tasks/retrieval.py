@@ -26,6 +26,7 @@ import torch
 from tasks.mining import best_threshold, knn, knn_both, mine, prf  # noqa: F401 (also re-exported)
 from utils.data import load_hub, read_jsonl, record_load, require_columns
 from utils.device import autocast, encoding_dtype, precision_key
+from utils.heads import encoder_inputs
 
 logger = logging.getLogger(__name__)
 POOLINGS = ("mean", "cls")
@@ -89,7 +90,8 @@ def embed_sentences(model, tokenizer, sentences, layer, pooling, max_seq_length,
         for start in tqdm(range(0, len(order), batch_size), desc="encoding", disable=len(order) <= batch_size):
             index = order[start:start + batch_size]
             batch = tokenizer.pad({k: [encoded[k][i] for i in index] for k in keys}, return_tensors="pt").to(device)
-            hidden = model(**batch, output_hidden_states=True).hidden_states[layer]
+            inputs = encoder_inputs(model, batch["input_ids"], batch["attention_mask"], batch.get("token_type_ids"))
+            hidden = model(**inputs, output_hidden_states=True).hidden_states[layer]
             pooled = pool(hidden, batch["attention_mask"], pooling).float().cpu()
             out = torch.empty(len(sentences), pooled.shape[1]) if out is None else out
             out[index] = pooled
