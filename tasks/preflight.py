@@ -133,9 +133,7 @@ def check_data(spec, split, lang, data_args, cache_dir=None):
                              f"{local_path('DIR', spec.name, split, lang)} (prepare_data.py --from_raw converts "
                              "the originals)")
         elif lang in spec.hub_missing:
-            raise InputError(f"--languages: {spec.name} {lang} is not in the hub copy {spec.hub_path} (it has "
-                             f"XTREME's languages); pass --data_dir with {local_path('DIR', spec.name, split, lang)} "
-                             "(prepare_data.py --from_raw converts XTREME-R's original files)")
+            raise InputError(hub_missing_message(spec, split, lang))
         else:
             check_hub_splits([(spec, split, lang)], data_args)
             check_hub_dataset(spec, cache_dir)
@@ -148,11 +146,22 @@ def _split_source(split, eval_splits) -> str:
     return "--train_languages" if split == "train" else "the dev set (--train_languages: its languages' dev sets)"
 
 
+def hub_missing_message(spec, split, lang) -> str:
+    return (f"--languages: {spec.name} {lang} is not in the hub copy {spec.hub_path} (it has XTREME's languages); "
+            f"pass --data_dir with {local_path('DIR', spec.name, split, lang)} (prepare_data.py --from_raw converts "
+            "XTREME-R's original files)")
+
+
 def check_hub_splits(reads, data_args, eval_splits=()):
-    """Every (task, split, language) read from the hub is a split its hub config has (TaskSpec.hub_lang_splits:
+    """Every (task, split, language) read from the hub is there, from the registry alone (before any request): the
+    language has a hub config (TaskSpec.hub_missing), and the config has the split (TaskSpec.hub_lang_splits:
     udpos Kazakh has train and test, Tagalog, Thai and Yoruba only test); else one line naming them all."""
     if data_args.data_dir:
         return
+    missing = next(((spec, split, lang) for spec, split, lang in reads if spec.hub_path and lang in spec.hub_missing),
+                   None)
+    if missing:
+        raise InputError(hub_missing_message(*missing))
     lacking = [(spec, split, lang) for spec, split, lang in reads
                if spec.hub_path and lang not in spec.hub_missing and not spec.hub_has_split(split, lang)]
     if not lacking:
