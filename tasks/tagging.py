@@ -273,11 +273,11 @@ def preprocess(spec, tokenizer, data_args, is_train):
     padding = "max_length" if data_args.pad_to_max_length else False
 
     def tokenize(batch):
-        texts, ends = zip(*map(running_text, batch["tokens"]))
-        features = tokenizer(list(texts), truncation=True, max_length=max_length, padding=padding,
+        texts = [running_text(words) for words in batch["tokens"]]
+        features = tokenizer([text for text, _ in texts], truncation=True, max_length=max_length, padding=padding,
                              return_overflowing_tokens=True, stride=0, return_offsets_mapping=True)
         samples, offsets = features.pop("overflow_to_sample_mapping"), features.pop("offset_mapping")
-        word_ids = [piece_words(offsets[w], features.sequence_ids(w), ends[s]) for w, s in enumerate(samples)]
+        word_ids = [piece_words(offsets[w], features.sequence_ids(w), texts[s][1]) for w, s in enumerate(samples)]
         features["labels"], features["word_ids"], features["example_id"] = [], [], []
         for window, sample in enumerate(samples):
             continued = window > 0 and samples[window - 1] == sample
