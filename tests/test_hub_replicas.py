@@ -97,14 +97,17 @@ def test_no_route_names_the_task_and_data_dir(tmp_path, monkeypatch):
     assert "prepare_data.py --tasks cosmosqa" in message
 
 
-def test_a_column_the_replica_lacks_fails(tmp_path, monkeypatch):
-    """Replicas are exact, so code reading a column the hub copy lacks fails here, not on a user's first run."""
+def test_a_column_or_split_the_replica_lacks_fails(tmp_path, monkeypatch):
+    """Replicas are exact, so code reading a column or split the hub copy lacks fails here, not on a user's run."""
     glue = [r for r in hub_replica.load_schemas() if r["id"] == "nyu-mll/glue"]
     changed = [{**r, "features": {k: v for k, v in r["features"].items() if k != "hypothesis"}} for r in glue]
-    hub_replica.build_parquet_repo(tmp_path, "nyu-mll/glue", changed, rows=3)
+    hub_replica.build_parquet_repo(tmp_path, "nyu-mll/glue", changed, rows=3,
+                                   skip={("nyu-mll/glue", "qqp", "validation")})
     use_mirror(monkeypatch, tmp_path)
     with pytest.raises((KeyError, ValueError), match="hypothesis"):
         data_utils.load_rows(get_task("mnli"), "train", "en", DataArguments(), kind_module("classification"))
+    with pytest.raises(ValueError, match="Unknown split \"validation\""):  # qqp's test set is the hub's validation
+        data_utils.load_rows(get_task("qqp"), "test", "en", DataArguments(), kind_module("classification"))
 
 
 # ---- every registry task with a hub copy, from its replica, through the scripts -------------------------------
