@@ -23,7 +23,7 @@ from tasks.training_set import training_examples
 from utils.cost import CostMeter
 from utils import device
 from utils.lifecycle import finish_run, resume_checkpoint, run_once
-from utils.modeling import load_tokenizer, load_with_new_head, save_encoder
+from utils.modeling import head_record, load_tokenizer, load_with_new_head, save_encoder
 from utils.multitask import MultiTaskCollator, MultiTaskDataset, MultiTaskModel, MultiTaskTrainer
 from utils.results import metrics_document, run_config, write_json_atomic
 from utils.trainer import selection_callbacks
@@ -168,6 +168,7 @@ def run_multitask(task_list, model_args, data_args, training_args, options, eval
         if training_args.process_index == 0:
             write_json_atomic(out / "run_config.json", config)
         entries = load_entries(task_list, tokenizer, model_args, training_args, options, multi)
+        config["heads"] = {entry.name: head_record(entry.model) for entry in entries}  # transformers' or ours
         probabilities = sampling_probabilities(entries, multi)
         trainer = make_trainer(entries, probabilities, tokenizer, training_args)
         meter = CostMeter(trainer.model, trainer)

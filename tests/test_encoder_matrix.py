@@ -214,3 +214,15 @@ def run_target_args(directory):
 def read_safetensors(checkpoint):
     from safetensors.torch import load_file
     return load_file(checkpoint / "model.safetensors")
+
+
+def test_own_heads_share_the_encoder_in_multitask_training(eurobert, grid_data, tmp_path):
+    """EuroBERT trained on MNLI, SQuAD and HellaSwag at once: transformers' classification head and the toolkit's
+    QA and multiple-choice heads on one shared encoder; the saved encoder is a bare EuroBERT."""
+    out = tmp_path / "multitask"
+    run_intermediate.main(["--tasks", "mnli,squad,hellaswag", "--model_name_or_path", str(eurobert), "--data_dir",
+                           str(grid_data), "--output_dir", str(out), *STEPS])
+    heads = json.loads((out / "run_config.json").read_text())["heads"]
+    assert {name: head["source"] for name, head in heads.items()} == {
+        "mnli": "transformers", "squad": "toolkit (utils/heads.py)", "hellaswag": "toolkit (utils/heads.py)"}
+    assert read_config(out / "encoder")["architectures"] == ["EuroBertModel"]
