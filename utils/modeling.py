@@ -164,13 +164,17 @@ def save_encoder(model, tokenizer, directory):
     logger.info("Saved the encoder (%s, no head) to %s", type(model.base_model).__name__, directory)
 
 
-def has_pooler(config) -> bool:
+def has_pooler(config) -> bool | None:
     """Whether config's bare encoder has a pooler (BERT, XLM-R, RemBERT do; DeBERTa-v2, ModernBERT, ELECTRA,
-    DistilBERT and EuroBERT do not): the model built on the meta device, no weights read or allocated."""
+    DistilBERT and EuroBERT do not): the model built on the meta device, no weights read or allocated. None where
+    transformers cannot build it here (an architecture of --trust_remote_code code)."""
     import torch
     from transformers import AutoModel
-    with torch.device("meta"):
-        model = AutoModel.from_config(copy.deepcopy(config))
+    try:
+        with torch.device("meta"):
+            model = AutoModel.from_config(copy.deepcopy(config))
+    except (ValueError, ImportError, OSError):
+        return None
     return getattr(model, "pooler", None) is not None
 
 
