@@ -99,3 +99,19 @@ def test_preflight_stops_evaluating_a_head_of_other_labels(tiny_model_dir, tiny_
                                          r"contradiction\); evaluate a checkpoint trained on mnli"):
         run_target.prepare(target_argv(checkpoint, tiny_data_dir, out, "--do_eval"))
     assert not out.exists()
+
+
+def test_a_custom_tasks_labels_come_from_its_training_file(tiny_model_dir, tmp_path):
+    """--task custom reads its labels from the training file: a dev label it lacks stops the run in one line."""
+    import run_intermediate
+    from conftest import nli_rows, write_jsonl
+    train = write_jsonl(tmp_path / "train.jsonl", [r for r in nli_rows(12, 1) if r["label"] != "neutral"])
+    dev = write_jsonl(tmp_path / "dev.jsonl", nli_rows(3, 2))  # entailment, neutral, contradiction
+    out = tmp_path / "run"
+    with pytest.raises(InputError, match=r"^\S*dev\.jsonl:2: label 'neutral' does not occur in the training file "
+                                         r"\S*train\.jsonl \(labels: contradiction, entailment\)$"):
+        run_intermediate.prepare(["--task", "custom", "--task_kind", "classification", "--train_file", str(train),
+                                  "--validation_file", str(dev), "--text_columns", "text_a,text_b",
+                                  "--label_column", "label", "--model_name_or_path", str(tiny_model_dir),
+                                  "--output_dir", str(out), *FAST])
+    assert not out.exists()
