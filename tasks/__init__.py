@@ -59,13 +59,13 @@ PAPER = {"paper_intermediate": True}              # the paper's nine intermediat
 CLS, STRUCT, QA_CAT, RET = "classification", "structured prediction", "question answering", "retrieval"
 BOTH, XTREME_ONLY = ("xtreme", "xtreme_r"), ("xtreme",)
 
-_T = TaskSpec
 # Hub ids still published as loading scripts (datasets >= 4 refuses them): the revision of the hub's Parquet export
 # (refs/convert/parquet, one folder per config) that utils/data.py reads instead. No commit of either export could
 # be verified offline (../shared/hub/schemas.json cites SocialIQA's export tree, not a commit; whether CosmosQA has
 # an export is unknown), so the ref is pinned by name; put a 40-hex commit here once one is verified.
 HUB_EXPORT_REVISIONS = {"allenai/social_i_qa": "refs/convert/parquet", "allenai/cosmos_qa": "refs/convert/parquet"}
 
+_T = TaskSpec
 TASKS = {spec.name: spec for spec in [
     # ---- English intermediate tasks (the paper's nine, plus SQuAD v2) ----
     _T("mnli", "classification", "accuracy", labels=NLI_LABELS, **PAPER, hub_path="nyu-mll/glue", hub_config="mnli",
