@@ -10,13 +10,12 @@ import pytest
 import torch
 from conftest import FAST
 from encoders import ENCODERS, TINY, build_encoder
-from test_grid import LANGS, STEPS, TARGETS, grid_data  # noqa: F401 (a fixture)
+from test_grid import STEPS, TARGETS, grid_data, run_cell  # noqa: F401 (a fixture)
 from transformers import (CONFIG_MAPPING, AutoConfig, AutoModel, AutoModelForMultipleChoice,
                           AutoModelForQuestionAnswering, AutoModelForSequenceClassification,
                           AutoModelForTokenClassification, AutoTokenizer)
 
 import run_intermediate
-import run_retrieval
 import run_target
 from utils.args import InputError
 from utils.heads import head_class, own_head_class
@@ -75,14 +74,7 @@ def test_intermediate(arch, grid_data, tmp_path_factory):
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_cell(arch, target, grid_data, tmp_path_factory, tmp_path):
     _, encoder = intermediate_encoder(arch, grid_data, tmp_path_factory)
-    out, lang = tmp_path / target, LANGS[target]
-    common = ["--task", target, "--model_name_or_path", str(encoder), "--data_dir", str(grid_data),
-              "--output_dir", str(out), "--languages", lang]
-    if TARGETS[target] == "retrieval":
-        document = run_retrieval.main(common)
-    else:
-        document = run_target.main([*common, *STEPS])
-    assert list(document["per_language"]) == [lang] and (out / "DONE").is_file()
+    out = run_cell(target, encoder, grid_data, tmp_path / target)
     if TARGETS[target] == "retrieval":
         return
     head = json.loads((out / "run_config.json").read_text())["head"]

@@ -88,17 +88,23 @@ def test_saved_encoders_carry_no_head_configuration(encoders):
         assert config.get("id2label", {"0": "LABEL_0", "1": "LABEL_1"}) == {"0": "LABEL_0", "1": "LABEL_1"}, name
 
 
-@pytest.mark.parametrize("target", TARGETS)
-@pytest.mark.parametrize("intermediate", INTERMEDIATES)
-def test_every_intermediate_kind_into_every_target_kind(intermediate, target, encoders, grid_data, tmp_path):
-    out, lang = tmp_path / target, LANGS[target]
-    common = ["--task", target, "--model_name_or_path", str(encoders[intermediate]), "--data_dir", str(grid_data),
+def run_cell(target, encoder, data_dir, out):
+    """One grid cell: the target from `encoder` on its one language, a few steps; checks it finished."""
+    lang = LANGS[target]
+    common = ["--task", target, "--model_name_or_path", str(encoder), "--data_dir", str(data_dir),
               "--output_dir", str(out), "--languages", lang]
     if TARGETS[target] == "retrieval":
         document = run_retrieval.main(common)
     else:
         document = run_target.main([*common, *STEPS])
     assert list(document["per_language"]) == [lang] and (out / "DONE").is_file()
+    return out
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("intermediate", INTERMEDIATES)
+def test_every_intermediate_kind_into_every_target_kind(intermediate, target, encoders, grid_data, tmp_path):
+    out, lang = run_cell(target, encoders[intermediate], grid_data, tmp_path / target), LANGS[target]
     config = json.loads((out / "run_config.json").read_text())
     assert config["intermediate_task"] == {"multitask": ["mnli", "squad", "ccg"], "mlm": ["hellaswag"]}.get(
         intermediate, intermediate)
