@@ -155,15 +155,16 @@ def cells(model, data, out, steps, batch, cpu):
     }
 
 
-def cell_figures(out_dir) -> dict:
+def cell_figures(out_dir, seconds) -> dict:
     """samples/s and real training tokens/s from the run's cost record (run_config.json, utils/cost.py); for a run
-    without training (retrieval) the sentences encoded per second of the run."""
+    without training (retrieval) the sentences encoded per second of the run (its wall time, whole seconds, or the
+    cell's own `seconds` when that rounds to 0)."""
     cost = json.loads((Path(out_dir) / "run_config.json").read_text(encoding="utf-8")).get("cost") or {}
     train = cost.get("train") or {}
     if train.get("runtime_s"):
         return {"samples_per_s": train.get("samples_per_second"),
                 "train_tokens_per_s": round(cost.get("train_tokens", 0) / train["runtime_s"], 1)}
-    wall = cost.get("wall_s") or 0
+    wall = cost.get("wall_s") or seconds
     return {"samples_per_s": round(cost.get("eval_sequences", 0) / wall, 1) if wall else None}
 
 
@@ -183,7 +184,7 @@ def timed(run):
             raise
         traceback.print_exc()
         record = {"status": f"failed: {type(error).__name__}: {' '.join(str(error).split())[:300]}"}
-    record["seconds"] = round(time.time() - started, 1)
+    record["seconds"] = round(time.time() - started, 2)
     record["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated() / 2 ** 30, 2) if cuda else None
     return record, result
 
@@ -193,7 +194,7 @@ def run_cell(script, argv, out_dir):
     record, _ = timed(lambda: import_module(script).main(argv))
     if record["status"] == "ok":
         try:
-            record.update(cell_figures(out_dir))
+            record.update(cell_figures(out_dir, record["seconds"]))
         except (OSError, ValueError) as error:
             record["status"] = f"failed: no cost record ({error})"
     return record
