@@ -7,14 +7,17 @@ grid before its first stage (scripts/preflight.py).
 `planned`: encoder directories that earlier stages of a pipeline will write (not there yet, and not an error).
 """
 import functools
+import logging
 import re
 from pathlib import Path
 
-from tasks import get_task, kind_module, resolve_languages
+from tasks import HUB_EXPORT_REVISIONS, get_task, kind_module, resolve_languages
 from tasks.spec import SPLITS
 from tasks.training_set import has_language_configs, require_parses, resolve_augment, split_codes, training_languages
 from utils.args import InputError, check_output_dir, extra_eval_sets, input_errors
 from utils.data import load_extra_set, load_rows, local_path, parse_label_map
+
+logger = logging.getLogger(__name__)
 
 HUB_ID = re.compile(r"[\w.-]+(/[\w.-]+)?")  # "xlm-roberta-large", "FacebookAI/xlm-roberta-large"
 CHECK_HUB = True  # hub models and datasets reachable (or cached offline); scripts/preflight.py leaves it to the stage
@@ -74,22 +77,21 @@ def check_hub_model(argument, repo_id, cache_dir=None, files=("config.json",)):
                              f"({hub_access.model_cache_dir(cache_dir)}) has no copy" + OFFLINE_HELP.format(**routes))
         return
     problem = hub_access.unreachable(repo_id, "model")
-    if problem and cached:
-        raise InputError(f"{argument} {repo_id}: the hub cannot be reached ({problem}); the cache has a copy: "
-                         "run with HF_HUB_OFFLINE=1 to use it")
-    if problem:
+    if problem and cached:  # transformers falls back to the cache (after its retries): a blip must not stop a sweep
+        logger.warning("%s %s: the hub cannot be reached (%s); using the cached copy (HF_HUB_OFFLINE=1 skips the "
+                       "retries)", argument, repo_id, problem)
+    elif problem:
         raise InputError(f"{argument} {repo_id}: the hub cannot be reached ({problem})" + OFFLINE_HELP.format(**routes))
 
 
 def check_hub_dataset(spec, cache_dir=None):
     """spec's hub dataset: in datasets' cache under HF_HUB_OFFLINE=1, else served by the hub. Not checked when
-    the data is read elsewhere (a local mirror, XSTILTS_HUB_MIRROR; a loader the tests substitute)."""
-    import datasets
+    the data is read elsewhere (a local mirror, XSTILTS_HUB_MIRROR)."""
     from utils import data, hub_access
     if not CHECK_HUB:
         return
     with input_errors():
-        if data.hub_load is not datasets.load_dataset or data.hub_location(spec.hub_path)[0] != spec.hub_path:
+        if data.hub_location(spec.hub_path)[0] != spec.hub_path:
             return
     routes = dict(fill="load it once where the hub is reachable (same HF_HOME) and run with HF_HUB_OFFLINE=1",
                   local=f"--data_dir DIR written by prepare_data.py --tasks {spec.data_task or spec.name} --out DIR "
@@ -101,12 +103,31 @@ def check_hub_dataset(spec, cache_dir=None):
                              + OFFLINE_HELP.format(**routes))
         return
     problem = _dataset_unreachable(spec.hub_path)
-    if problem and hub_access.cached_dataset(spec.hub_path, cache_dir):
-        raise InputError(f"task {spec.name}: hub dataset {spec.hub_path} cannot be reached ({problem}); the "
-                         "datasets cache has a copy: run with HF_HUB_OFFLINE=1 to use it")
-    if problem:
+    if problem and hub_access.cached_dataset(spec.hub_path, cache_dir):  # datasets falls back to its cache
+        logger.warning("task %s: hub dataset %s cannot be reached (%s); using the datasets cache (HF_HUB_OFFLINE=1 "
+                       "skips the retries)", spec.name, spec.hub_path, problem)
+    elif problem:
         raise InputError(f"task {spec.name}: hub dataset {spec.hub_path} cannot be reached ({problem})"
                          + OFFLINE_HELP.format(**routes))
+    elif spec.hub_path in HUB_EXPORT_REVISIONS:  # a loading script: its Parquet export must hold the config
+        check_hub_export(spec)
+
+
+def check_hub_export(spec):
+    """A loading-script dataset is read from its Parquet export (utils/data.hub_read): every config the task reads
+    has a folder there (one listing request per config), else the task needs --data_dir, named now."""
+    from utils import data
+    revision = HUB_EXPORT_REVISIONS[spec.hub_path]
+    for folder in sorted({spec.hub_config_for(lang) or "default" for lang in spec.languages}):
+        problem = _export_missing(spec.hub_path, revision, folder)
+        if problem:
+            raise InputError(str(data.no_hub_route(spec.hub_path, folder, problem)))
+
+
+@functools.lru_cache(maxsize=None)
+def _export_missing(repo_id, revision, folder):
+    from utils.hub_access import export_missing
+    return export_missing(repo_id, revision, folder)
 
 
 @functools.lru_cache(maxsize=None)

@@ -2,6 +2,7 @@
 one line `<script>: error: ...` naming the argument or file, exit status 2, before the model loads and before
 anything is written. And a hub that cannot be reached (an offline cluster): one line in seconds, with the routes
 that work offline; HF_HUB_OFFLINE=1 with a filled cache keeps working."""
+import logging
 import os
 import shutil
 import subprocess
@@ -15,8 +16,9 @@ import run_intermediate
 import run_retrieval
 import run_target
 from conftest import FAST, ROOT, write_jsonl
-from tasks import preflight
-from utils.args import cli
+from tasks import HUB_EXPORT_REVISIONS, get_task, preflight
+from utils import hub_access
+from utils.args import InputError, cli
 from utils.hub_access import cached_dataset
 from utils.weights import safetensors_problem, weight_problems
 
@@ -136,16 +138,32 @@ def fill_hub_cache(hub_cache, repo_id, model_dir):
     (repo / "refs" / "main").write_text(commit)
 
 
-def test_hub_model_offline_and_cached(data_dir, tiny_model_dir, tmp_path, no_hub, monkeypatch, capsys):
+def test_hub_model_offline_and_cached(data_dir, tiny_model_dir, tmp_path, no_hub, monkeypatch, capsys, caplog):
     argv = argv_for("run_target.py", "xstilts-test/tiny", tmp_path / "out", data_dir)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     line = refused(capsys, "run_target.py", argv, tmp_path)
     assert f"--model_name_or_path xstilts-test/tiny: HF_HUB_OFFLINE=1 and the hub cache ({no_hub / 'hub'}) has no " \
            "copy" in line
     fill_hub_cache(no_hub / "hub", "xstilts-test/tiny", tiny_model_dir)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # cached, but not offline: say how to use the cache
-    line = refused(capsys, "run_target.py", argv, tmp_path)
-    assert "the hub cannot be reached" in line and "the cache has a copy: run with HF_HUB_OFFLINE=1" in line
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # cached, the hub down: transformers uses the cache
+    with caplog.at_level(logging.WARNING, logger="tasks.preflight"):
+        preflight.check_hub_model("--model_name_or_path", "xstilts-test/tiny")  # a hub blip must not stop a sweep
+    assert "the hub cannot be reached" in caplog.text and "using the cached copy" in caplog.text
+
+
+def test_loading_script_dataset_without_its_export_is_named_before_the_run(no_hub, monkeypatch):
+    """A loading-script dataset (read from its Parquet export) whose export lacks the config's folder: the task
+    that needs --data_dir is named by the pre-flight, in one line."""
+    monkeypatch.setattr(hub_access, "unreachable", lambda *args, **kwargs: None)  # the hub answers
+    asked = []
+    monkeypatch.setattr(hub_access, "export_missing", lambda *args: asked.append(args) or "EntryNotFoundError")
+    preflight._export_missing.cache_clear()
+    with pytest.raises(InputError) as error:
+        preflight.check_hub_dataset(get_task("cosmosqa"))
+    preflight._export_missing.cache_clear()
+    assert asked == [("allenai/cosmos_qa", HUB_EXPORT_REVISIONS["allenai/cosmos_qa"], "default")]
+    message = str(error.value)
+    assert "\n" not in message and "task cosmosqa needs --data_dir" in message and "prepare_data.py" in message
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -12,6 +12,7 @@ import pytest
 from conftest import FAST, ROOT, SHARED, write_jsonl
 from hub_replica import XQUAD_DIR, hub_repo, misaligned, use_mirror, xquad_hub_rows
 from tasks import TASKS, XQUAD_LANGS, get_task, span_qa
+from tasks import preflight
 from tasks.preflight import check_mlm_corpus
 from utils import data as data_utils
 from utils.args import DataArguments, InputError
@@ -34,6 +35,7 @@ def stand_in_hub(monkeypatch, tables):
         rows = tables[path, config]
         return datasets.Dataset.from_list(rows(split) if callable(rows) else rows)
     monkeypatch.setattr(data_utils, "hub_load", load)
+    monkeypatch.setattr(preflight, "CHECK_HUB", False)  # the stand-in is the hub: nothing to reach
     return calls
 
 

@@ -122,12 +122,14 @@ def hub_read(path, config, **options) -> tuple:
 
 
 def no_hub_route(path, folder, error) -> ValueError:
-    """Neither the repository (a loading script) nor its Parquet export can be read: the tasks need --data_dir."""
+    """Neither the repository (a loading script) nor its Parquet export can be read: the tasks need --data_dir (an
+    InputError: one line, which the pre-flight raises where the hub answers, tasks/preflight.check_hub_export)."""
     from tasks import TASKS
+    from utils.args import InputError
     names = [name for name, spec in TASKS.items() if spec.hub_path == path]
     files = ", ".join(f"DIR/{name}/<split>-<lang>.jsonl" for name in names)
     reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return ValueError(f"{path} is a loading script (datasets >= 4 refuses it) and its Parquet export has no "
+    return InputError(f"{path} is a loading script (datasets >= 4 refuses it) and its Parquet export has no "
                       f"{folder}/ ({reason}): task {', '.join(names)} needs --data_dir DIR with {files} in the "
                       f"kind's schema (prepare_data.py --tasks {','.join(names)} --out DIR writes it wherever the "
                       "hub copy loads, e.g. with datasets < 4)")

@@ -13,7 +13,8 @@ HF_DATASETS_CACHE) will look.
 from pathlib import Path
 
 from huggingface_hub import constants, get_hf_file_metadata, try_to_load_from_cache
-from huggingface_hub.errors import EntryNotFoundError, GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
+from huggingface_hub.errors import (EntryNotFoundError, GatedRepoError, HfHubHTTPError, RepositoryNotFoundError,
+                                   RevisionNotFoundError)
 
 PROBE_FILES = {"model": "config.json", "dataset": "README.md"}  # one file every repo of the kind has (or may lack)
 
@@ -41,6 +42,21 @@ def unreachable(repo_id: str, repo_type: str = "model", timeout: float | None = 
         return f"the hub answered HTTP {status}"
     except Exception as error:  # httpx2 connection errors and timeouts, proxies, TLS: no answer at all
         return f"no connection to {constants.ENDPOINT}: {type(error).__name__}: {' '.join(str(error).split())}"
+    return None
+
+
+def export_missing(repo_id: str, revision: str, folder: str) -> str | None:
+    """Why the Parquet export of a loading-script dataset (revision, e.g. refs/convert/parquet) has no folder
+    `folder` (one config), or None when it has one or the hub does not say (the run then finds out)."""
+    from huggingface_hub import HfApi
+    try:
+        next(iter(HfApi().list_repo_tree(repo_id, path_in_repo=folder, repo_type="dataset", revision=revision)))
+    except StopIteration:
+        return f"{folder}/ is empty at {revision}"
+    except (EntryNotFoundError, RevisionNotFoundError) as error:
+        return f"{type(error).__name__} at {revision}"
+    except Exception:  # noqa: BLE001 (no answer: left to the run, which names the route itself)
+        return None
     return None
 
 
