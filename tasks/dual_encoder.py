@@ -92,6 +92,11 @@ class DualEncoder(PreTrainedModel):
         """The encoder of `path` (AutoModel) in a DualEncoder; loading info with the encoder's key prefix."""
         encoder, info = AutoModel.from_pretrained(path, *args, output_loading_info=True, **kwargs)
         model = cls(encoder, pooling)
+        if model.pooling == "pooler" and any(".pooler." in f".{key}" for key in info.get("missing_keys", ())):
+            # an encoder saved from a head without a pooler (transformers' XLM-R/BERT task heads drop it)
+            model.pooling_rule += "; its weights are new (the checkpoint has none) and train with the rest"
+            logger.warning("%s has no pooler weights: the dual encoder's pooler starts fresh (--embedding_pooling "
+                           "cls pools without one)", path)
         logger.info("Embedding pooling: %s (%s)", model.pooling, model.pooling_rule)
         for name in ("missing_keys", "unexpected_keys"):
             info[name] = [f"{cls.base_model_prefix}.{key}" for key in info.get(name, ())]

@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 import torch
+from safetensors import safe_open
 from conftest import FAST
 from encoders import ENCODERS, TINY, build_encoder
 from test_grid import STEPS, TARGETS, grid_data, run_cell  # noqa: F401 (a fixture)
@@ -81,6 +82,9 @@ def test_cell(arch, target, grid_data, tmp_path_factory, tmp_path):
     if TARGETS[target] == "dual_encoder":
         assert head["embedding_pooling"] == ("pooler" if arch in POOLER else "cls")
         assert head["pooling_rule"].startswith("default")
+        with safe_open(str(encoder / "model.safetensors"), "pt") as weights:  # the intermediate head kept a pooler?
+            kept = any(".pooler." in f".{key}" for key in weights.keys())
+        assert ("weights are new" in head["pooling_rule"]) == (arch in POOLER and not kept), head
     else:
         assert (head["source"] == "transformers") == ((arch, target) not in OWN_HEADS), head
 
