@@ -44,6 +44,7 @@ from utils.heads import encoder_inputs
 from utils.modeling import has_pooler
 
 logger = logging.getLogger(__name__)
+HUB_FIELDS = ("id", "context", "question", "answers")  # SQuAD-shaped hub copies (SQuAD, XQuAD-R), as span QA
 K = 20                  # mAP@20: XTREME-R scores the top 20 of each query
 POOLINGS = ("pooler", "cls", "mean")
 LOGIT_SCALE = 100.0     # BertForRetrieval's logit_scale, a parameter initialised at 100

@@ -18,6 +18,7 @@ MLM_PROBABILITY = 0.15
 SPEC = TaskSpec("mlm", "mlm", "loss", hub_path=None, max_seq_length=128,
                 description="masked language modelling on the --mlm_corpus text")
 RAW_FORMATS = {}
+HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
 LOCAL_SUFFIXES = (".txt", ".text", ".raw", ".tok", ".jsonl")
 
 

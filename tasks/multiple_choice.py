@@ -19,6 +19,7 @@ from utils.data import ensure_ids, fail_at, require_columns
 
 FIELDS = ("id", "context", "choices", "label")
 RAW_FORMATS = {}  # the hub or the JSONL schema; no original raw format is converted
+HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
 
 
 def _value(batch, path, i):

@@ -24,6 +24,7 @@ from tasks.qa_metrics import mlqa_normalizer, normalize_squad, qa_scores
 from utils.data import fail_at, require_columns
 
 SCHEMA = ("id", "context", "question", "answers")
+HUB_FIELDS = SCHEMA  # hub columns read under these names unless hub_columns renames them (scripts/check_hub.py)
 NULL_INDEX = 0                    # the CLS token: the label and the null answer of a window without the answer
 EVAL_ONLY = ("example_id", "offset_mapping", "max_context")  # for post-processing, never fed to the model
 QA_WINDOWS = ("xtreme", "hf_overlap")  # --qa_windows: what --doc_stride means (see the docstring)
