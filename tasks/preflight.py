@@ -61,9 +61,20 @@ OFFLINE_HELP = "; on an offline cluster: {fill}, or pass {local}"
 MODEL_ROUTES = dict(fill="download it once where the hub is reachable (hf download {id}, same HF_HOME) and run with "
                          "HF_HUB_OFFLINE=1", local="a local directory written by save_pretrained")
 TOKENIZER_FILES = ("tokenizer_config.json", "tokenizer.json", "config.json")  # any one: the repo is cached
+MODEL_FILES = ("config.json",)
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                "pytorch_model.bin.index.json")
 
 
-def check_hub_model(argument, repo_id, cache_dir=None, files=("config.json",)):
+def check_cached_weights(argument, repo_id, snapshot, routes):
+    """Offline, a cached model's snapshot holds its weights, complete (a download cut short leaves config.json)."""
+    if not any((snapshot / name).is_file() for name in WEIGHT_FILES):
+        raise InputError(f"{argument} {repo_id}: HF_HUB_OFFLINE=1 and the hub cache ({snapshot}) has its config but "
+                         f"no weight file ({', '.join(WEIGHT_FILES)})" + OFFLINE_HELP.format(**routes))
+    check_weights(argument, snapshot)
+
+
+def check_hub_model(argument, repo_id, cache_dir=None, files=MODEL_FILES):
     """A hub model: in the hub cache under HF_HUB_OFFLINE=1, else served by the hub (one request, no retries:
     transformers would retry each file for ~30 s, then fail with tracebacks)."""
     from utils import hub_access
@@ -75,6 +86,8 @@ def check_hub_model(argument, repo_id, cache_dir=None, files=("config.json",)):
         if not cached:
             raise InputError(f"{argument} {repo_id}: HF_HUB_OFFLINE=1 and the hub cache "
                              f"({hub_access.model_cache_dir(cache_dir)}) has no copy" + OFFLINE_HELP.format(**routes))
+        if files == MODEL_FILES:
+            check_cached_weights(argument, repo_id, hub_access.cached_model(repo_id, cache_dir), routes)
         return
     problem = hub_access.unreachable(repo_id, "model")
     if problem and cached:  # transformers falls back to the cache (after its retries): a blip must not stop a sweep

@@ -144,7 +144,15 @@ def test_hub_model_offline_and_cached(data_dir, tiny_model_dir, tmp_path, no_hub
     line = refused(capsys, "run_target.py", argv, tmp_path)
     assert f"--model_name_or_path xstilts-test/tiny: HF_HUB_OFFLINE=1 and the hub cache ({no_hub / 'hub'}) has no " \
            "copy" in line
+    config_only = tmp_path / "config_only"
+    config_only.mkdir()
+    shutil.copy(tiny_model_dir / "config.json", config_only)
+    fill_hub_cache(no_hub / "hub", "xstilts-test/cut-short", config_only)  # a download cut short
+    line = refused(capsys, "run_target.py", argv_for("run_target.py", "xstilts-test/cut-short", tmp_path / "out",
+                                                     data_dir), tmp_path)
+    assert "xstilts-test/cut-short: HF_HUB_OFFLINE=1 and the hub cache" in line and "no weight file" in line
     fill_hub_cache(no_hub / "hub", "xstilts-test/tiny", tiny_model_dir)
+    preflight.check_hub_model("--model_name_or_path", "xstilts-test/tiny")  # offline, cached whole: accepted
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # cached, the hub down: transformers uses the cache
     with caplog.at_level(logging.WARNING, logger="tasks.preflight"):
         preflight.check_hub_model("--model_name_or_path", "xstilts-test/tiny")  # a hub blip must not stop a sweep
