@@ -172,3 +172,22 @@ def test_a_sentencepiece_model_without_sentencepiece_says_what_to_install(tmp_pa
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *rest: None if name == "sentencepiece" else real(name, *rest))
     assert sentencepiece_hint(directory) == " (its tokenizer is a SentencePiece model: pip install sentencepiece)"
+
+
+def test_a_tokenizer_that_pads_on_the_left_is_loaded_padding_on_the_right(tmp_path, caplog):
+    """A tokenizer published for decoding (left padding) would put pads where CLS pooling, the heads and QA windows
+    read the first token: load_tokenizer pads on the right, and says so."""
+    import json
+    from transformers import BertConfig
+    from utils.args import ModelArguments
+    from utils.modeling import load_tokenizer
+    directory = build_tokenizer("llama", tmp_path / "left")
+    config_file = directory / "tokenizer_config.json"
+    config_file.write_text(json.dumps({**json.loads(config_file.read_text()), "padding_side": "left"}))
+    BertConfig(vocab_size=300, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+               intermediate_size=64).save_pretrained(directory)
+    with caplog.at_level("WARNING", logger="utils.modeling"):
+        tokenizer = load_tokenizer(ModelArguments(str(directory)))
+    assert tokenizer.padding_side == "right" and "pads on the left" in caplog.text
+    padded = tokenizer(["the cat sat on the mat", "the"], padding=True)["attention_mask"]
+    assert padded[1][0] == 1 and padded[1][-1] == 0

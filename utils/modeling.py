@@ -111,7 +111,7 @@ def load_tokenizer(model_args):
     common = dict(cache_dir=model_args.cache_dir, trust_remote_code=model_args.trust_remote_code)
     try:
         AutoConfig.from_pretrained(model_args.model_name_or_path, **common)
-        return with_special_tokens(AutoTokenizer.from_pretrained(path, **common))
+        return right_padded(with_special_tokens(AutoTokenizer.from_pretrained(path, **common)))
     except (OSError, ValueError, KeyError) as error:
         raise ValueError(f"--model_name_or_path {model_args.model_name_or_path}: not a loadable encoder checkpoint "
                          f"or hub model (expected a directory with config.json, weights and a tokenizer, e.g. "
@@ -128,6 +128,16 @@ def sentencepiece_hint(path) -> str:
     missing = [name for name, module in (("sentencepiece", "sentencepiece"), ("protobuf", "google.protobuf"))
                if importlib.util.find_spec(module.split(".")[0]) is None]
     return f" (its tokenizer is a SentencePiece model: pip install {' '.join(missing)})" if missing else ""
+
+
+def right_padded(tokenizer):
+    """The tokenizer, padding on the right: CLS pooling, the heads' first token and QA windows read position 0 as the
+    first real token (a tokenizer published for decoding may pad on the left; logged when changed)."""
+    if tokenizer.padding_side != "right":
+        logger.warning("The tokenizer pads on the %s; padding on the right (an encoder's first token is its CLS)",
+                       tokenizer.padding_side)
+        tokenizer.padding_side = "right"
+    return tokenizer
 
 
 def with_special_tokens(tokenizer):
