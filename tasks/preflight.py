@@ -168,8 +168,7 @@ def check_data(spec, split, lang, data_args, cache_dir=None):
                              "the originals)")
         elif lang in spec.hub_missing:
             raise InputError(hub_missing_message(spec, split, lang))
-        else:
-            check_hub_splits([(spec, split, lang)], data_args)
+        else:  # (the splits the hub has: check_hub_splits, over all of a run's reads at once)
             check_hub_dataset(spec, cache_dir)
 
 
