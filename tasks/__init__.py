@@ -255,6 +255,12 @@ def kind_module(spec: TaskSpec | str):
     return importlib.import_module(f"tasks.{spec if isinstance(spec, str) else spec.kind}")
 
 
+def script_for(spec: TaskSpec) -> str:
+    """The entry script of a task's run: run_retrieval.py for a kind that evaluates the encoder as it is (no
+    training), else run_target.py."""
+    return "run_retrieval.py" if spec.kind == "retrieval" else "run_target.py"
+
+
 def resolve_languages(spec: TaskSpec, languages: str | None) -> list[str]:
     """`--languages`: None = the task's XTREME languages (`spec.languages`); 'xtreme_r' = XTREME-R's set, those plus
     `spec.xtreme_r_languages` (XTREME-R drops no language of a task it shares with XTREME; a task outside XTREME-R
