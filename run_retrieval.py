@@ -35,6 +35,9 @@ logger = logging.getLogger("run_retrieval")
 @dataclass
 class OutputArguments:
     output_dir: str = field(metadata={"help": "Where run_config.json, metrics.json, predictions/ and DONE go."})
+    seed: int | None = field(default=None, metadata={
+        "help": "Recorded in run_config.json only (retrieval is deterministic): the seed of the sweep job whose "
+                "encoder this run evaluates."})
 
 
 def tatoeba(spec, lang, encoder, data_args, args):

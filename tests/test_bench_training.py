@@ -63,9 +63,8 @@ def test_tiny_run_writes_the_rows_and_counts_only_the_timed_batches_real_tokens(
         else:
             assert max(m.shape[1] for m in timed) < MAX_LENGTH[row["shape"]]
     assert all(int(m.sum()) == m.numel() for r, b in zip(rows, recorded) if r["shape"] == "qa" for m in b)
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import estimate_cost  # the cost model reads this file: our rows, HF's defaults left out
-    throughput = estimate_cost.from_files([out])
+    from pipeline import cost  # the cost model reads this file: our rows, HF's defaults left out
+    throughput = cost.from_files([out])
     assert throughput.train == {("tiny", r["shape"]): r["samples_per_s"] for r in rows if r["config"] == "xstilts"}
 
 

@@ -1,5 +1,5 @@
 """What a run cost (utils/cost.py, run_config.json "cost"), the report's cost section (scripts/report_cost.py) and the
-cost model (scripts/estimate_cost.py): token counts recomputed from the tokenised data, hours computed by hand."""
+cost model (pipeline/cost.py): token counts recomputed from the tokenised data, hours computed by hand."""
 import json
 import random
 import subprocess
@@ -11,16 +11,15 @@ from conftest import FAST, make_sentence, nli_rows, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-import estimate_cost  # noqa: E402
 import report_cost  # noqa: E402
 from report_runs import Run, load_run  # noqa: E402
 
 import run_intermediate  # noqa: E402
 import run_retrieval  # noqa: E402
 import run_target  # noqa: E402
+from pipeline import cost  # noqa: E402
+from pipeline.stages import Stage  # noqa: E402
 from utils.cost import parameter_counts  # noqa: E402
-
-US = "\x1f"
 
 
 def config_file(path, argv, **typed):
@@ -229,7 +228,7 @@ def test_load_run_reads_the_cost_record(tmp_path):
 # ---- the cost model ------------------------------------------------------------------------------------------------
 @pytest.fixture
 def grid(tmp_path):
-    """Local data with known line counts, and the stage records of a small grid."""
+    """Local data with known line counts, and the stages of a small grid."""
     data = tmp_path / "data"
     write_jsonl(data / "mnli" / "train-en.jsonl", nli_rows(40, 1))
     write_jsonl(data / "mnli" / "validation-en.jsonl", nli_rows(10, 2))
@@ -259,8 +258,7 @@ def grid(tmp_path):
         ["run_target.py", "--task", "pawsx", "--model_name_or_path", "xlm-roberta-large", "--data_dir", data,
          "--output_dir", runs / "baseline" / "pawsx"],                                  # no local pawsx files
     ]
-    lines = [f"planned{US}{runs / 'mnli' / 'encoder'}\n"] + \
-            [US.join(["stage", str(ROOT / script), *map(str, args)]) + "\n" for script, *args in stages]
+    stages = [Stage(script, script, list(map(str, args))) for script, *args in stages]
     bench = tmp_path / "bench.json"
     bench.write_text(json.dumps({"device": "NVIDIA H200", "model": "xlm-roberta-large (random weights)", "rows": [
         {"shape": "pairs", "config": "xstilts", "setting": "xstilts", "samples_per_s": 100, "eval_samples_per_s": 400,
@@ -268,12 +266,12 @@ def grid(tmp_path):
         {"shape": "pairs", "config": "hf_example", "setting": "hf_example", "samples_per_s": 10},  # not ours: ignored
         {"shape": "tagging", "samples_per_s": 50}, {"shape": "retrieval", "samples_per_s": 80},
         {"shape": "dual_encoder", "samples_per_s": 20}]}))
-    return lines, bench, data, runs
+    return stages, bench, data, runs
 
 
 def test_estimate_per_stage_by_hand(grid, capsys):
-    lines, bench, _, _ = grid
-    rows, total = estimate_cost.main(["--throughput", str(bench)], lines=lines)
+    stages, bench, _, _ = grid
+    rows, total = cost.main(["--throughput", str(bench)], stages)
     seconds = [
         # mnli: 30 examples x 3 epochs = 90 at 100/s; 3 steps: one dev selection (10) + the final dev (10) at 400/s
         90 / 100 + 20 / 400,
@@ -300,7 +298,7 @@ def test_estimate_per_stage_by_hand(grid, capsys):
 
 
 def test_estimate_from_finished_runs_and_without_throughput(grid, tmp_path, capsys):
-    lines, _, _, _ = grid
+    stages, _, _, _ = grid
     out = tmp_path / "finished" / "baseline" / "xnli"
     out.mkdir(parents=True)
     (out / "metrics.json").write_text(json.dumps({"task": "xnli", "metric": "accuracy",
@@ -310,23 +308,23 @@ def test_estimate_from_finished_runs_and_without_throughput(grid, tmp_path, caps
         "cost": {"device": "NVIDIA H200", "device_type": "cuda", "gpus": 2, "wall_s": 100,
                  "train": {"samples_per_second": 64.0}}}))
     (out / "DONE").write_text("")
-    # the planned encoder's record, then mnli, xnli and tatoeba
-    rows, _ = estimate_cost.main(["--from_runs", str(tmp_path / "finished")], lines=lines[:4])
+    # mnli, xnli and tatoeba
+    rows, _ = cost.main(["--from_runs", str(tmp_path / "finished")], stages[:3])
     # 32 pairs/s per GPU: 40 x 1 epoch, then 22 evaluation pairs at 3 x 32/s
     assert rows[1]["hours"] == pytest.approx((40 / 32 + 22 / 96) / 3600)
     assert rows[2]["hours"] is None and "no encoding throughput" in rows[2]["note"]
     with pytest.raises(SystemExit) as error:
-        estimate_cost.main([], lines=lines)
+        cost.main([], stages)
     assert error.value.code == 2
     assert "pass --throughput FILE" in capsys.readouterr().err
 
 
 def test_bad_throughput_file_is_one_line_error(grid, tmp_path, capsys):
-    lines, _, _, _ = grid
+    stages, _, _, _ = grid
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"device": "cpu", "model": "m", "rows": [{"shape": "sentences", "samples_per_s": 1}]}))
     with pytest.raises(SystemExit):
-        estimate_cost.main(["--throughput", str(bad)], lines=lines)
+        cost.main(["--throughput", str(bad)], stages)
     assert "--throughput" in capsys.readouterr().err
 
 

@@ -1,4 +1,4 @@
-"""Experiment files (scripts/experiment.py) and scripts/sweep.sh --experiment: parsing, expansion, bad input, the
+"""Experiment files (pipeline/experiment.py, pipeline/jobs.py) and scripts/sweep.sh --experiment: parsing, expansion, bad input, the
 five question files at full and miniature scale, and a sweep of variants with a stub pipeline."""
 import json
 import shlex
@@ -10,9 +10,11 @@ import pytest
 
 from test_sweep import ROOT, stub, sweep
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import experiment  # noqa: E402  (scripts/experiment.py)
-from utils.args import InputError  # noqa: E402
+from pipeline import experiment
+from pipeline.jobs import experiment_jobs
+from pipeline.stages import stages
+from pipeline.cli import pipeline_options
+from utils.args import InputError
 
 QUESTIONS = sorted((ROOT / "experiments").glob("q*.json"))
 
@@ -36,7 +38,7 @@ def small(tmp_path, **changes):
 
 def test_expansion_variants_models_seeds(tmp_path):
     exp = experiment.load(small(tmp_path), output_dir=tmp_path / "runs")
-    jobs = experiment.jobs(exp, tmp_path / "runs")
+    jobs = experiment_jobs(exp, tmp_path / "runs")
     # 2 models x 2 seeds x 4 variants + the variant with its own model once per seed (not once per model)
     assert len(jobs) == 2 * 2 * 4 + 2
     by_name = {job.name: job for job in jobs}
@@ -106,7 +108,7 @@ def test_mini_overrides_and_says_what_it_shrinks(tmp_path):
 @pytest.mark.parametrize("path", QUESTIONS, ids=lambda p: p.stem)
 def test_question_files_expand_at_paper_scale(path, tmp_path):
     exp = experiment.load(path, output_dir=tmp_path)
-    jobs = experiment.jobs(exp, tmp_path)
+    jobs = experiment_jobs(exp, tmp_path)
     assert exp.description and "baseline" in [v.name for v in exp.variants]
     assert len(jobs) == len(exp.models) * len(exp.seeds) * len(exp.variants) and len(exp.seeds) >= 3
     assert {Path(job.run_dir).name for job in jobs} == {v.name for v in exp.variants}
@@ -148,17 +150,15 @@ def test_sweep_experiment_dry_run_and_bad_file_run_nothing(tmp_path):
 
 
 def test_pipeline_name_records_the_variant_and_flags_for_one_target(tmp_path):
-    result = subprocess.run(
-        ["bash", str(ROOT / "run_pipeline.sh"), "--intermediate", "mnli", "--name", "en_only", "--targets",
-         "xnli,tatoeba", "--output_dir", str(tmp_path / "runs"), "--flags_for", "xnli", "--eval_steps 7",
-         "--print_stages"], capture_output=True, text=True, check=True)
-    stages = [line.split("\x1f") for line in result.stdout.splitlines() if line.startswith("stage")]
-    assert len(stages) == 3
-    for fields in stages:
+    options, _ = pipeline_options(["--intermediate", "mnli", "--name", "en_only", "--targets", "xnli,tatoeba",
+                                   "--output_dir", str(tmp_path / "runs"), "--flags_for", "xnli", "--eval_steps 7"])
+    planned = [stage.argv for stage in stages(options)]
+    assert len(planned) == 3
+    for fields in planned:
         assert fields[fields.index("--variant") + 1] == "en_only"
         assert fields[fields.index("--output_dir") + 1].startswith(str(tmp_path / "runs" / "en_only"))
-    xnli = next(f for f in stages if "xnli" in f)
-    assert xnli[xnli.index("--eval_steps") + 1] == "7" and "--eval_steps" not in next(f for f in stages if "tatoeba" in f)
+    xnli = next(f for f in planned if "xnli" in f)
+    assert xnli[xnli.index("--eval_steps") + 1] == "7" and "--eval_steps" not in next(f for f in planned if "tatoeba" in f)
 
 
 @pytest.mark.slow

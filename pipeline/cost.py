@@ -1,14 +1,12 @@
-#!/usr/bin/env python
-"""Estimate the device-hours of a pipeline or grid before it runs, per stage and in total.
+"""The cost view: the device-hours of a pipeline's or sweep's stages before they run, per stage and in total.
 
-    bash run_pipeline.sh ... --print_stages | python scripts/estimate_cost.py --throughput bench.json
-    bash scripts/sweep.sh ... --estimate bench.json        (or --estimate runs/: finished runs' cost records)
-    python scripts/estimate_cost.py --from_runs runs/ < stages.txt
+    bash run_pipeline.sh ... --estimate bench.json      (or --estimate runs/: finished runs' cost records)
+    bash scripts/sweep.sh ... --estimate bench.json
 
-Reads the stage records of scripts/preflight.py on stdin (stage<US>SCRIPT<US>ARGS..., planned<US>DIR), or from
-Python: estimate(lines, throughput). Throughput (samples per second on one device) comes from one of:
+From Python: estimate(stages, throughput) over pipeline.stages.Stage objects. Throughput (samples per second on
+one device) comes from one of:
 
-  --throughput FILE   (repeatable, one per base model) the JSON benchmarks/bench_training.py writes:
+  --throughput FILE   (--estimate FILE; from Python repeatable, one per base model) the JSON benchmarks/bench_training.py writes:
         {"device": "NVIDIA H200" (torch.cuda.get_device_name) or "cpu", "model": "xlm-roberta-large",
          "rows": [{"shape": "pairs", "samples_per_s": 410.0, "eval_samples_per_s": 1300.0, "setting": "xstilts"},
                   ...]}
@@ -18,7 +16,7 @@ Python: estimate(lines, throughput). Throughput (samples per second on one devic
       whose "setting" is given and is not "xstilts" (e.g. HF's defaults, measured beside ours) is not used. "model"
       is compared with a stage's base model by its last path component, without a trailing note in parentheses
       ("xlm-roberta-large (random weights)" measures xlm-roberta-large).
-  --from_runs DIR     finished runs' cost records (run_config.json "cost", utils/cost.py): per base model and task
+  --from_runs DIR     (--estimate DIR) finished runs' cost records (run_config.json "cost", utils/cost.py): per base model and task
       kind, the mean training samples/s per GPU; retrieval: sentences encoded per second of wall time.
 
 Per stage: training samples = training examples x epochs (the recipe's, unless the stage passes --num_train_epochs;
@@ -40,19 +38,25 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from preflight import read_records  # noqa: E402  (scripts/preflight.py)
-from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages  # noqa: E402
-from tasks.spec import Recipe  # noqa: E402
-from utils.args import InputError, given_flags, recipe_arguments, split_list  # noqa: E402
-from utils.data import iter_jsonl, local_path  # noqa: E402
+from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages
+from tasks.spec import Recipe
+from utils.args import InputError, given_flags, recipe_arguments, split_list
+from utils.data import iter_jsonl, local_path
 
 SHAPES = {"classification": "pairs", "multiple_choice": "pairs", "span_qa": "qa", "tagging": "tagging",
           "dual_encoder": "dual_encoder", "retrieval": "retrieval"}
 EVAL_SPEEDUP = 3.0  # evaluation samples/s per training samples/s when not measured
 DEFAULT_CHOICES = 4  # a multiple-choice task whose number of choices the registry does not say (HellaSwag's 4)
 DEFAULT_MODEL = "xlm-roberta-large"  # ModelArguments' default
+
+
+def shape_of(spec) -> str:
+    """The benchmark shape whose throughput a task's examples run at."""
+    return SHAPES[spec.kind]
+
+
+def known_shapes() -> set:
+    return {shape_of(spec) for spec in TASKS.values()}
 
 
 def name_of(model) -> str:
@@ -85,10 +89,10 @@ class Throughput:
     def unit(self) -> str:
         return f"{'GPU' if self.gpu else 'device'}-hours ({', '.join(sorted(self.devices))})"
 
-    def rates(self, model, kind, per_example=1):
+    def rates(self, model, spec, per_example=1):
         """(training, evaluation) examples/s for a task of this kind, or None where not measured.
         per_example: the shape's samples in one example (a multiple-choice example: its choices)."""
-        key = (name_of(model), kind if self.by_kind else SHAPES.get(kind))
+        key = (name_of(model), spec.kind if self.by_kind else shape_of(spec))
         train, evaluation = self.train.get(key), self.evaluation.get(key)
         if self.by_kind:
             per_example = 1  # runs measure whole examples of their kind
@@ -108,9 +112,9 @@ def from_files(paths) -> Throughput:
             for number, row in enumerate(rows):
                 if row.get("setting", "xstilts") != "xstilts":
                     continue
-                if row.get("shape") not in SHAPES.values():
+                if row.get("shape") not in known_shapes():
                     raise ValueError(f"rows[{number}]: shape {row.get('shape')!r}, expected one of "
-                                     f"{', '.join(sorted(set(SHAPES.values())))}")
+                                     f"{', '.join(sorted(known_shapes()))}")
                 if row.get("samples_per_s"):
                     train[model, row["shape"]] = float(row["samples_per_s"])
                 if row.get("eval_samples_per_s"):
@@ -118,7 +122,7 @@ def from_files(paths) -> Throughput:
         except (OSError, ValueError, KeyError, TypeError) as error:
             problem = f"missing field {error}" if isinstance(error, KeyError) else str(error)
             raise InputError(f"--throughput {path}: {problem}; expected {{\"device\", \"model\", \"rows\": "
-                             "[{\"shape\", \"samples_per_s\"}]} (see scripts/estimate_cost.py)") from None
+                             "[{\"shape\", \"samples_per_s\"}]} (see pipeline/cost.py)") from None
     for (model, shape), rate in list(train.items()):  # retrieval encodes: its one rate is an evaluation rate
         if shape == "retrieval":
             evaluation.setdefault((model, shape), rate)
@@ -127,6 +131,7 @@ def from_files(paths) -> Throughput:
 
 
 def from_runs(root) -> Throughput:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))  # the report's run loader
     from report_runs import collect
     root = Path(root)
     if not root.is_dir():
@@ -213,12 +218,12 @@ def training_stage(script, argv, model, throughput) -> dict:
         examples, note = training_examples(train_spec, given)
         per_example, choices_note = choices_of(train_spec, given.get("data_dir")) \
             if train_spec.kind == "multiple_choice" else (1, "")
-        rates = throughput.rates(model, train_spec.kind, per_example)
+        rates = throughput.rates(model, train_spec, per_example)
         if examples is None:
             return {"note": f"not estimated: {note}"}
         if rates[0] is None:
             return {"note": f"not estimated: no throughput for {name_of(model)}, {train_spec.kind} "
-                            f"(shape {SHAPES[train_spec.kind]})"}
+                            f"(shape {shape_of(train_spec)})"}
         notes += [text for text in (note, choices_note) if text]
         parts.append((spec, train_spec, examples, *rates))
     total_examples = sum(part[2] for part in parts)
@@ -273,7 +278,7 @@ def retrieval_stage(argv, model, throughput) -> dict:
     from tasks.retrieval import bucc_local_paths, tatoeba_language
     given = given_flags(argv)
     spec = get_task(given.get("task"))
-    rate = throughput.rates(model, "retrieval")[1]
+    rate = throughput.rates(model, spec)[1]
     data_dir, limit = given.get("data_dir"), given.get("max_eval_samples")
     if rate is None:
         return {"note": f"not estimated: no encoding throughput for {name_of(model)} (shape retrieval)"}
@@ -298,8 +303,8 @@ def base_models(stages) -> list:
     existing encoder folder says its own (tasks.runner.provenance); anything else is a base model."""
     from tasks.runner import provenance
     written, models = {}, []
-    for _, argv in stages:
-        given = given_flags(argv)
+    for stage in stages:
+        given = given_flags(stage.argv)
         model = str(given.get("model_name_or_path") or DEFAULT_MODEL)
         base = written.get(str(Path(model)))
         if base is None:
@@ -310,28 +315,27 @@ def base_models(stages) -> list:
     return models
 
 
-def describe(script, argv, root=None) -> str:
-    given = given_flags(argv)
+def describe(stage, root=None) -> str:
+    given = given_flags(stage.argv)
     out = given.get("output_dir")
     out = Path(out).relative_to(root) if root and out else out
     flag = "tasks" if given.get("tasks") else "task"
-    return f"{script}.py --{flag} {given.get(flag)} ({out})"
+    return f"{stage.script} --{flag} {given.get(flag)} ({out})"
 
 
-def estimate(lines, throughput: Throughput) -> tuple[list, float, str | None]:
+def estimate(stages, throughput: Throughput) -> tuple[list, float, str | None]:
     """(one row per stage {"stage", "model", "train_samples", "eval_samples", "hours", "note"}, total hours, the
     folder the stages' output folders are shown relative to)."""
-    stages, _ = read_records(lines)
-    outputs = [given_flags(argv).get("output_dir") for _, argv in stages]
+    outputs = [given_flags(stage.argv).get("output_dir") for stage in stages]
     root = os.path.commonpath(outputs) if len(outputs) > 1 and all(outputs) else None
     rows = []
-    for (script, argv), model in zip(stages, base_models(stages)):
+    for stage, model in zip(stages, base_models(stages)):
         try:
-            row = retrieval_stage(argv, model, throughput) if script == "run_retrieval" else \
-                training_stage(script, argv, model, throughput)
-        except ValueError as error:  # a stage preflight.py would reject (an unknown task, a batch that cannot split)
+            row = training_stage(stage.path.stem, stage.argv, model, throughput) if stage.trains else \
+                retrieval_stage(stage.argv, model, throughput)
+        except ValueError as error:  # a stage the pre-flight would reject (an unknown task, a batch that cannot split)
             row = {"note": f"not estimated: {' '.join(str(error).split())}"}
-        rows.append({"stage": describe(script, argv, root), "model": name_of(model), "train_samples": None,
+        rows.append({"stage": describe(stage, root), "model": name_of(model), "train_samples": None,
                      "eval_samples": None, "hours": None, **row})
     return rows, sum(row["hours"] for row in rows if row["hours"] is not None), root
 
@@ -351,8 +355,9 @@ def render(rows, total, unit, root=None) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None, lines=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv, stages):
+    """Print the estimate of the stages; argv: --throughput FILE... or --from_runs DIR. Returns (rows, total)."""
+    parser = argparse.ArgumentParser(prog="estimate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--throughput", action="append", default=[], metavar="FILE",
                         help="benchmarks/bench_training.py's JSON (repeatable: one per base model)")
     parser.add_argument("--from_runs", metavar="DIR", help="finished runs whose cost records give the throughput")
@@ -362,13 +367,14 @@ def main(argv=None, lines=None):
             raise InputError("no throughput: pass --throughput FILE (the JSON benchmarks/bench_training.py writes) "
                              "or --from_runs DIR (finished runs with cost records)")
         throughput = from_files(args.throughput) if args.throughput else from_runs(args.from_runs)
-        rows, total, root = estimate(sys.stdin if lines is None else lines, throughput)
+        rows, total, root = estimate(stages, throughput)
     except InputError as error:
-        print(f"estimate_cost.py: error: {error}", file=sys.stderr)
+        print(f"estimate: error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     print(render(rows, total, throughput.unit, root))
     return rows, total
 
 
-if __name__ == "__main__":
-    main()
+def source_flags(source: str) -> list:
+    """--estimate SOURCE as main()'s argv: a folder of finished runs, else a measurements file."""
+    return ["--from_runs" if Path(source).is_dir() else "--throughput", source]
