@@ -28,7 +28,7 @@ starts and stops. MFU = 6 x N x real tokens/s / the device's dense bf16 peak (PE
 --peak_tflops), N the non-embedding parameters (utils/cost.py; attention's own products are not counted), so
 padding and the embedding lookup count as waste. On CPU MFU is n/a unless --peak_tflops is given.
 --out writes {"device", "model" (--model's last path component, or xlm-roberta-large, tiny), "weights", "rows":
-[{"shape", "config", "setting" (= config, for scripts/estimate_cost.py), "samples_per_s", "tokens_per_s", "mfu",
+[{"shape", "config", "setting" (= config, for pipeline/cost.py), "samples_per_s", "tokens_per_s", "mfu",
 ...}]}.
 """
 import argparse
@@ -247,7 +247,7 @@ def model_source(args, workdir):
         load_tokenizer(ModelArguments(model_name_or_path=str(args.tokenizer or Path(workdir) / "tiny"))) \
             .save_pretrained(directory)
     tokenizer = load_tokenizer(ModelArguments(model_name_or_path=str(directory)))
-    name = "xlm-roberta-large" if args.config == "xlmr-large" else "tiny"  # as estimate_cost matches base models
+    name = "xlm-roberta-large" if args.config == "xlmr-large" else "tiny"  # as pipeline/cost.py matches base models
     return directory, tokenizer, name, bool(args.tokenizer)
 
 

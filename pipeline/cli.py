@@ -83,7 +83,7 @@ def parse_flags(argv, arity: dict, repeatable=()) -> tuple[dict, list]:
             raise UsageError(f"unknown argument '{arg}' (Trainer flags go after '--'; see --help)")
         count = arity[arg]
         given = argv[i + 1:i + 1 + count]
-        if len(given) < count or any(not value for value in given):
+        if len(given) < count or (count and not given[0]):
             raise UsageError(f"{arg} needs {count} value{'s' if count > 1 else ''}")
         value = True if count == 0 else given[0] if count == 1 else tuple(given)
         key = arg[2:]
@@ -97,10 +97,13 @@ def words(text) -> list:
 
 
 def write_launch_plan(path, **values):
-    """Bash assignments (lists as arrays), each value quoted for the shell."""
+    """Bash assignments (lists as arrays), each value quoted for the shell; printed when no file is given."""
     lines = [f"{name}=({' '.join(shlex.quote(str(v)) for v in value)})" if isinstance(value, list)
              else f"{name}={shlex.quote(str(value))}" for name, value in values.items()]
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if path:
+        Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        print("\n".join(lines))
 
 
 # ---- run_pipeline.sh ---------------------------------------------------------------------------------------------

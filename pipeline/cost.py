@@ -38,6 +38,7 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline import layout
 from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages
 from tasks.spec import Recipe
 from utils.args import InputError, given_flags, recipe_arguments, split_list
@@ -311,7 +312,7 @@ def base_models(stages) -> list:
             base = provenance(model)["base_model"] if Path(model).is_dir() else model
         models.append(base)
         if given.get("output_dir"):
-            written[str(Path(given["output_dir"]) / "encoder")] = base
+            written[str(layout.encoder_dir(given["output_dir"]))] = base
     return models
 
 
