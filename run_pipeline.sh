@@ -8,7 +8,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 python="${PYTHON:-$( [ -x "$here/.venv/bin/python" ] && echo "$here/.venv/bin/python" || echo python3)}"
 plan="$(mktemp)"; trap 'rm -f "$plan"' EXIT
-PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" "$python" -P -m pipeline run --launch_plan "$plan" "$@" || exit $?
+PYTHONSAFEPATH=1 PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" "$python" -m pipeline run --launch_plan "$plan" "$@" || exit $?
 [ -s "$plan" ] || exit 0
 names=() dirs=() cmds=() run_dir=""
 source "$plan"  # run_dir; names[i], dirs[i] (its output folder) and cmds[i] (its command line) of every stage

@@ -2,6 +2,7 @@
 checks the flags, plans the stages and jobs, and shows the views (dry run, pre-flight, cost estimate, status);
 what is to run it writes as a launch plan, bash assignments the launcher sources (--launch_plan FILE)."""
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -195,14 +196,15 @@ def sweep_jobs(given, extra, out) -> list:
 def check_sweep_flags(given):
     axes = [f"--{axis}" for axis in GRID_AXES if axis in given]
     if given.get("experiment") and axes:
-        raise UsageError(f"--experiment takes its variants, targets, models and seeds from the file; drop {' '.join(axes)}")
+        raise UsageError("--experiment takes its variants, targets, models and seeds from the file; "
+                         f"drop {' '.join(axes)}")
     if given.get("mini") and not given.get("experiment"):
         raise UsageError("--mini needs --experiment FILE")
     if not given.get("output_dir"):
         raise UsageError("--output_dir is required")
     if given.get("mode", "local") not in ("local", "gpus", "slurm"):
         raise UsageError(f"--mode must be local, gpus or slurm, got '{given['mode']}'")
-    if not str(given.get("max_parallel", "1")).isdigit() or given.get("max_parallel") == "0":
+    if not re.fullmatch(r"[1-9][0-9]*", given.get("max_parallel", "1")):
         raise UsageError("--max_parallel must be a positive integer")
 
 

@@ -6,7 +6,8 @@
 From Python: estimate(stages, throughput) over pipeline.stages.Stage objects. Throughput (samples per second on
 one device) comes from one of:
 
-  --throughput FILE   (--estimate FILE; from Python repeatable, one per base model) the JSON benchmarks/bench_training.py writes:
+  --throughput FILE   (--estimate FILE; repeatable from Python, one per base model) the JSON
+      benchmarks/bench_training.py writes:
         {"device": "NVIDIA H200" (torch.cuda.get_device_name) or "cpu", "model": "xlm-roberta-large",
          "rows": [{"shape": "pairs", "samples_per_s": 410.0, "eval_samples_per_s": 1300.0, "setting": "xstilts"},
                   ...]}
@@ -16,8 +17,9 @@ one device) comes from one of:
       whose "setting" is given and is not "xstilts" (e.g. HF's defaults, measured beside ours) is not used. "model"
       is compared with a stage's base model by its last path component, without a trailing note in parentheses
       ("xlm-roberta-large (random weights)" measures xlm-roberta-large).
-  --from_runs DIR     (--estimate DIR) finished runs' cost records (run_config.json "cost", utils/cost.py): per base model and task
-      kind, the mean training samples/s per GPU; retrieval: sentences encoded per second of wall time.
+  --from_runs DIR     (--estimate DIR) finished runs' cost records (run_config.json "cost", utils/cost.py): per
+      base model and task kind, the mean training samples/s per GPU; retrieval: sentences encoded per second of
+      wall time.
 
 Per stage: training samples = training examples x epochs (the recipe's, unless the stage passes --num_train_epochs;
 --max_steps N: N x the effective batch), the examples being, per training language, the lines of the local

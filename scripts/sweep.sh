@@ -9,7 +9,7 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 python="${PYTHON:-$( [ -x "$here/../.venv/bin/python" ] && echo "$here/../.venv/bin/python" || echo python3)}"
 plan="$(mktemp)"; trap 'rm -f "$plan"' EXIT
-PYTHONPATH="$here/..${PYTHONPATH:+:$PYTHONPATH}" "$python" -P -m pipeline sweep --launch_plan "$plan" "$@" || exit $?
+PYTHONSAFEPATH=1 PYTHONPATH="$here/..${PYTHONPATH:+:$PYTHONPATH}" "$python" -m pipeline sweep --launch_plan "$plan" "$@" || exit $?
 [ -s "$plan" ] || exit 0
 mode="" logdir="" gpus=() names=() logs=() cmds=()
 source "$plan"  # mode, logdir, gpus; names[i], logs[i] and cmds[i] (its command line) of every job to run
