@@ -111,3 +111,21 @@ def test_pipeline_dry_run_checks_every_stage_for_the_launchers_processes(tiny_mo
     assert not (tmp_path / "runs").exists()
     result = pipeline(*args, "--launcher", "torchrun --nproc_per_node 3")
     assert result.returncode == 2 and "cannot be split evenly over 3 processes" in result.stderr
+
+
+def test_every_stage_records_its_variant_seed_and_base_model(tiny_model_dir, tiny_data_dir, tmp_path):
+    """What the report needs is in each run's run_config.json, not only in its folder's name (a retrieval target
+    included, which the planner starts with run_retrieval.py because the registry says its kind does not train)."""
+    data = tmp_path / "with_tatoeba"
+    shutil.copytree(tiny_data_dir, data)
+    (data / "tatoeba").mkdir()
+    (data / "tatoeba" / "test-de.jsonl").write_text(
+        "".join(json.dumps({"source": f"Satz {i}", "target": f"sentence {i}"}) + "\n" for i in range(4)))
+    runs = tmp_path / "runs"
+    result = pipeline("--intermediate", "none", "--name", "plain", "--targets", "xnli,tatoeba", "--seed", "3",
+                      "--model_name_or_path", tiny_model_dir, "--output_dir", runs, "--data_dir", data,
+                      "--languages", "de", "--", *FAST[:FAST.index("--seed")])  # FAST's own seed would win
+    assert result.returncode == 0, result.stderr[-3000:]
+    for target in ("xnli", "tatoeba"):
+        config = json.loads((runs / "plain" / target / "run_config.json").read_text())
+        assert (config["arguments"]["variant"], config["seed"], config["base_model"]) == ("plain", 3, str(tiny_model_dir))
