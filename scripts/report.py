@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report_runs import BASELINE, collect, mean, report_folders  # noqa: E402  (scripts/report_runs.py)
 from tasks import TASKS, resolve_languages  # noqa: E402
-from utils.languages import GROUPINGS, get_language  # noqa: E402
+from utils.languages import GROUPINGS, get_language, group_of  # noqa: E402
 
 BENCHMARKS = {"xtreme": None, "xtreme_r": "xtreme_r"}  # benchmark -> the --languages value giving its languages
 
@@ -138,7 +138,7 @@ def group_rows(lang_rows: list) -> list:
     cells = defaultdict(list)
     for row in lang_rows:
         for grouping in GROUPINGS:
-            group = getattr(get_language(row["language"]), grouping)
+            group = group_of(row["language"], grouping)
             cells[(row["base_model"], row["target"], row["intermediate"], grouping, group)].append(row)
     order = sorted(cells, key=lambda k: (k[0], task_rank(k[1]), GROUPINGS.index(k[3]), k[4], config_rank(k[2])))
     return [group_stats(*key, cells[key]) for key in order]

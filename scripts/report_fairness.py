@@ -3,8 +3,8 @@
 language (mean over the variant's seeds minus the mean over the baseline's), the worst-served language, the worst-
 and best-served language family, genus and script (utils/languages.py: a group's gain is the mean over its
 languages), the gap between those two groups, and the Spearman correlation of the gain with the language's share
-of XLM-R's pretraining data (CC-100 GiB, utils/languages.py CC100_GIB: languages outside that table are left out,
-and the summary says how many it used). English, the training language, is left out: its gain is no transfer.
+of XLM-R's pretraining data (CC-100 GiB, the language registry's cc100_gib, utils/languages.py: languages without
+one are left out, and the summary says how many it used). English, the training language, is left out: its gain is no transfer.
 
     python scripts/report_fairness.py runs [--split test] [--output_dir runs/report]
 """
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report_runs import BASELINE, collect, mean, report_folders  # noqa: E402  (scripts/report_runs.py)
 from report_stats import configurations, to_csv  # noqa: E402
-from utils.languages import CC100_GIB, GROUPINGS, group_of  # noqa: E402
+from utils.languages import GROUPINGS, cc100_gib, group_of  # noqa: E402
 from utils.results import write_text_atomic  # noqa: E402
 
 SOURCE_LANGUAGES = ("en",)
@@ -31,17 +31,19 @@ def gains(variant_runs, baseline_runs, exclude=SOURCE_LANGUAGES) -> dict:
     return {lang: variant[lang] - baseline[lang] for lang in sorted(variant) if lang in baseline}
 
 
-def spearman(gain: dict, sizes=CC100_GIB):
-    """(rho, languages used) of the gain against the pretraining data size; rho None below 3 languages or when
-    either side is constant."""
+def spearman(gain: dict, sizes=None):
+    """(rho, languages used) of the gain against the pretraining data size ({lang: GiB}; default: the language
+    registry's CC-100 sizes); rho None below 3 languages or when either side is constant."""
     from scipy.stats import spearmanr
+    if sizes is None:
+        sizes = {lang: cc100_gib(lang) for lang in gain if cc100_gib(lang) is not None}
     langs = [lang for lang in gain if lang in sizes]
     if len(langs) < 3 or len({gain[lang] for lang in langs}) < 2 or len({sizes[lang] for lang in langs}) < 2:
         return None, len(langs)
     return float(spearmanr([gain[lang] for lang in langs], [sizes[lang] for lang in langs]).statistic), len(langs)
 
 
-def fairness_summary(gain: dict, sizes=CC100_GIB) -> dict:
+def fairness_summary(gain: dict, sizes=None) -> dict:
     """The summary of one variant's per-language gains (see the module's docstring)."""
     worst, best = min(gain, key=gain.get), max(gain, key=gain.get)
     summary = {"n_languages": len(gain), "worst_language": worst, "worst_gain": gain[worst],

@@ -10,7 +10,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import report  # noqa: E402
 
-from utils.languages import LANGUAGES, XTREME_LANGUAGES, XTREME_R_LANGUAGES  # noqa: E402
 from tasks import TASKS  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -210,15 +209,6 @@ def test_empty_runs_dir_and_missing_dir(tmp_path, capsys):
     assert (tmp_path / "report" / "report.md").is_file()
     with pytest.raises(SystemExit, match="not a folder"):
         report.main([str(tmp_path / "nope")])
-
-
-def test_languages_cover_every_registry_language():
-    registry = {lang for spec in TASKS.values() for lang in spec.languages + spec.xtreme_r_languages}
-    assert registry <= set(LANGUAGES)
-    assert len(XTREME_LANGUAGES) == 40 and len(XTREME_R_LANGUAGES) == 50 and set(XTREME_R_LANGUAGES) == set(LANGUAGES)
-    for lang in LANGUAGES.values():
-        assert lang.name and lang.family and lang.genus and lang.script
-    assert (LANGUAGES["sw"].family, LANGUAGES["ur"].script, LANGUAGES["eu"].genus) == ("Niger-Congo", "Arabic", "Basque")
 
 
 def test_model_names_hub_ids_kept_local_folders_shortened():
