@@ -3,8 +3,9 @@
 language (mean over the variant's seeds minus the mean over the baseline's), the worst-served language, the worst-
 and best-served language family, genus and script (utils/languages.py: a group's gain is the mean over its
 languages), the gap between those two groups, and the Spearman correlation of the gain with the language's share
-of XLM-R's pretraining data (CC-100 GiB, the language registry's cc100_gib, utils/languages.py: languages without
-one are left out, and the summary says how many it used). English, the training language, is left out: its gain is no transfer.
+of XLM-R's pretraining data (CC-100 GiB, the language registry's cc100_gib, utils/languages.py: languages
+without one are left out, and the summary says how many it used). English, the training language, is left out:
+its gain is no transfer.
 
     python scripts/report_fairness.py runs [--split test] [--output_dir runs/report]
 """
@@ -16,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report_runs import BASELINE, collect, mean, report_folders  # noqa: E402  (scripts/report_runs.py)
 from report_stats import configurations, to_csv  # noqa: E402
-from utils.languages import GROUPINGS, cc100_gib, group_of  # noqa: E402
+from utils.languages import GROUPINGS, cc100_gib, group_of, same_language  # noqa: E402
 from utils.results import write_text_atomic  # noqa: E402
 
 SOURCE_LANGUAGES = ("en",)
@@ -25,7 +26,7 @@ SOURCE_LANGUAGES = ("en",)
 def gains(variant_runs, baseline_runs, exclude=SOURCE_LANGUAGES) -> dict:
     """language -> mean score of the variant's runs minus the baseline's, for the languages both have."""
     def scores(runs):
-        langs = {lang for run in runs for lang in run.scores if lang not in exclude}
+        langs = {lang for run in runs for lang in run.scores if not any(same_language(lang, e) for e in exclude)}
         return {lang: mean(run.scores[lang] for run in runs if lang in run.scores) for lang in langs}
     variant, baseline = scores(variant_runs), scores(baseline_runs)
     return {lang: variant[lang] - baseline[lang] for lang in sorted(variant) if lang in baseline}

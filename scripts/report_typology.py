@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from utils.languages import get_language  # noqa: E402
+from utils.languages import get_language, same_language  # noqa: E402
 from utils.typology import KINDS, distance_to  # noqa: E402
 
 RESAMPLES, SEED, REFERENCE = 1000, 0, "en"
@@ -65,7 +65,8 @@ def correlation_rows(gains, distances) -> list:
     rows = []
     for (target, base, variant), per_language in gains.items():
         for kind in KINDS:
-            langs = [lang for lang in per_language if lang != REFERENCE and distances[lang][kind] is not None]
+            langs = [lang for lang in per_language
+                     if not same_language(lang, REFERENCE) and distances[lang][kind] is not None]
             x, y = [distances[lang][kind] for lang in langs], [per_language[lang] for lang in langs]
             rho = spearman(x, y)
             low, high, kept = bootstrap_interval(x, y) if rho is not None else (None, None, 0)
@@ -94,7 +95,7 @@ def scatter(target, gains, distances, path: Path) -> bool:
     plotted = False
     for (_, base, variant), per_language in series.items():
         points = [(distances[lang]["syntactic"], gain, lang) for lang, gain in per_language.items()
-                  if lang != REFERENCE and distances[lang]["syntactic"] is not None]
+                  if not same_language(lang, REFERENCE) and distances[lang]["syntactic"] is not None]
         if not points:
             continue
         plotted = True
@@ -121,7 +122,8 @@ def typology_section(gains, out_dir, distances=None):
     {lang: {kind: distance}} (default: utils.typology.distance_to for every language of gains)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    languages = sorted({lang for per_language in gains.values() for lang in per_language} - {REFERENCE})
+    languages = sorted({lang for per_language in gains.values() for lang in per_language
+                        if not same_language(lang, REFERENCE)})
     distances = distances or {lang: distance_to(lang, REFERENCE) for lang in languages}
     rows = correlation_rows(gains, distances)
     text = ("## Typology: gains and distance to English\n\nEach language's URIEL distances to English "

@@ -12,7 +12,7 @@ from tasks import TASKS, TATOEBA_NAMES, UDPOS_NAMES, resolve_languages
 from tasks.spec import TaskSpec
 from utils import typology
 from utils.languages import (LANGUAGES, LASER_TATOEBA, RECORDS, XTREME_LANGUAGES, XTREME_R_LANGUAGES, get_language,
-                             group_of, language)
+                             group_of, language, same_language)
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -69,6 +69,24 @@ def test_unknown_codes_are_one_line_with_close_matches():
     assert "did you mean hau_Latn" in str(error.value)
     assert get_language("ast").name == "ast" and group_of("ast", "family") == "Unknown"  # LASER, no record
     assert group_of("gn", "genus") == "Unknown"  # a record whose genus is not known
+
+
+def test_english_is_left_out_under_any_of_its_codes(tmp_path):
+    """The fairness and typology sections leave English, the training language, out by record, not by code."""
+    import report_fairness
+    from report_runs import Run
+    from report_typology import typology_section
+    assert same_language("en", "eng_Latn") and same_language("ast", "ast") and not same_language("en", "ast")
+    baseline = [Run("b", base_model="x", intermediate="baseline", task="t", seed=1,
+                    scores={"eng_Latn": 80, "hau_Latn": 30, "deu_Latn": 50, "zho_Hant": 40})]
+    variant = [Run("v", base_model="x", intermediate="mnli", task="t", seed=1,
+                   scores={"eng_Latn": 90, "hau_Latn": 33, "deu_Latn": 51, "zho_Hant": 42})]
+    gain = report_fairness.gains(variant, baseline)
+    assert gain == {"deu_Latn": 1, "hau_Latn": 3, "zho_Hant": 2}
+    distances = {lang: {kind: d for kind in typology.KINDS} for lang, d in
+                 (("eng_Latn", 0.0), ("deu_Latn", 0.1), ("zho_Hant", 0.5), ("hau_Latn", 0.7))}
+    _, rows = typology_section({("t", "x", "mnli"): {"eng_Latn": 10.0, **gain}}, tmp_path, distances)
+    assert {row["n_languages"] for row in rows} == {3}
 
 
 def test_resolve_languages_through_the_registry():

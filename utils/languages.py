@@ -100,15 +100,18 @@ RECORDS = (
     _L("Hindi", "hin", "Deva", _IE, "Indic", alias="hi", flores="hin_Deva", laser="hin", cc100_gib=20.2),
     _L("Haitian Creole", "hat", "Latn", "Creole", "French-based creole", alias="ht", flores="hat_Latn"),
     _L("Hungarian", "hun", "Latn", "Uralic", "Ugric", alias="hu", flores="hun_Latn", laser="hun", cc100_gib=58.4),
-    _L("Indonesian", "ind", "Latn", _AN, "Malayo-Sumbawan", alias="id", flores="ind_Latn", laser="ind", cc100_gib=148.3),
+    _L("Indonesian", "ind", "Latn", _AN, "Malayo-Sumbawan", alias="id",
+        flores="ind_Latn", laser="ind", cc100_gib=148.3),
     _L("Italian", "ita", "Latn", _IE, "Romance", alias="it", flores="ita_Latn", laser="ita", cc100_gib=30.2),
     _L("Japanese", "jpn", "Jpan", "Japonic", "Japanese", alias="ja", flores="jpn_Jpan", laser="jpn", cc100_gib=69.3),
     _L("Javanese", "jav", "Latn", _AN, "Javanese", alias="jv", flores="jav_Latn", laser="jav", cc100_gib=0.2),
-    _L("Georgian", "kat", "Geor", "Kartvelian", "Kartvelian", alias="ka", flores="kat_Geor", laser="kat", cc100_gib=9.1),
+    _L("Georgian", "kat", "Geor", "Kartvelian", "Kartvelian", alias="ka",
+        flores="kat_Geor", laser="kat", cc100_gib=9.1),
     _L("Kazakh", "kaz", "Cyrl", "Turkic", "Turkic", alias="kk", flores="kaz_Cyrl", laser="kaz", cc100_gib=6.4),
     _L("Korean", "kor", "Hang", "Koreanic", "Korean", alias="ko", flores="kor_Hang", laser="kor", cc100_gib=54.2),
     _L("Lithuanian", "lit", "Latn", _IE, "Baltic", alias="lt", flores="lit_Latn", laser="lit", cc100_gib=13.7),
-    _L("Malayalam", "mal", "Mlym", _DR, "Southern Dravidian", alias="ml", flores="mal_Mlym", laser="mal", cc100_gib=7.6),
+    _L("Malayalam", "mal", "Mlym", _DR, "Southern Dravidian", alias="ml",
+        flores="mal_Mlym", laser="mal", cc100_gib=7.6),
     _L("Marathi", "mar", "Deva", _IE, "Indic", alias="mr", flores="mar_Deva", laser="mar", cc100_gib=2.8),
     _L("Malay", "msa", "Latn", _AN, "Malayo-Sumbawan", alias="ms", flores="zsm_Latn", cc100_gib=8.5),
     _L("Burmese", "mya", "Mymr", "Sino-Tibetan", "Burmese-Lolo", alias="my", flores="mya_Mymr", cc100_gib=1.6),
@@ -121,13 +124,16 @@ RECORDS = (
     _L("Russian", "rus", "Cyrl", _IE, "Slavic", alias="ru", flores="rus_Cyrl", laser="rus", cc100_gib=278.0),
     _L("Swahili", "swa", "Latn", _NC, "Bantoid", alias="sw", flores="swh_Latn", laser="swh", cc100_gib=1.6),
     _L("Tamil", "tam", "Taml", _DR, "Southern Dravidian", alias="ta", flores="tam_Taml", laser="tam", cc100_gib=12.2),
-    _L("Telugu", "tel", "Telu", _DR, "South-Central Dravidian", alias="te", flores="tel_Telu", laser="tel", cc100_gib=4.7),
+    _L("Telugu", "tel", "Telu", _DR, "South-Central Dravidian", alias="te",
+        flores="tel_Telu", laser="tel", cc100_gib=4.7),
     _L("Thai", "tha", "Thai", "Tai-Kadai", "Kam-Tai", alias="th", flores="tha_Thai", laser="tha", cc100_gib=71.7),
-    _L("Tagalog", "tgl", "Latn", _AN, "Greater Central Philippine", alias="tl", flores="tgl_Latn", laser="tgl", cc100_gib=3.1),
+    _L("Tagalog", "tgl", "Latn", _AN, "Greater Central Philippine", alias="tl",
+        flores="tgl_Latn", laser="tgl", cc100_gib=3.1),
     _L("Turkish", "tur", "Latn", "Turkic", "Turkic", alias="tr", flores="tur_Latn", laser="tur", cc100_gib=20.9),
     _L("Ukrainian", "ukr", "Cyrl", _IE, "Slavic", alias="uk", flores="ukr_Cyrl", laser="ukr", cc100_gib=84.6),
     _L("Urdu", "urd", "Arab", _IE, "Indic", alias="ur", flores="urd_Arab", laser="urd", cc100_gib=5.7),
-    _L("Vietnamese", "vie", "Latn", "Austro-Asiatic", "Viet-Muong", alias="vi", flores="vie_Latn", laser="vie", cc100_gib=137.3),
+    _L("Vietnamese", "vie", "Latn", "Austro-Asiatic", "Viet-Muong", alias="vi",
+        flores="vie_Latn", laser="vie", cc100_gib=137.3),
     _L("Wolof", "wol", "Latn", _NC, "Northern Atlantic", alias="wo", flores="wol_Latn"),
     _L("Yoruba", "yor", "Latn", _NC, "Defoid", alias="yo", flores="yor_Latn"),
     _L("Chinese", "zho", "Hans", "Sino-Tibetan", "Chinese", alias="zh", flores="zho_Hans", laser="cmn", cc100_gib=46.9),
@@ -202,6 +208,11 @@ def language(code: str) -> Language:
 
 def known(code: str) -> bool:
     return code in _index()
+
+
+def same_language(code: str, other: str) -> bool:
+    """Whether two codes name the same record (en and eng_Latn); a code outside the registry names only itself."""
+    return code == other or (known(code) and known(other) and language(code) is language(other))
 
 
 def get_language(code: str) -> Language:
