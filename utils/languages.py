@@ -29,6 +29,11 @@ Sources:
   Twi (URIEL has no tree for it) and of Nahuatl and Otomi: AmericasNLI names those two by ISO 639-2/5 collective
   codes (nah: Nahuatl languages, oto: Otomian languages), which are kept as their codes. All are written in Latin
   script (their FLORES codes; for the rest, URIEL's script features: a European alphabet with case).
+- The rest of FLORES-200's 204 varieties (SIB-200's and Belebele's languages): name, code, ISO 639-3 code and
+  script as the FLORES-200 list gives them (facebookresearch/flores flores200/README.md at a6c830c); family by the
+  rule above (URIEL's Austroasiatic also written as WALS's Austro-Asiatic; URIEL puts a creole or pidgin under its
+  lexifier's family, so Nigerian Pidgin is Indo-European where XTREME-R's Haitian Creole record says Creole); no
+  genus and no CC-100 size (Table 6 has romanised and regional rows whose match to a FLORES variety is not given).
 A fact not known from a source is None; `group_of` shows it as "Unknown".
 """
 import difflib
@@ -36,10 +41,12 @@ import functools
 from dataclasses import dataclass
 
 SCRIPT_NAMES = {  # ISO 15924 code -> the name the report groups by (Han for both Chinese variants)
-    "Arab": "Arabic", "Beng": "Bengali", "Cyrl": "Cyrillic", "Deva": "Devanagari", "Geor": "Georgian",
-    "Grek": "Greek", "Gujr": "Gujarati", "Guru": "Gurmukhi", "Hang": "Hangul", "Hans": "Han", "Hant": "Han",
-    "Hebr": "Hebrew", "Jpan": "Japanese", "Latn": "Latin", "Mlym": "Malayalam", "Mymr": "Burmese", "Taml": "Tamil",
-    "Telu": "Telugu", "Thai": "Thai", "Zzzz": "Unknown",
+    "Arab": "Arabic", "Armn": "Armenian", "Beng": "Bengali", "Cyrl": "Cyrillic", "Deva": "Devanagari",
+    "Ethi": "Ethiopic", "Geor": "Georgian", "Grek": "Greek", "Gujr": "Gujarati", "Guru": "Gurmukhi",
+    "Hang": "Hangul", "Hans": "Han", "Hant": "Han", "Hebr": "Hebrew", "Jpan": "Japanese", "Khmr": "Khmer",
+    "Knda": "Kannada", "Laoo": "Lao", "Latn": "Latin", "Mlym": "Malayalam", "Mymr": "Burmese", "Olck": "Ol Chiki",
+    "Orya": "Oriya", "Sinh": "Sinhala", "Taml": "Tamil", "Telu": "Telugu", "Tfng": "Tifinagh", "Thai": "Thai",
+    "Tibt": "Tibetan", "Zzzz": "Unknown",
 }
 UNKNOWN = "Unknown"
 
@@ -68,8 +75,8 @@ class Language:
     def codes(self) -> tuple:
         """Every code `language` resolves to this record (the ISO 639-3 code alone only for the first record listed
         with it)."""
-        return tuple(dict.fromkeys(code for code in (self.key, self.alias, self.flores, self.laser, self.iso639_3)
-                                   if code and _index().get(code) is self))
+        own = (self.key, self.alias, self.flores, self.laser, self.iso639_3, self.flores and self.flores[:3])
+        return tuple(dict.fromkeys(code for code in own if code and _index().get(code) is self))
 
 
 _L = Language
@@ -167,6 +174,144 @@ RECORDS = (
     _L("Twi", "twi", "Latn", alias="tw", flores="twi_Latn"),
     _L("Xhosa", "xho", "Latn", _NC, alias="xh", flores="xho_Latn"),
     _L("Zulu", "zul", "Latn", _NC, alias="zu", flores="zul_Latn"),
+    # ---- the rest of FLORES-200 (SIB-200, Belebele) ----
+    _L("Acehnese (Arabic script)", "ace", "Arab", _AN, flores="ace_Arab"),
+    _L("Acehnese (Latin script)", "ace", "Latn", _AN, flores="ace_Latn"),
+    _L("Mesopotamian Arabic", "acm", "Arab", "Afro-Asiatic", flores="acm_Arab"),
+    _L("Ta’izzi-Adeni Arabic", "acq", "Arab", "Afro-Asiatic", flores="acq_Arab"),
+    _L("Tunisian Arabic", "aeb", "Arab", "Afro-Asiatic", flores="aeb_Arab"),
+    _L("South Levantine Arabic", "ajp", "Arab", "Afro-Asiatic", flores="ajp_Arab"),
+    _L("Akan", "aka", "Latn", _NC, flores="aka_Latn"),
+    _L("Amharic", "amh", "Ethi", "Afro-Asiatic", flores="amh_Ethi"),
+    _L("North Levantine Arabic", "apc", "Arab", "Afro-Asiatic", flores="apc_Arab"),
+    _L("Modern Standard Arabic (Romanized)", "arb", "Latn", "Afro-Asiatic", flores="arb_Latn"),
+    _L("Najdi Arabic", "ars", "Arab", "Afro-Asiatic", flores="ars_Arab"),
+    _L("Moroccan Arabic", "ary", "Arab", "Afro-Asiatic", flores="ary_Arab"),
+    _L("Egyptian Arabic", "arz", "Arab", "Afro-Asiatic", flores="arz_Arab"),
+    _L("Assamese", "asm", "Beng", _IE, flores="asm_Beng"),
+    _L("Asturian", "ast", "Latn", _IE, flores="ast_Latn"),
+    _L("Awadhi", "awa", "Deva", _IE, flores="awa_Deva"),
+    _L("Central Aymara", "ayr", "Latn", "Aymara", flores="ayr_Latn"),
+    _L("South Azerbaijani", "azb", "Arab", "Turkic", flores="azb_Arab"),
+    _L("Bashkir", "bak", "Cyrl", "Turkic", flores="bak_Cyrl"),
+    _L("Balinese", "ban", "Latn", _AN, flores="ban_Latn"),
+    _L("Belarusian", "bel", "Cyrl", _IE, flores="bel_Cyrl"),
+    _L("Bemba", "bem", "Latn", _NC, flores="bem_Latn"),
+    _L("Bhojpuri", "bho", "Deva", _IE, flores="bho_Deva"),
+    _L("Banjar (Arabic script)", "bjn", "Arab", _AN, flores="bjn_Arab"),
+    _L("Banjar (Latin script)", "bjn", "Latn", _AN, flores="bjn_Latn"),
+    _L("Standard Tibetan", "bod", "Tibt", "Sino-Tibetan", flores="bod_Tibt"),
+    _L("Bosnian", "bos", "Latn", _IE, flores="bos_Latn"),
+    _L("Buginese", "bug", "Latn", _AN, flores="bug_Latn"),
+    _L("Catalan", "cat", "Latn", _IE, flores="cat_Latn"),
+    _L("Cebuano", "ceb", "Latn", _AN, flores="ceb_Latn"),
+    _L("Czech", "ces", "Latn", _IE, flores="ces_Latn"),
+    _L("Chokwe", "cjk", "Latn", _NC, flores="cjk_Latn"),
+    _L("Central Kurdish", "ckb", "Arab", _IE, flores="ckb_Arab"),
+    _L("Crimean Tatar", "crh", "Latn", "Turkic", flores="crh_Latn"),
+    _L("Welsh", "cym", "Latn", _IE, flores="cym_Latn"),
+    _L("Danish", "dan", "Latn", _IE, flores="dan_Latn"),
+    _L("Southwestern Dinka", "dik", "Latn", "Nilotic", flores="dik_Latn"),
+    _L("Dyula", "dyu", "Latn", "Mande", flores="dyu_Latn"),
+    _L("Dzongkha", "dzo", "Tibt", "Sino-Tibetan", flores="dzo_Tibt"),
+    _L("Esperanto", "epo", "Latn", "Artificial Language", flores="epo_Latn"),
+    _L("Faroese", "fao", "Latn", _IE, flores="fao_Latn"),
+    _L("Fijian", "fij", "Latn", _AN, flores="fij_Latn"),
+    _L("Friulian", "fur", "Latn", _IE, flores="fur_Latn"),
+    _L("Nigerian Fulfulde", "fuv", "Latn", _NC, flores="fuv_Latn"),
+    _L("Scottish Gaelic", "gla", "Latn", _IE, flores="gla_Latn"),
+    _L("Irish", "gle", "Latn", _IE, flores="gle_Latn"),
+    _L("Galician", "glg", "Latn", _IE, flores="glg_Latn"),
+    _L("Chhattisgarhi", "hne", "Deva", _IE, flores="hne_Deva"),
+    _L("Croatian", "hrv", "Latn", _IE, flores="hrv_Latn"),
+    _L("Armenian", "hye", "Armn", _IE, flores="hye_Armn"),
+    _L("Ilocano", "ilo", "Latn", _AN, flores="ilo_Latn"),
+    _L("Icelandic", "isl", "Latn", _IE, flores="isl_Latn"),
+    _L("Kabyle", "kab", "Latn", "Afro-Asiatic", flores="kab_Latn"),
+    _L("Jingpho", "kac", "Latn", "Sino-Tibetan", flores="kac_Latn"),
+    _L("Kamba", "kam", "Latn", _NC, flores="kam_Latn"),
+    _L("Kannada", "kan", "Knda", _DR, flores="kan_Knda"),
+    _L("Kashmiri (Arabic script)", "kas", "Arab", _IE, flores="kas_Arab"),
+    _L("Kashmiri (Devanagari script)", "kas", "Deva", _IE, flores="kas_Deva"),
+    _L("Central Kanuri (Arabic script)", "knc", "Arab", "Saharan", flores="knc_Arab"),
+    _L("Central Kanuri (Latin script)", "knc", "Latn", "Saharan", flores="knc_Latn"),
+    _L("Kabiyè", "kbp", "Latn", _NC, flores="kbp_Latn"),
+    _L("Kabuverdianu", "kea", "Latn", _IE, flores="kea_Latn"),
+    _L("Khmer", "khm", "Khmr", "Austro-Asiatic", flores="khm_Khmr"),
+    _L("Kikuyu", "kik", "Latn", _NC, flores="kik_Latn"),
+    _L("Kyrgyz", "kir", "Cyrl", "Turkic", flores="kir_Cyrl"),
+    _L("Kimbundu", "kmb", "Latn", _NC, flores="kmb_Latn"),
+    _L("Northern Kurdish", "kmr", "Latn", _IE, flores="kmr_Latn"),
+    _L("Kikongo", "kon", "Latn", _NC, flores="kon_Latn"),
+    _L("Lao", "lao", "Laoo", "Tai-Kadai", flores="lao_Laoo"),
+    _L("Ligurian", "lij", "Latn", _IE, flores="lij_Latn"),
+    _L("Limburgish", "lim", "Latn", _IE, flores="lim_Latn"),
+    _L("Lingala", "lin", "Latn", _NC, flores="lin_Latn"),
+    _L("Lombard", "lmo", "Latn", _IE, flores="lmo_Latn"),
+    _L("Latgalian", "ltg", "Latn", flores="ltg_Latn"),
+    _L("Luxembourgish", "ltz", "Latn", _IE, flores="ltz_Latn"),
+    _L("Luba-Kasai", "lua", "Latn", _NC, flores="lua_Latn"),
+    _L("Mizo", "lus", "Latn", "Sino-Tibetan", flores="lus_Latn"),
+    _L("Standard Latvian", "lvs", "Latn", flores="lvs_Latn"),
+    _L("Magahi", "mag", "Deva", _IE, flores="mag_Deva"),
+    _L("Maithili", "mai", "Deva", _IE, flores="mai_Deva"),
+    _L("Minangkabau (Arabic script)", "min", "Arab", _AN, flores="min_Arab"),
+    _L("Minangkabau (Latin script)", "min", "Latn", _AN, flores="min_Latn"),
+    _L("Macedonian", "mkd", "Cyrl", _IE, flores="mkd_Cyrl"),
+    _L("Plateau Malagasy", "plt", "Latn", _AN, flores="plt_Latn"),
+    _L("Maltese", "mlt", "Latn", "Afro-Asiatic", flores="mlt_Latn"),
+    _L("Meitei (Bengali script)", "mni", "Beng", "Sino-Tibetan", flores="mni_Beng"),
+    _L("Halh Mongolian", "khk", "Cyrl", "Mongolic", flores="khk_Cyrl"),
+    _L("Maori", "mri", "Latn", _AN, flores="mri_Latn"),
+    _L("Norwegian Nynorsk", "nno", "Latn", flores="nno_Latn"),
+    _L("Norwegian Bokmål", "nob", "Latn", flores="nob_Latn"),
+    _L("Nepali", "npi", "Deva", _IE, flores="npi_Deva"),
+    _L("Northern Sotho", "nso", "Latn", _NC, flores="nso_Latn"),
+    _L("Nuer", "nus", "Latn", "Nilotic", flores="nus_Latn"),
+    _L("Occitan", "oci", "Latn", _IE, flores="oci_Latn"),
+    _L("West Central Oromo", "gaz", "Latn", "Afro-Asiatic", flores="gaz_Latn"),
+    _L("Odia", "ory", "Orya", _IE, flores="ory_Orya"),
+    _L("Pangasinan", "pag", "Latn", _AN, flores="pag_Latn"),
+    _L("Papiamento", "pap", "Latn", _IE, flores="pap_Latn"),
+    _L("Dari", "prs", "Arab", _IE, flores="prs_Arab"),
+    _L("Southern Pashto", "pbt", "Arab", _IE, flores="pbt_Arab"),
+    _L("Rundi", "run", "Latn", _NC, flores="run_Latn"),
+    _L("Sango", "sag", "Latn", _NC, flores="sag_Latn"),
+    _L("Sanskrit", "san", "Deva", _IE, flores="san_Deva"),
+    _L("Santali", "sat", "Olck", "Austro-Asiatic", flores="sat_Olck"),
+    _L("Sicilian", "scn", "Latn", _IE, flores="scn_Latn"),
+    _L("Shan", "shn", "Mymr", "Tai-Kadai", flores="shn_Mymr"),
+    _L("Sinhala", "sin", "Sinh", _IE, flores="sin_Sinh"),
+    _L("Slovak", "slk", "Latn", _IE, flores="slk_Latn"),
+    _L("Slovenian", "slv", "Latn", _IE, flores="slv_Latn"),
+    _L("Samoan", "smo", "Latn", _AN, flores="smo_Latn"),
+    _L("Sindhi", "snd", "Arab", _IE, flores="snd_Arab"),
+    _L("Somali", "som", "Latn", "Afro-Asiatic", flores="som_Latn"),
+    _L("Southern Sotho", "sot", "Latn", _NC, flores="sot_Latn"),
+    _L("Tosk Albanian", "als", "Latn", _IE, flores="als_Latn"),
+    _L("Sardinian", "srd", "Latn", _IE, flores="srd_Latn"),
+    _L("Serbian", "srp", "Cyrl", _IE, flores="srp_Cyrl"),
+    _L("Swati", "ssw", "Latn", _NC, flores="ssw_Latn"),
+    _L("Sundanese", "sun", "Latn", _AN, flores="sun_Latn"),
+    _L("Swedish", "swe", "Latn", _IE, flores="swe_Latn"),
+    _L("Silesian", "szl", "Latn", _IE, flores="szl_Latn"),
+    _L("Tatar", "tat", "Cyrl", "Turkic", flores="tat_Cyrl"),
+    _L("Tajik", "tgk", "Cyrl", _IE, flores="tgk_Cyrl"),
+    _L("Tigrinya", "tir", "Ethi", "Afro-Asiatic", flores="tir_Ethi"),
+    _L("Tamasheq (Latin script)", "taq", "Latn", "Afro-Asiatic", flores="taq_Latn"),
+    _L("Tamasheq (Tifinagh script)", "taq", "Tfng", "Afro-Asiatic", flores="taq_Tfng"),
+    _L("Tok Pisin", "tpi", "Latn", _IE, flores="tpi_Latn"),
+    _L("Tsonga", "tso", "Latn", _NC, flores="tso_Latn"),
+    _L("Turkmen", "tuk", "Latn", "Turkic", flores="tuk_Latn"),
+    _L("Tumbuka", "tum", "Latn", _NC, flores="tum_Latn"),
+    _L("Central Atlas Tamazight", "tzm", "Tfng", "Afro-Asiatic", flores="tzm_Tfng"),
+    _L("Uyghur", "uig", "Arab", "Turkic", flores="uig_Arab"),
+    _L("Umbundu", "umb", "Latn", _NC, flores="umb_Latn"),
+    _L("Northern Uzbek", "uzn", "Latn", "Turkic", flores="uzn_Latn"),
+    _L("Venetian", "vec", "Latn", _IE, flores="vec_Latn"),
+    _L("Waray", "war", "Latn", _AN, flores="war_Latn"),
+    _L("Eastern Yiddish", "ydd", "Hebr", _IE, flores="ydd_Hebr"),
+    _L("Yue Chinese", "yue", "Hant", "Sino-Tibetan", flores="yue_Hant"),
 )
 LANGUAGES = {record.key: record for record in RECORDS}
 
@@ -186,13 +331,17 @@ GROUPINGS = ("family", "genus", "script")
 @functools.lru_cache(maxsize=1)
 def _index() -> dict:
     """code -> record. Keys, aliases, FLORES and LASER codes first (each names one record), then the ISO 639-3 codes
-    alone, which name the first record listed with them."""
+    alone (a record's own and its FLORES variety's: arb for Arabic), each naming the first record listed with it."""
     index = {}
-    for field in ("key", "alias", "flores", "laser", "iso639_3"):
+    for field in ("key", "alias", "flores", "laser"):
         for record in RECORDS:
             code = getattr(record, field)
-            if code and index.setdefault(code, record) is not record and field != "iso639_3":
+            if code and index.setdefault(code, record) is not record:
                 raise ValueError(f"language code {code!r} names both {index[code].key} and {record.key}")
+    for record in RECORDS:
+        for code in (record.iso639_3, record.flores and record.flores.split("_")[0]):
+            if code:
+                index.setdefault(code, record)
     return index
 
 
