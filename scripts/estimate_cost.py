@@ -127,7 +127,7 @@ def from_files(paths) -> Throughput:
 
 
 def from_runs(root) -> Throughput:
-    from report_runs import collect
+    from reporting.runs import collect
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"--from_runs {root}: not a folder of runs")

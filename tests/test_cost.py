@@ -1,4 +1,4 @@
-"""What a run cost (utils/cost.py, run_config.json "cost"), the report's cost section (scripts/report_cost.py) and the
+"""What a run cost (utils/cost.py, run_config.json "cost"), the report's cost section (reporting/sections/cost.py) and the
 cost model (scripts/estimate_cost.py): token counts recomputed from the tokenised data, hours computed by hand."""
 import json
 import random
@@ -12,8 +12,8 @@ from conftest import FAST, make_sentence, nli_rows, write_jsonl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import estimate_cost  # noqa: E402
-import report_cost  # noqa: E402
-from report_runs import Run, load_run  # noqa: E402
+from reporting.runs import Run, load_run  # noqa: E402
+from reporting.sections import cost as report_cost  # noqa: E402
 
 import run_intermediate  # noqa: E402
 import run_retrieval  # noqa: E402

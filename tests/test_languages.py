@@ -77,9 +77,9 @@ def test_unknown_codes_are_one_line_with_close_matches():
 
 def test_english_is_left_out_under_any_of_its_codes(tmp_path):
     """The fairness and typology sections leave English, the training language, out by record, not by code."""
-    import report_fairness
-    from report_runs import Run
-    from report_typology import typology_section
+    from reporting.runs import Run
+    from reporting.sections import fairness as report_fairness
+    from reporting.sections.typology import typology_section
     assert same_language("en", "eng_Latn") and same_language("ast", "ast") and not same_language("en", "ast")
     baseline = [Run("b", base_model="x", intermediate="baseline", task="t", seed=1,
                     scores={"eng_Latn": 80, "hau_Latn": 30, "deu_Latn": 50, "zho_Hant": 40})]
@@ -89,8 +89,8 @@ def test_english_is_left_out_under_any_of_its_codes(tmp_path):
     assert gain == {"deu_Latn": 1, "hau_Latn": 3, "zho_Hant": 2}
     distances = {lang: {kind: d for kind in typology.KINDS} for lang, d in
                  (("eng_Latn", 0.0), ("deu_Latn", 0.1), ("zho_Hant", 0.5), ("hau_Latn", 0.7))}
-    _, rows = typology_section({("t", "x", "mnli"): {"eng_Latn": 10.0, **gain}}, tmp_path, distances)
-    assert {row["n_languages"] for row in rows} == {3}
+    section = typology_section({("t", "x", "mnli"): {"eng_Latn": 10.0, **gain}}, distances)
+    assert {row["n_languages"] for row in section.tables["typology"]} == {3}
 
 
 def test_resolve_languages_through_the_registry():

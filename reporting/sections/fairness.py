@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Is a variant's gain over the baseline fair across languages? Per (base model, target, variant): the gain per
 language (mean over the variant's seeds minus the mean over the baseline's), the worst-served language, the worst-
 and best-served language family, genus and script (utils/languages.py: a group's gain is the mean over its
@@ -6,19 +5,11 @@ languages), the gap between those two groups, and the Spearman correlation of th
 of XLM-R's pretraining data (CC-100 GiB, the language registry's cc100_gib, utils/languages.py: languages
 without one are left out, and the summary says how many it used). English, the training language, is left out:
 its gain is no transfer.
-
-    python scripts/report_fairness.py runs [--split test] [--output_dir runs/report]
 """
-import argparse
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_runs import BASELINE, collect, mean, report_folders  # noqa: E402  (scripts/report_runs.py)
-from report_stats import configurations, to_csv  # noqa: E402
-from utils.languages import GROUPINGS, cc100_gib, group_of, same_language  # noqa: E402
-from utils.results import write_text_atomic  # noqa: E402
+from reporting.runs import BASELINE
+from reporting.section import Section
+from reporting.stats import mean, spearman
+from utils.languages import GROUPINGS, cc100_gib, group_of, same_language
 
 SOURCE_LANGUAGES = ("en",)
 
@@ -32,16 +23,14 @@ def gains(variant_runs, baseline_runs, exclude=SOURCE_LANGUAGES) -> dict:
     return {lang: variant[lang] - baseline[lang] for lang in sorted(variant) if lang in baseline}
 
 
-def spearman(gain: dict, sizes=None):
+def size_correlation(gain: dict, sizes=None):
     """(rho, languages used) of the gain against the pretraining data size ({lang: GiB}; default: the language
-    registry's CC-100 sizes); rho None below 3 languages or when either side is constant."""
-    from scipy.stats import spearmanr
+    registry's CC-100 sizes), over the languages sizes has (rho: stats.spearman, None below 3 languages or when
+    either side is constant)."""
     if sizes is None:
         sizes = {lang: cc100_gib(lang) for lang in gain if cc100_gib(lang) is not None}
     langs = [lang for lang in gain if lang in sizes]
-    if len(langs) < 3 or len({gain[lang] for lang in langs}) < 2 or len({sizes[lang] for lang in langs}) < 2:
-        return None, len(langs)
-    return float(spearmanr([gain[lang] for lang in langs], [sizes[lang] for lang in langs]).statistic), len(langs)
+    return spearman([gain[lang] for lang in langs], [sizes[lang] for lang in langs]), len(langs)
 
 
 def fairness_summary(gain: dict, sizes=None) -> dict:
@@ -58,15 +47,15 @@ def fairness_summary(gain: dict, sizes=None) -> dict:
         summary.update({f"worst_{grouping}": low, f"worst_{grouping}_gain": group_gain[low],
                         f"best_{grouping}": high, f"best_{grouping}_gain": group_gain[high],
                         f"{grouping}_gap": group_gain[high] - group_gain[low], f"{grouping}_groups": len(group_gain)})
-    rho, used = spearman(gain, sizes)
+    rho, used = size_correlation(gain, sizes)
     summary.update({"cc100_spearman": rho, "cc100_languages": used})
     return summary
 
 
-def fairness_rows(runs, exclude=SOURCE_LANGUAGES) -> list:
-    groups = configurations(runs)
+def fairness_rows(groups, exclude=SOURCE_LANGUAGES) -> list:
+    """groups: (base model, intermediate, target) -> finished target runs (reporting.runs.group_configs)."""
     rows = []
-    for (base, intermediate, task), variant_runs in sorted(groups.items()):
+    for (base, intermediate, task), variant_runs in groups.items():
         baseline = groups.get((base, BASELINE, task))
         gain = gains(variant_runs, baseline, exclude) if intermediate != BASELINE and baseline else {}
         if gain:
@@ -74,9 +63,9 @@ def fairness_rows(runs, exclude=SOURCE_LANGUAGES) -> list:
     return rows
 
 
-def fairness_table(runs, exclude=SOURCE_LANGUAGES) -> tuple:
-    """(Markdown, rows) of the fairness summaries."""
-    rows = fairness_rows(runs, exclude)
+def fairness_table(groups, exclude=SOURCE_LANGUAGES) -> tuple:
+    """(Markdown, rows) of the fairness summaries of groups (reporting.runs.group_configs)."""
+    rows = fairness_rows(groups, exclude)
     lines = ["## Fairness of the gains over the baseline", "",
              "Gain = variant minus baseline (points, mean over seeds) per language, "
              f"{', '.join(exclude) or 'no language'} left out. A group's gain is the mean over its languages; gap = "
@@ -96,19 +85,6 @@ def fairness_table(runs, exclude=SOURCE_LANGUAGES) -> tuple:
     return "\n".join(lines) + "\n", rows
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("runs_dir", help="folder holding the runs (searched recursively)")
-    parser.add_argument("--output_dir", help="where fairness.md and fairness.csv go (default: RUNS_DIR/report)")
-    parser.add_argument("--split", default="test", help="split whose scores are compared (default: test)")
-    args = parser.parse_args(argv)
-    root, out = report_folders("report_fairness.py", args.runs_dir, args.output_dir)
-    markdown, rows = fairness_table(collect(root, out, args.split))
-    write_text_atomic(out / "fairness.md", markdown)
-    write_text_atomic(out / "fairness.csv", to_csv(rows))
-    print(markdown)
-    return rows
-
-
-if __name__ == "__main__":
-    main()
+def build(context) -> Section:
+    markdown, rows = fairness_table(context.groups)
+    return Section(markdown if rows else "", {"fairness": rows})
