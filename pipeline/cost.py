@@ -134,8 +134,7 @@ def from_files(paths) -> Throughput:
 
 
 def from_runs(root) -> Throughput:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))  # the report's run loader
-    from report_runs import collect
+    from reporting.runs import collect
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"--from_runs {root}: not a folder of runs")

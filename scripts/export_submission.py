@@ -4,7 +4,7 @@
     python scripts/export_submission.py RUNS_DIR --benchmark xtreme|xtreme_r --out DIR
         [--model M] [--intermediate I] [--seed S] [--best_per_target] [--allow_partial] [--overwrite] [--zip PATH]
 
-Runs are read as report.py reads them (scripts/report_runs.py). A configuration is a base model, an intermediate
+Runs are read as report.py reads them (reporting/runs.py). A configuration is a base model, an intermediate
 task and a seed: a field the runs hold one value of needs no flag; several values are an error listing them,
 unless --best_per_target picks, per target, the configuration with the best English dev score (its metrics.json
 per_language/en/validation), or, when some candidate has none, the best mean over languages of the test score.
@@ -36,16 +36,16 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_runs import collect, headline, mean, read_object  # noqa: E402  (scripts/report_runs.py)
-from tasks import TASKS, resolve_languages  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: reporting/, tasks/, utils/
+from reporting.runs import BENCHMARKS, benchmark_languages, collect, headline, read_object  # noqa: E402
+from reporting.stats import mean  # noqa: E402
+from tasks import TASKS  # noqa: E402
 from utils.args import InputError, cli, input_errors  # noqa: E402
 from utils.data import iter_jsonl  # noqa: E402
 from utils.results import write_text_atomic  # noqa: E402
 
 NAME = "export_submission.py"
-BENCHMARKS = {"xtreme": None, "xtreme_r": "xtreme_r", "xtreme-r": "xtreme_r"}  # -> resolve_languages' argument
+ALIASES = {"xtreme-r": "xtreme_r"}  # --benchmark spellings beside reporting.runs.BENCHMARKS
 EVALUATE_PY_TASKS = {"pawsx", "xnli", "panx", "udpos", "bucc2018", "tatoeba", "xquad", "mlqa", "tydiqa", "xcopa",
                      "mewslix", "lareqa"}  # XTREME_TASK2LANGS and XTREME_R_TASK2LANGS
 NOTES = {"lareqa": "evaluate.py has no LAReQA reader (XTREME_R_TASK2LANGS['lareqa'] is empty): written like "
@@ -319,7 +319,7 @@ def export(args):
         raise InputError(f"RUNS_DIR {root}: not a folder")
     check_outputs(out, archive, root, args.overwrite)
     tasks = benchmark_tasks(args.benchmark)
-    languages = {task: resolve_languages(spec, BENCHMARKS[args.benchmark]) for task, spec in tasks.items()}
+    languages = {task: benchmark_languages(spec, args.benchmark) for task, spec in tasks.items()}
     runs = collect(root, out, "test")
     chosen = choose(root, runs, tasks, languages, args)
     files, missing, lines = {}, [], []
@@ -363,7 +363,7 @@ def export(args):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("runs_dir", help="folder holding the runs (searched recursively, as report.py does)")
-    parser.add_argument("--benchmark", required=True, choices=sorted(BENCHMARKS))
+    parser.add_argument("--benchmark", required=True, choices=sorted([*BENCHMARKS, *ALIASES]))
     parser.add_argument("--out", required=True, help="the prediction folder to write")
     parser.add_argument("--zip", help="the archive to write (default: OUT.zip)")
     parser.add_argument("--model", help="base model of the configuration (as report.py names it)")
@@ -374,7 +374,7 @@ def parse_args(argv=None):
     parser.add_argument("--allow_partial", action="store_true", help="export even if tasks or languages are missing")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out and an existing --zip")
     args = parser.parse_args(argv)
-    args.benchmark = BENCHMARKS[args.benchmark] or "xtreme"
+    args.benchmark = ALIASES.get(args.benchmark, args.benchmark)
     if args.intermediate is not None and args.intermediate.lower() in ("none", ""):
         args.intermediate = "baseline"
     return args

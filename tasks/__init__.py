@@ -3,21 +3,14 @@ import importlib
 from dataclasses import replace
 
 from tasks.spec import Recipe, TaskSpec
+from utils.languages import known as known_language, language
 
 XNLI_LANGS = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh")
 PAWSX_LANGS = ("de", "en", "es", "fr", "ja", "ko", "zh")
-UDPOS_NAMES = {
-    "af": "Afrikaans", "ar": "Arabic", "bg": "Bulgarian", "de": "German", "el": "Greek", "en": "English",
-    "es": "Spanish", "et": "Estonian", "eu": "Basque", "fa": "Persian", "fi": "Finnish", "fr": "French",
-    "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian", "id": "Indonesian", "it": "Italian", "ja": "Japanese",
-    "kk": "Kazakh", "ko": "Korean", "mr": "Marathi", "nl": "Dutch", "pt": "Portuguese", "ru": "Russian",
-    "ta": "Tamil", "te": "Telugu", "th": "Thai", "tl": "Tagalog", "tr": "Turkish", "ur": "Urdu",
-    "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese", "lt": "Lithuanian", "pl": "Polish", "uk": "Ukrainian",
-    "wo": "Wolof", "ro": "Romanian",
-}
 UDPOS_LANGS = ("af", "ar", "bg", "de", "el", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "hu", "id",
                "it", "ja", "kk", "ko", "mr", "nl", "pt", "ru", "ta", "te", "th", "tl", "tr", "ur", "vi", "yo", "zh")
 UDPOS_XTREME_R = ("lt", "pl", "uk", "wo", "ro")  # XTREME-R's five (UD 2.7; XTREME's 33 stay on UD 2.5)
+UDPOS_NAMES = {lang: language(lang).name for lang in UDPOS_LANGS + UDPOS_XTREME_R}  # the hub's udpos.<Name>
 UPOS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN",
              "PUNCT", "SCONJ", "SYM", "VERB", "X")
 PANX_LANGS = ("af", "ar", "bg", "bn", "de", "el", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "hu",
@@ -27,19 +20,14 @@ PANX_XTREME_R = ("qu", "pl", "uk", "az", "lt", "pa", "gu", "ro")  # XTREME-R's e
 NER_TAGS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 XQUAD_LANGS = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
 MLQA_LANGS = ("ar", "de", "en", "es", "hi", "vi", "zh")
-TYDIQA_NAMES = {"ar": "arabic", "bn": "bengali", "en": "english", "fi": "finnish", "id": "indonesian",
-                "ko": "korean", "ru": "russian", "sw": "swahili", "te": "telugu"}
+TYDIQA_LANGS = ("ar", "bn", "en", "fi", "id", "ko", "ru", "sw", "te")
+TYDIQA_NAMES = {lang: language(lang).name.lower() for lang in TYDIQA_LANGS}  # the hub's id prefixes: arabic-...
 BUCC_LANGS = ("de", "fr", "ru", "zh")
-TATOEBA_NAMES = {  # XTREME code -> LASER/Tatoeba ISO 639-3 code
-    "af": "afr", "ar": "ara", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "es": "spa", "et": "est",
-    "eu": "eus", "fa": "pes", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin", "hu": "hun", "id": "ind",
-    "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat", "kk": "kaz", "ko": "kor", "ml": "mal", "mr": "mar",
-    "nl": "nld", "pt": "por", "ru": "rus", "sw": "swh", "ta": "tam", "te": "tel", "th": "tha", "tl": "tgl",
-    "tr": "tur", "ur": "urd", "vi": "vie", "zh": "cmn",
-    "az": "aze", "lt": "lit", "pl": "pol", "uk": "ukr", "ro": "ron",  # XTREME-R's five (its run_tatoeba.sh)
-}
-TATOEBA_XTREME_R = ("az", "lt", "pl", "uk", "ro")
-TATOEBA_LANGS = tuple(lang for lang in TATOEBA_NAMES if lang not in TATOEBA_XTREME_R)  # XTREME's 36
+TATOEBA_LANGS = ("af", "ar", "bg", "bn", "de", "el", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "hu", "id",
+                 "it", "ja", "jv", "ka", "kk", "ko", "ml", "mr", "nl", "pt", "ru", "sw", "ta", "te", "th", "tl",
+                 "tr", "ur", "vi", "zh")  # XTREME's 36
+TATOEBA_XTREME_R = ("az", "lt", "pl", "uk", "ro")  # XTREME-R's five (its run_tatoeba.sh)
+TATOEBA_NAMES = {lang: language(lang).laser for lang in TATOEBA_LANGS + TATOEBA_XTREME_R}  # the hub's tatoeba.<code>
 XCOPA_LANGS = ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh")
 LAREQA_LANGS = XQUAD_LANGS  # XQuAD-R: XQuAD's 11 languages (no ro)
 MEWSLIX_LANGS = ("ar", "de", "en", "es", "fa", "ja", "pl", "ro", "ta", "tr", "uk")  # its WikiNews languages
@@ -136,7 +124,7 @@ TASKS = {spec.name: spec for spec in [
     _T("mlqa", "span_qa", "f1", languages=MLQA_LANGS, train_task="squad", hub_path="google/xtreme",
        hub_config="MLQA.{lang}.{lang}", recipe=QA_RECIPE, **QA, qa_normalization="mlqa", category=QA_CAT,
        benchmarks=BOTH),
-    _T("tydiqa", "span_qa", "f1", languages=tuple(TYDIQA_NAMES), train_task="tydiqa", hub_path="google/xtreme",
+    _T("tydiqa", "span_qa", "f1", languages=TYDIQA_LANGS, train_task="tydiqa", hub_path="google/xtreme",
        hub_config="tydiqa", hub_splits={"test": "validation"}, hub_lang_names=TYDIQA_NAMES,
        hub_filter=("id", "{lang}"), recipe=QA_RECIPE, **QA, category=QA_CAT, benchmarks=BOTH, train_size=3_696,
        description="TyDiQA-GoldP; language = the id's prefix"),
@@ -264,15 +252,27 @@ def script_for(spec: TaskSpec) -> str:
 def resolve_languages(spec: TaskSpec, languages: str | None) -> list[str]:
     """`--languages`: None = the task's XTREME languages (`spec.languages`); 'xtreme_r' = XTREME-R's set, those plus
     `spec.xtreme_r_languages` (XTREME-R drops no language of a task it shares with XTREME; a task outside XTREME-R
-    keeps its own); else a comma list of the two."""
+    keeps its own); else a comma list of the two, each named by the task's own code or by any code the language
+    registry resolves to the same record (deu_Latn or deu for XNLI's de), and returned as the task's code."""
     if not languages:
         return list(spec.languages)
+    known = list(spec.languages) + [lang for lang in spec.xtreme_r_languages if lang not in spec.languages]
     if languages == "xtreme_r":
-        return list(spec.languages) + [lang for lang in spec.xtreme_r_languages if lang not in spec.languages]
+        return known
     wanted = [lang.strip() for lang in languages.split(",") if lang.strip()]
-    known = set(spec.languages) | set(spec.xtreme_r_languages)
-    unknown = [lang for lang in wanted if lang not in known and spec.kind != "retrieval"]
+    codes = {lang: task_code(lang, known) for lang in wanted}
+    unknown = [lang for lang, code in codes.items() if code is None and spec.kind != "retrieval"]
     if unknown:
         raise ValueError(f"--languages: {', '.join(unknown)} not a language of task {spec.name!r} "
                          f"(known: {', '.join(sorted(known))})")
-    return wanted
+    return [codes[lang] or lang for lang in wanted]
+
+
+def task_code(lang: str, codes) -> str | None:
+    """Which of a task's language codes names the same language as `lang` (itself when it is one), or None."""
+    if lang in codes:
+        return lang
+    if not known_language(lang):
+        return None
+    key = language(lang).key
+    return next((code for code in codes if known_language(code) and language(code).key == key), None)

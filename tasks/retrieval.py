@@ -27,14 +27,10 @@ from tasks.mining import best_threshold, knn, knn_both, mine, prf  # noqa: F401 
 from utils.data import load_hub, read_jsonl, record_load, require_columns
 from utils.device import autocast, encoding_dtype, precision_key
 from utils.heads import encoder_inputs
+from utils.languages import LASER_TATOEBA  # LASER's 112 Tatoeba languages
 
 logger = logging.getLogger(__name__)
 POOLINGS = ("mean", "cls")
-LASER_TATOEBA = tuple("""afr amh ang ara arq arz ast awa aze bel ben ber bos bre bul cat cbk ceb ces cha cmn cor csb
-cym dan deu dsb dtp ell epo est eus fao fin fra fry gla gle glg gsw heb hin hrv hsb hun hye ido ile ina ind isl ita
-jav jpn kab kat kaz khm kor kur kzj lat lfn lit lvs mal mar max mhr mkd mon nds nld nno nob nov oci orv pam pes pms
-pol por ron rus slk slv spa sqi srp swe swg swh tam tat tel tgl tha tuk tur tzl uig ukr urd uzb vie war wuu xho yid
-yue zsm""".split())  # facebookresearch/LASER data/tatoeba/v1: the 112 languages paired with English
 
 
 # ---------------------------------------------------------------- representation

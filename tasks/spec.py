@@ -23,14 +23,14 @@ class TaskSpec:
     name: str
     kind: str
     metric: str                                  # the metric reported, e.g. "accuracy"
-    languages: tuple = ("en",)                   # evaluation languages (XTREME codes)
+    languages: tuple = ("en",)                   # evaluation languages (the benchmark's codes, utils/languages.py)
     xtreme_r_languages: tuple = ()               # languages XTREME-R adds (used with --languages xtreme_r)
     hub_missing: tuple = ()                      # languages the hub copy lacks (local files only, --data_dir)
     train_task: str | None = None                # target tasks: the task whose English train/validation sets train it
     labels: tuple | None = None                  # label names (classification, tagging); None = read from training data
     hub_path: str | None = None                  # datasets hub id; None = local files only (e.g. CCGbank)
     hub_config: str | None = None                # config name; "{lang}" is filled in (after hub_lang_names mapping)
-    hub_lang_names: dict = field(default_factory=dict)   # XTREME code -> the name the hub config uses
+    hub_lang_names: dict = field(default_factory=dict)   # language code -> the name the hub config uses
     hub_splits: dict = field(default_factory=dict)       # our split -> hub split name, or a tuple to concatenate
     hub_columns: dict = field(default_factory=dict)      # our schema field -> hub column(s); meaning per kind
     hub_filter: tuple | None = None              # (column, "{lang}") keeps the rows of one language (XNLI, TyDiQA)

@@ -1,25 +1,23 @@
-"""What a run cost (utils/cost.py, run_config.json "cost"), the report's cost section (scripts/report_cost.py) and the
+"""What a run cost (utils/cost.py, run_config.json "cost"), the report's cost section (reporting/sections/cost.py) and the
 cost model (pipeline/cost.py): token counts recomputed from the tokenised data, hours computed by hand."""
 import json
 import random
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import FAST, make_sentence, nli_rows, write_jsonl
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-import report_cost  # noqa: E402
-from report_runs import Run, load_run  # noqa: E402
+import run_intermediate
+import run_retrieval
+import run_target
+from pipeline import cost
+from pipeline.stages import Stage
+from reporting.runs import Run, load_run
+from reporting.sections import cost as report_cost
+from utils.cost import parameter_counts
 
-import run_intermediate  # noqa: E402
-import run_retrieval  # noqa: E402
-import run_target  # noqa: E402
-from pipeline import cost  # noqa: E402
-from pipeline.stages import Stage  # noqa: E402
-from utils.cost import parameter_counts  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def config_file(path, argv, **typed):

@@ -5,23 +5,21 @@ import json
 import logging
 import random
 import re
-import sys
 from collections import Counter
 
 import pytest
 from seqeval.metrics import f1_score
 from seqeval.metrics.sequence_labeling import get_entities
 
-from conftest import FAST, ROOT, make_sentence, nli_rows, write_jsonl
+from conftest import FAST, make_sentence, nli_rows, write_jsonl
 import prepare_data
 import run_target
 from tasks import get_task, tagging
 from utils.args import InputError
 from utils.data import map_label, parse_label_map, read_jsonl
 
-sys.path.insert(0, str(ROOT / "scripts"))
-import report_domain  # noqa: E402
-import report_runs  # noqa: E402
+from reporting import runs as report_runs
+from reporting.sections import domain_shift as report_domain
 from test_tagging import frozen_embeddings, shallow_model  # noqa: F401 (fixtures)
 
 EUROPEANA = "europeana_ner/enp_NL.kb.bio"

@@ -1,5 +1,5 @@
-"""Per-example statistics of every kind, the paired bootstrap (scripts/report_stats.py) and the fairness summary
-(scripts/report_fairness.py), against values computed by hand or by the kinds' own metrics."""
+"""Per-example statistics of every kind, the paired bootstrap (reporting/stats.py, reporting/sections/significance.py) and the fairness summary
+(reporting/sections/fairness.py), against values computed by hand or by the kinds' own metrics."""
 import itertools
 import json
 import random
@@ -12,9 +12,12 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-import report_fairness  # noqa: E402
-import report_stats as S  # noqa: E402
-from report_runs import Run, collect, headline  # noqa: E402
+import report  # noqa: E402  (scripts/report.py, the command line)
+from reporting import stats as S  # noqa: E402
+from reporting.runs import Run, collect, group_configs, headline  # noqa: E402
+from reporting.section import Context  # noqa: E402
+from reporting.sections import fairness as report_fairness  # noqa: E402
+from reporting.sections import significance  # noqa: E402
 
 from conftest import write_jsonl  # noqa: E402
 from tasks import NER_TAGS, NLI_LABELS, TASKS, UPOS_TAGS, kind_module  # noqa: E402
@@ -222,6 +225,12 @@ def make_run(root, rel, task, records_by_lang, intermediate="baseline", seed=1, 
     return out
 
 
+def significance_table(runs, root, resamples, seed=0):
+    """(Markdown, rows) of the report's significance section on runs."""
+    section = significance.build(Context(root, runs, resamples=resamples, seed=seed))
+    return section.markdown, section.tables["significance"]
+
+
 def accuracy_records(correct, prefix=""):
     return [{"id": f"{prefix}{i}", "prediction": "entailment" if ok else "neutral", "label": "entailment"}
             for i, ok in enumerate(correct)]
@@ -240,7 +249,7 @@ def test_end_to_end_significance_table(tmp_path):
     make_run(root, "squad/xnli", "xnli", {"de": same[1:][::-1], "fr": accuracy_records(base_fr)}, intermediate="squad")
     runs = collect(root, root / "report", "test")
 
-    markdown, rows = S.significance_table(runs, root, resamples=300, seed=0)
+    markdown, rows = significance_table(runs, root, resamples=300, seed=0)
     by = {(r["intermediate"], r["target"], r["language"]): r for r in rows}
     mnli, squad = by[("mnli", "xnli", "avg")], by[("squad", "xnli", "avg")]
     expected = np.mean([headline_of(better[lang]) - 100 * correct.mean()
@@ -302,7 +311,7 @@ def test_xtreme_score_difference_averages_independently_resampled_tasks(tmp_path
     tatoeba = lambda right: [{"id": i, "prediction": i if i < right else -1, "label": i} for i in range(50)]  # noqa
     make_run(root, "baseline/tatoeba", "tatoeba", {"de": tatoeba(20)}, extra_metrics={"de": {"accuracy": 40.0}})
     make_run(root, "mnli/tatoeba", "tatoeba", {"de": tatoeba(10)}, "mnli", extra_metrics={"de": {"accuracy": 20.0}})
-    rows = S.significance_rows(collect(root, root / "report", "test"), root, resamples=200)
+    rows = significance.rows(Context(root, collect(root, root / "report", "test"), resamples=200))
     by = {(r["target"], r["language"]): r for r in rows}
     assert by[("xnli", "avg")]["difference"] == pytest.approx(50) and by[("tatoeba", "avg")]["difference"] == -20
     assert by[("xtreme", "avg")]["difference"] == pytest.approx(15) and by[("xtreme", "avg")]["examples"] == 90
@@ -350,7 +359,7 @@ def test_a_missing_predictions_file_is_named_and_the_table_goes_on(tmp_path):
     with pytest.raises(ValueError, match=r"mnli/xnli/predictions/xnli/test-de.jsonl: no such predictions file"):
         S.paired_difference([r for r in runs if r.intermediate == "mnli"],
                             [r for r in runs if r.intermediate == "baseline"], root, resamples=10)
-    markdown, rows = S.significance_table(runs, root, resamples=10)
+    markdown, rows = significance_table(runs, root, resamples=10)
     assert "not computed" in markdown and "no such predictions file" in rows[0]["problem"]
 
 
@@ -358,8 +367,8 @@ def test_command_line_writes_the_tables(tmp_path):
     root = tmp_path / "runs"
     make_run(root, "baseline/xnli", "xnli", {"de": accuracy_records([True, False] * 5)})
     make_run(root, "mnli/xnli", "xnli", {"de": accuracy_records([True] * 10)}, "mnli")
-    rows = S.main([str(root), "--resamples", "50"])
-    assert (root / "report" / "significance.md").read_text().count("| xlmr | xnli | mnli |") == 1
+    rows = report.main([str(root), "--sections", "significance", "--resamples", "50"])["significance"]
+    assert (root / "report" / "report.md").read_text().count("| xlmr | xnli | mnli |") == 1
     assert (root / "report" / "significance.csv").read_text().splitlines()[0].startswith("base_model,target")
     assert rows[0]["difference"] == pytest.approx(50)
 
@@ -378,7 +387,7 @@ def fairness_runs():
 
 
 def test_fairness_summary_by_hand():
-    markdown, rows = report_fairness.fairness_table(fairness_runs())
+    markdown, rows = report_fairness.fairness_table(group_configs(fairness_runs()))
     (r,) = rows
     assert r["n_languages"] == 6 and (r["worst_language"], r["worst_gain"]) == ("sw", -3)
     assert (r["best_language"], r["best_gain"]) == ("nl", 4)
@@ -397,5 +406,5 @@ def test_fairness_summary_by_hand():
 
 
 def test_fairness_correlation_needs_three_languages():
-    assert report_fairness.spearman({"de": 1.0, "fr": 2.0}) == (None, 2)
-    assert report_fairness.spearman({"de": 1.0, "qu": 2.0, "wo": 3.0}) == (None, 1)
+    assert report_fairness.size_correlation({"de": 1.0, "fr": 2.0}) == (None, 2)
+    assert report_fairness.size_correlation({"de": 1.0, "qu": 2.0, "wo": 3.0}) == (None, 1)

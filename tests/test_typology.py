@@ -3,19 +3,17 @@ auto, --augment wordorder (utils/wordorder.py, the CoNLL-U heads), and the repor
 import json
 import random
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import FAST, ROOT, write_jsonl
+from conftest import FAST, write_jsonl
 from tasks import tagging
 from utils import typology
 from utils.args import InputError
 from utils.wordorder import reorder, reorder_dataset
 
-sys.path.insert(0, str(ROOT / "scripts"))
 HAND_ISO = {"de": "deu", "fi": "fin", "sw": "swa", "ja": "jpn", "nl": "nld", "en": "eng"}  # ISO 639-3, by hand
 
 
@@ -295,13 +293,17 @@ def database_distance_fr(uriel, other):
 
 # ---------------------------------------------------------------- the report's section
 def test_report_correlation_by_hand(tmp_path):
-    from report_typology import spearman, typology_section
+    from reporting.render import save_plots
+    from reporting.sections.typology import typology_section
+    from reporting.stats import spearman
     distances = {lang: {kind: d for kind in typology.KINDS} for lang, d in
                  {"de": 0.1, "fi": 0.2, "sw": 0.3, "ja": 0.4}.items()}
     gains = {("xnli", "xlmr", "increasing"): {"en": 9.0, "de": 1.0, "fi": 2.0, "sw": 3.5, "ja": 7.0},
              ("xnli", "xlmr", "swapped"): {"de": 1.0, "fi": 3.0, "sw": 2.0, "ja": 4.0},
              ("panx", "xlmr", "flat"): {"de": 1.0, "fi": 1.0, "sw": 1.0}}
-    markdown, rows = typology_section(gains, tmp_path, distances)
+    section = typology_section(gains, distances)
+    markdown, rows = section.markdown, section.tables["typology"]
+    save_plots(tmp_path, section.plots)
     row = {(r["target"], r["variant"], r["distance"]): r for r in rows}
     increasing = row[("xnli", "increasing", "syntactic")]
     assert (increasing["rho"], increasing["low"], increasing["high"]) == pytest.approx((1.0, 1.0, 1.0))
@@ -313,14 +315,14 @@ def test_report_correlation_by_hand(tmp_path):
     assert "1,000 resamples of the languages with replacement" in markdown and "| increasing | 4 | 1.00 [1.00, 1.00]" \
         in markdown
     assert (tmp_path / "typology_xnli.png").stat().st_size > 1000 and "![typology_xnli](typology_xnli.png)" in markdown
-    assert typology_section(gains, tmp_path, distances)[1] == rows  # seeded: the same intervals again
+    assert typology_section(gains, distances).tables["typology"] == rows  # seeded: the same intervals again
 
 
 def test_report_bootstrap_matches_an_independent_resampling():
-    from report_typology import bootstrap_interval
+    from reporting.stats import spearman, spearman_interval
     rng = random.Random(3)
     x, y = [rng.random() for _ in range(12)], [rng.random() for _ in range(12)]
-    low, high, kept = bootstrap_interval(x, y)
+    low, high, kept = spearman_interval(x, y)
 
     def rho(a, b):  # Pearson correlation of average ranks, by numpy alone
         ranks = [np.argsort(np.argsort(v)).astype(float) for v in (a, b)]  # no ties among distinct floats
@@ -333,17 +335,18 @@ def test_report_bootstrap_matches_an_independent_resampling():
         rhos.append(float(np.corrcoef(*ranks)[0, 1]))
     assert kept == 1000
     assert (low, high) == pytest.approx(tuple(np.percentile(rhos, [2.5, 97.5])))
-    assert rho(x, y) == pytest.approx(__import__("report_typology").spearman(x, y))
+    assert rho(x, y) == pytest.approx(spearman(x, y))
 
 
 def test_report_with_the_databases_distances(uriel, tmp_path):
-    from report_typology import gains_from_rows, typology_section
+    from reporting.sections.typology import gains_from_rows, typology_section
     rows = [{"target": "xnli", "base_model": "m", "intermediate": "mnli", "language": lang,
              "delta": 10 * database_distance(uriel, "syntactic", lang, "en")} for lang in ("de", "fi", "sw", "ja")]
     rows.append({"target": "xnli", "base_model": "m", "intermediate": "none", "language": "de", "delta": None})
     gains = gains_from_rows(rows)
     assert list(gains) == [("xnli", "m", "mnli")]
-    markdown, correlations = typology_section(gains, tmp_path)
+    section = typology_section(gains)
+    markdown, correlations = section.markdown, section.tables["typology"]
     assert f"| de | German | {database_distance(uriel, 'syntactic', 'de', 'en'):.3f} |" in markdown
     syntactic = next(r for r in correlations if r["distance"] == "syntactic")
     assert syntactic["rho"] == 1.0 and syntactic["n_languages"] == 4

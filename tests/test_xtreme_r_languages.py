@@ -6,7 +6,7 @@ Reference data: google-research/xtreme, evaluate.py at commit 838c13b69daafb9328
 import pytest
 
 from tasks import TASKS, resolve_languages
-from utils.languages import LANGUAGES, XTREME_LANGUAGES, XTREME_R_LANGUAGES
+from utils.languages import XTREME_LANGUAGES, XTREME_R_LANGUAGES, language
 
 XTREME_TASK2LANGS = {  # evaluate.py XTREME_TASK2LANGS (its 'bucc2018' is our 'bucc')
     "pawsx": "de,en,es,fr,ja,ko,zh",
@@ -41,7 +41,6 @@ XTREME_R_TASK2LANGS = {  # evaluate.py XTREME_R_TASK2LANGS; it lists no language
 # grouping; evaluate.py has no LAReQA scorer).
 XTREME_R_GROUPS = {"classification": {"xnli", "xcopa"}, "structured prediction": {"udpos", "panx"},
                    "question answering": {"xquad", "mlqa", "tydiqa"}, "retrieval": {"tatoeba", "mewslix", "lareqa"}}
-ADDED_LATER = {"mewslix", "lareqa"}  # registry entries another change adds; checked only when present
 
 
 def langs(text):
@@ -58,12 +57,12 @@ def test_reference_lists_are_complete():
     assert sorted({lang for text in XTREME_TASK2LANGS.values() for lang in langs(text)}) == sorted(XTREME_LANGUAGES)
     assert sorted({lang for text in XTREME_R_TASK2LANGS.values() for lang in langs(text)}) == \
         sorted(XTREME_R_LANGUAGES)
-    assert set(XTREME_R_LANGUAGES) <= set(LANGUAGES)
+    assert all(language(lang).alias == lang for lang in XTREME_R_LANGUAGES)  # each has its record
 
 
 def test_benchmark_membership():
     assert members("xtreme") == set(XTREME_TASK2LANGS)
-    assert set(XTREME_R_TASK2LANGS) - ADDED_LATER <= members("xtreme_r") <= set(XTREME_R_TASK2LANGS)
+    assert members("xtreme_r") == set(XTREME_R_TASK2LANGS)
 
 
 @pytest.mark.parametrize("task", sorted(XTREME_TASK2LANGS))
@@ -73,15 +72,12 @@ def test_default_languages_are_xtreme_s(task):
 
 @pytest.mark.parametrize("task", sorted(XTREME_R_TASK2LANGS))
 def test_xtreme_r_languages_are_xtreme_r_s(task):
-    if task not in TASKS:
-        pytest.skip(f"{task} is not in the registry yet")
     resolved = resolve_languages(TASKS[task], "xtreme_r")
-    if not XTREME_R_TASK2LANGS[task]:  # LAReQA: evaluate.py lists none; it is scored on XQuAD-R's languages
-        assert resolved and set(resolved) <= set(XTREME_R_LANGUAGES)
-        return
+    # LAReQA: evaluate.py lists none; XQuAD-R has XQuAD's 11 languages (XTREME's XQuAD list, without XTREME-R's ro)
+    expected = langs(XTREME_R_TASK2LANGS[task] or XTREME_TASK2LANGS["xquad"])
     assert len(resolved) == len(set(resolved))
-    assert sorted(resolved) == sorted(langs(XTREME_R_TASK2LANGS[task]))
-    for lang in langs(XTREME_R_TASK2LANGS[task]):  # each one is accepted by --languages
+    assert sorted(resolved) == sorted(expected)
+    for lang in expected:  # each one is accepted by --languages
         assert resolve_languages(TASKS[task], lang) == [lang]
 
 
@@ -99,4 +95,4 @@ def test_xtreme_r_groups():
     groups = {}
     for name in members("xtreme_r"):
         groups.setdefault(TASKS[name].category, set()).add(name)
-    assert groups == {group: {t for t in tasks if t in TASKS} for group, tasks in XTREME_R_GROUPS.items()}
+    assert groups == XTREME_R_GROUPS

@@ -11,31 +11,23 @@ it, with its defaults (angular distance; a feature is 1 when any source says so)
 Kinds (URIEL's): syntactic, phonological, inventory (phoneme inventories), genetic (shared family-tree nodes),
 geographic (from coordinates) and featural (all typological features together).
 
-Codes: XTREME's (ISO 639-1, utils/languages.py) map to the ISO 639-3 code the standard gives them: for a
-macrolanguage the macrolanguage code (ar -> ara, zh -> zho, sw -> swa, fa -> fas, ms -> msa, et -> est,
-az -> aze, qu -> que; the table matches pycountry's ISO 639 data). A three-letter code is taken as ISO 639-3.
-A code outside the table or unknown to URIEL is an error naming it; a distance URIEL cannot compute for a kind
-(the two languages share no feature with a value, e.g. phonological for Italian) is None, with a logged warning.
+Codes: any code the language registry (utils/languages.py) resolves (XTREME's de, FLORES's hau_Latn, ...) maps
+to its record's ISO 639-3 code (for a macrolanguage the macrolanguage code: ar -> ara, zh -> zho, sw -> swa).
+Another three-letter code is taken as ISO 639-3. A code outside both or unknown to URIEL is an error naming it; a
+distance URIEL cannot compute for a kind (the two languages share no feature with a value, e.g. phonological for
+Italian) is None, with a logged warning.
 """
 import functools
 import logging
 from contextlib import contextmanager
+
+from utils import languages
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("syntactic", "phonological", "inventory", "genetic", "geographic", "featural")
 ORDERS = ("SOV", "SVO", "VSO", "VOS", "OVS", "OSV")  # WALS 81A's orders, by how many of the world's languages have them
 ORDER_SOURCES = ("WALS", "SSWL", "ETHNO")  # word order: the first of these URIEL sources that has a value
-
-ISO639_3 = {
-    "af": "afr", "ar": "ara", "az": "aze", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "en": "eng",
-    "es": "spa", "et": "est", "eu": "eus", "fa": "fas", "fi": "fin", "fr": "fra", "gu": "guj", "he": "heb",
-    "hi": "hin", "ht": "hat", "hu": "hun", "id": "ind", "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat",
-    "kk": "kaz", "ko": "kor", "lt": "lit", "ml": "mal", "mr": "mar", "ms": "msa", "my": "mya", "nl": "nld",
-    "pa": "pan", "pl": "pol", "pt": "por", "qu": "que", "ro": "ron", "ru": "rus", "sw": "swa", "ta": "tam",
-    "te": "tel", "th": "tha", "tl": "tgl", "tr": "tur", "uk": "ukr", "ur": "urd", "vi": "vie", "wo": "wol",
-    "yo": "yor", "zh": "zho",
-}
 
 
 @contextmanager
@@ -69,11 +61,12 @@ def _uriel_codes() -> frozenset:
 
 
 def iso639_3(lang: str) -> str:
-    """The ISO 639-3 code URIEL uses for an XTREME language code (a three-letter code is returned as it is)."""
-    code = ISO639_3.get(lang, lang if len(lang) == 3 and lang.isalpha() and lang.islower() else None)
+    """The ISO 639-3 code URIEL uses for a language code the registry knows (another three-letter code is returned
+    as it is)."""
+    code = languages.iso639_3(lang) or (lang if len(lang) == 3 and lang.isalpha() and lang.islower() else None)
     if code is None:
-        raise ValueError(f"language {lang!r}: no ISO 639-3 code known for it (utils/typology.py ISO639_3 has "
-                         f"XTREME's and XTREME-R's: {', '.join(sorted(ISO639_3))}; or give an ISO 639-3 code)")
+        raise ValueError(f"language {lang!r}: no ISO 639-3 code known for it (not in the language registry, "
+                         f"utils/languages.py; or give an ISO 639-3 code)")
     if code not in _uriel_codes():
         raise ValueError(f"language {lang!r} (ISO 639-3 {code!r}) is not in the URIEL database")
     return code

@@ -1,23 +1,15 @@
-#!/usr/bin/env python
 """Is a variant's gain over the baseline fair across languages? Per (base model, target, variant): the gain per
 language (mean over the variant's seeds minus the mean over the baseline's), the worst-served language, the worst-
 and best-served language family, genus and script (utils/languages.py: a group's gain is the mean over its
 languages), the gap between those two groups, and the Spearman correlation of the gain with the language's share
-of XLM-R's pretraining data (CC-100 GiB, utils/languages.py CC100_GIB: languages outside that table are left out,
-and the summary says how many it used). English, the training language, is left out: its gain is no transfer.
-
-    python scripts/report_fairness.py runs [--split test] [--output_dir runs/report]
+of XLM-R's pretraining data (CC-100 GiB, the language registry's cc100_gib, utils/languages.py: languages
+without one are left out, and the summary says how many it used). English, the training language, is left out:
+its gain is no transfer.
 """
-import argparse
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_runs import BASELINE, collect, mean, report_folders  # noqa: E402  (scripts/report_runs.py)
-from report_stats import configurations, to_csv  # noqa: E402
-from utils.languages import CC100_GIB, GROUPINGS, group_of  # noqa: E402
-from utils.results import write_text_atomic  # noqa: E402
+from reporting.runs import BASELINE
+from reporting.section import Section
+from reporting.stats import mean, spearman
+from utils.languages import GROUPINGS, cc100_gib, group_of, same_language
 
 SOURCE_LANGUAGES = ("en",)
 
@@ -25,23 +17,23 @@ SOURCE_LANGUAGES = ("en",)
 def gains(variant_runs, baseline_runs, exclude=SOURCE_LANGUAGES) -> dict:
     """language -> mean score of the variant's runs minus the baseline's, for the languages both have."""
     def scores(runs):
-        langs = {lang for run in runs for lang in run.scores if lang not in exclude}
+        langs = {lang for run in runs for lang in run.scores if not any(same_language(lang, e) for e in exclude)}
         return {lang: mean(run.scores[lang] for run in runs if lang in run.scores) for lang in langs}
     variant, baseline = scores(variant_runs), scores(baseline_runs)
     return {lang: variant[lang] - baseline[lang] for lang in sorted(variant) if lang in baseline}
 
 
-def spearman(gain: dict, sizes=CC100_GIB):
-    """(rho, languages used) of the gain against the pretraining data size; rho None below 3 languages or when
-    either side is constant."""
-    from scipy.stats import spearmanr
+def size_correlation(gain: dict, sizes=None):
+    """(rho, languages used) of the gain against the pretraining data size ({lang: GiB}; default: the language
+    registry's CC-100 sizes), over the languages sizes has (rho: stats.spearman, None below 3 languages or when
+    either side is constant)."""
+    if sizes is None:
+        sizes = {lang: cc100_gib(lang) for lang in gain if cc100_gib(lang) is not None}
     langs = [lang for lang in gain if lang in sizes]
-    if len(langs) < 3 or len({gain[lang] for lang in langs}) < 2 or len({sizes[lang] for lang in langs}) < 2:
-        return None, len(langs)
-    return float(spearmanr([gain[lang] for lang in langs], [sizes[lang] for lang in langs]).statistic), len(langs)
+    return spearman([gain[lang] for lang in langs], [sizes[lang] for lang in langs]), len(langs)
 
 
-def fairness_summary(gain: dict, sizes=CC100_GIB) -> dict:
+def fairness_summary(gain: dict, sizes=None) -> dict:
     """The summary of one variant's per-language gains (see the module's docstring)."""
     worst, best = min(gain, key=gain.get), max(gain, key=gain.get)
     summary = {"n_languages": len(gain), "worst_language": worst, "worst_gain": gain[worst],
@@ -55,15 +47,15 @@ def fairness_summary(gain: dict, sizes=CC100_GIB) -> dict:
         summary.update({f"worst_{grouping}": low, f"worst_{grouping}_gain": group_gain[low],
                         f"best_{grouping}": high, f"best_{grouping}_gain": group_gain[high],
                         f"{grouping}_gap": group_gain[high] - group_gain[low], f"{grouping}_groups": len(group_gain)})
-    rho, used = spearman(gain, sizes)
+    rho, used = size_correlation(gain, sizes)
     summary.update({"cc100_spearman": rho, "cc100_languages": used})
     return summary
 
 
-def fairness_rows(runs, exclude=SOURCE_LANGUAGES) -> list:
-    groups = configurations(runs)
+def fairness_rows(groups, exclude=SOURCE_LANGUAGES) -> list:
+    """groups: (base model, intermediate, target) -> finished target runs (reporting.runs.group_configs)."""
     rows = []
-    for (base, intermediate, task), variant_runs in sorted(groups.items()):
+    for (base, intermediate, task), variant_runs in groups.items():
         baseline = groups.get((base, BASELINE, task))
         gain = gains(variant_runs, baseline, exclude) if intermediate != BASELINE and baseline else {}
         if gain:
@@ -71,9 +63,9 @@ def fairness_rows(runs, exclude=SOURCE_LANGUAGES) -> list:
     return rows
 
 
-def fairness_table(runs, exclude=SOURCE_LANGUAGES) -> tuple:
-    """(Markdown, rows) of the fairness summaries."""
-    rows = fairness_rows(runs, exclude)
+def fairness_table(groups, exclude=SOURCE_LANGUAGES) -> tuple:
+    """(Markdown, rows) of the fairness summaries of groups (reporting.runs.group_configs)."""
+    rows = fairness_rows(groups, exclude)
     lines = ["## Fairness of the gains over the baseline", "",
              "Gain = variant minus baseline (points, mean over seeds) per language, "
              f"{', '.join(exclude) or 'no language'} left out. A group's gain is the mean over its languages; gap = "
@@ -93,19 +85,6 @@ def fairness_table(runs, exclude=SOURCE_LANGUAGES) -> tuple:
     return "\n".join(lines) + "\n", rows
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("runs_dir", help="folder holding the runs (searched recursively)")
-    parser.add_argument("--output_dir", help="where fairness.md and fairness.csv go (default: RUNS_DIR/report)")
-    parser.add_argument("--split", default="test", help="split whose scores are compared (default: test)")
-    args = parser.parse_args(argv)
-    root, out = report_folders("report_fairness.py", args.runs_dir, args.output_dir)
-    markdown, rows = fairness_table(collect(root, out, args.split))
-    write_text_atomic(out / "fairness.md", markdown)
-    write_text_atomic(out / "fairness.csv", to_csv(rows))
-    print(markdown)
-    return rows
-
-
-if __name__ == "__main__":
-    main()
+def build(context) -> Section:
+    markdown, rows = fairness_table(context.groups)
+    return Section(markdown if rows else "", {"fairness": rows})

@@ -1,9 +1,8 @@
-"""Domain shift (issue 11, question 1): is the drop from in-domain to out-of-domain test sets smaller after
+"""Domain shift (README "Research questions as experiments", question 1): is the drop from in-domain to out-of-domain test sets smaller after
 (multilingual) intermediate training? Reads the target runs evaluated on more test sets (run_target.py
---extra_eval NAME=DIR, Run.extra of scripts/report_runs.py).
+--extra_eval NAME=DIR, Run.extra of reporting/runs.py).
 
-    from report_domain import domain_shift_table
-    markdown, rows = domain_shift_table(runs)        # runs: report_runs.collect(root, exclude, split)
+    markdown, rows = domain_shift_table(runs)        # runs: reporting.runs.collect(root, exclude, split)
 
 One row per target task, base model, variant (Run.intermediate), out-of-domain set and language: the in-domain
 score (the report's split, Run.scores), the out-of-domain score, and the drop (in-domain minus out-of-domain), each
@@ -11,22 +10,15 @@ the mean over seeds with the sample standard deviation when there are several, a
 baseline variant's (negative: the variant loses less under the shift). The markdown is "" when no run has an extra
 set.
 """
-import statistics
-import sys
 from collections import defaultdict
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_render import fmt, markdown_table  # noqa: E402
-from report_runs import BASELINE, mean  # noqa: E402
+from reporting.render import fmt, markdown_table
+from reporting.runs import BASELINE
+from reporting.section import Section
+from reporting.stats import mean, std
 
 HEADER = ["base model", "variant", "set", "language", "seeds", "in-domain", "out-of-domain", "drop",
           "drop vs baseline"]
-
-
-def std(values):
-    return statistics.stdev(values) if len(values) > 1 else None
 
 
 def paired_scores(runs) -> dict:
@@ -87,3 +79,8 @@ def domain_shift_table(runs) -> tuple:
                  for r in rows if r["task"] == task]
         parts.append(f"### {task}\n\n" + markdown_table(HEADER, lines))
     return "\n".join(parts), rows
+
+
+def build(context) -> Section:
+    markdown, rows = domain_shift_table(context.runs)
+    return Section(markdown, {"domain_shift": rows})

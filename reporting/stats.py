@@ -1,14 +1,13 @@
-#!/usr/bin/env python
-"""95% intervals for the differences between a variant and the baseline: a paired bootstrap over test examples,
-from the runs' prediction files (<run>/predictions/<task>/<split>-<lang>.jsonl).
+"""The report's statistics, shared by its sections: means and spreads, Spearman's rho with a bootstrap interval
+over points, a difference's 95% interval attached to a table's rows (a new row, the table's own rows unchanged), and
+the paired bootstrap over test examples that gives every difference to the baseline its interval.
 
-    python scripts/report_stats.py runs [--split test] [--resamples 1000] [--seed 0] [--output_dir runs/report]
-
-Method. Each kind module turns a prediction file into per-example additive statistics (`example_statistics`:
-correct, EM and F1, chunk or pair counts) and summed statistics into the task's headline metric
-(`metric_from_statistics`), so a resample costs one matrix product. The two runs' examples are paired by id (the
-ids both scored; BUCC: every source sentence with a gold or a predicted pair in either). A resample draws the n
-paired examples with replacement (the same draw for both runs) and takes the difference of the metric.
+The paired bootstrap. Each kind module turns a prediction file (<run>/predictions/<task>/<split>-<lang>.jsonl) into
+per-example additive statistics (`example_statistics`: correct, EM and F1, chunk or pair counts) and summed
+statistics into the task's headline metric (`metric_from_statistics`), so a resample costs one matrix product. The
+two runs' examples are paired by id (the ids both scored; BUCC: every source sentence with a gold or a predicted
+pair in either). A resample draws the n paired examples with replacement (the same draw for both runs) and takes the
+difference of the metric.
 - Seeds: runs with the same seed numbers are paired by seed; otherwise every variant seed is compared with every
   baseline seed. Each replicate also resamples the seeds (hierarchical bootstrap: seed pairs drawn with
   replacement, or the variant's and the baseline's seeds drawn independently when unpaired), each drawn seed with
@@ -16,36 +15,82 @@ paired examples with replacement (the same draw for both runs) and takes the dif
   deviation of the per-seed-pair differences.
 - Languages: a task's difference is the mean over its languages; each language is resampled independently (the
   seed draw is shared: a seed is one trained model) and the replicates are averaged.
-- XTREME / XTREME-R score: the mean over the benchmark's tasks (each on the benchmark's languages) of the task
-  differences, each task resampled independently.
 The interval is the 2.5th-97.5th percentile of the replicates (numpy's linear interpolation); "significant" means
 it excludes 0.
 """
-import argparse
-import csv
-import io
 import itertools
-import sys
+import statistics
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report_runs import BASELINE, collect, report_folders  # noqa: E402  (scripts/report_runs.py)
-from tasks import TASKS, get_task, kind_module, resolve_languages  # noqa: E402
-from utils.data import read_jsonl  # noqa: E402
-from utils.results import write_text_atomic  # noqa: E402
+from tasks import get_task, kind_module
+from utils.data import read_jsonl
 
 RESAMPLES = 1000
 LEVEL = 0.95
 BLOCK = 4_000_000  # resampled example slots per block (memory: a few tens of MB)
-BENCHMARKS = {"xtreme": None, "xtreme_r": "xtreme_r"}  # benchmark -> the --languages value giving its languages
-NOT_SIGNIFICANT = "≈"
 
 
+# ---------------------------------------------------------------- summaries
+def mean(values):
+    """The mean; None for no values."""
+    values = list(values)
+    return sum(values) / len(values) if values else None
+
+
+def std(values):
+    """Sample standard deviation (over seeds); None for fewer than two values."""
+    values = list(values)
+    return statistics.stdev(values) if len(values) > 1 else None
+
+
+def diff(a, b):
+    return None if a is None or b is None else a - b
+
+
+def spearman(x, y):
+    """Spearman's rho (scipy.stats.spearmanr), or None when there are fewer than 3 points or either variable is
+    constant."""
+    from scipy.stats import spearmanr
+    if len(x) < 3 or len(set(x)) < 2 or len(set(y)) < 2:
+        return None
+    return float(spearmanr(x, y).statistic)
+
+
+def spearman_interval(x, y, resamples=RESAMPLES, seed=0):
+    """(2.5th percentile, 97.5th percentile, resamples kept) of Spearman's rho over resamples of the points drawn
+    with replacement (numpy default_rng(seed), all resamples drawn at once; rho of each = the Pearson correlation of
+    its average ranks, as spearmanr computes it). A resample in which either variable is constant has no rho and is
+    dropped."""
+    from scipy.stats import rankdata
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    pick = np.random.default_rng(seed).integers(0, len(x), (resamples, len(x)))
+    ranks = [rankdata(values[pick], axis=1) for values in (x, y)]
+    ranks = [r - r.mean(axis=1, keepdims=True) for r in ranks]
+    spread = np.sqrt((ranks[0] ** 2).sum(axis=1) * (ranks[1] ** 2).sum(axis=1))
+    kept = spread > 1e-12
+    if not kept.any():
+        return None, None, 0
+    rhos = np.clip((ranks[0] * ranks[1]).sum(axis=1)[kept] / spread[kept], -1.0, 1.0)
+    low, high = np.percentile(rhos, [2.5, 97.5])
+    return float(low), float(high), int(kept.sum())
+
+
+def with_intervals(rows, intervals: dict, key) -> list:
+    """New rows: each row with a difference ("delta") gets its 95% interval (delta_low, delta_high) and whether it
+    excludes 0 (significant) from intervals {key(row): significance row}; the rows given are not changed."""
+    out = []
+    for row in rows:
+        interval = intervals.get(key(row)) if row.get("delta") is not None else None
+        out.append({**row, "delta_low": interval and interval["low"], "delta_high": interval and interval["high"],
+                    "significant": interval and interval["significant"]})
+    return out
+
+
+# ---------------------------------------------------------------- the paired bootstrap
 @dataclass
 class Interval:
     difference: float               # variant - baseline, in points
@@ -222,138 +267,5 @@ def compare(runs_a, runs_b, runs_root, split="test", languages=None, resamples=R
 
 def paired_difference(runs_a, runs_b, runs_root, split="test", languages=None, resamples=RESAMPLES,
                       seed=0) -> Interval:
-    """The interval of the language-average difference runs_a - runs_b (Run objects of scripts/report_runs.py)."""
+    """The interval of the language-average difference runs_a - runs_b (Run objects of reporting/runs.py)."""
     return compare(runs_a, runs_b, runs_root, split, languages, resamples, seed).interval()
-
-
-def benchmark_interval(comparisons: dict, benchmark: str) -> Interval | None:
-    """The XTREME / XTREME-R score difference: the mean over the benchmark's compared tasks (each averaged over
-    the benchmark's languages it has) of their differences, replicate by replicate; None without such a task."""
-    tasks = [task for task, comparison in comparisons.items() if benchmark in TASKS[task].benchmarks
-             and set(comparison.observed) & set(resolve_languages(TASKS[task], BENCHMARKS[benchmark]))]
-    cells = [comparisons[task].interval(resolve_languages(TASKS[task], BENCHMARKS[benchmark])) for task in tasks]
-    if not cells:
-        return None
-    replicates = np.mean([cell.replicates for cell in cells], axis=0)
-    members = [task for task, spec in TASKS.items() if benchmark in spec.benchmarks]
-    compared = [task for task in members if task in tasks]
-    return Interval(float(np.mean([cell.difference for cell in cells])), *percentile_interval(replicates),
-                    cells[0].resamples, sum(cell.examples for cell in cells), min(cell.seed_pairs for cell in cells),
-                    "; ".join(sorted({cell.pairing for cell in cells})), None, (), replicates,
-                    f"{len(compared)} of {len(members)} tasks: {', '.join(compared)}")
-
-
-# ---------------------------------------------------------------- table
-def configurations(runs) -> dict:
-    """(base model, intermediate, target) -> its finished target runs."""
-    groups = {}
-    for run in runs:
-        if run.status == "finished" and run.is_target:
-            groups.setdefault((run.base_model, run.intermediate, run.task), []).append(run)
-    return groups
-
-
-def task_rank(task):
-    """Registry order; tasks outside it (custom tasks: compare() names them) last."""
-    return (list(TASKS).index(task), "") if task in TASKS else (len(TASKS), task)
-
-
-def row(base, target, intermediate, language, interval: Interval, problem="") -> dict:
-    values = {"difference": None, "low": None, "high": None, "significant": None, "examples": None,
-              "seed_pairs": None, "pairing": None, "seed_std": None, "note": ""}
-    if interval is not None:
-        values = {"difference": interval.difference, "low": interval.low, "high": interval.high,
-                  "significant": interval.significant, "examples": interval.examples,
-                  "seed_pairs": interval.seed_pairs, "pairing": interval.pairing, "seed_std": interval.seed_std,
-                  "note": interval.note}
-    return {"base_model": base, "target": target, "intermediate": intermediate, "language": language, **values,
-            "problem": problem}
-
-
-def significance_rows(runs, runs_root, split="test", resamples=RESAMPLES, seed=0) -> list:
-    """Per (base model, target, variant != baseline): the language average ("avg") and each language; per (base
-    model, variant): the XTREME and XTREME-R score differences (target "xtreme" / "xtreme_r")."""
-    groups, rows, cache = configurations(runs), [], {}
-    for base, intermediate in sorted({(b, i) for b, i, _ in groups if i != BASELINE}):
-        comparisons = {}
-        for task in sorted((t for b, i, t in groups if (b, i) == (base, intermediate)), key=task_rank):
-            baseline = groups.get((base, BASELINE, task))
-            if not baseline:
-                continue
-            try:
-                comparison = compare(groups[(base, intermediate, task)], baseline, runs_root, split, None, resamples,
-                                     seed, cache)
-            except (OSError, ValueError, KeyError, TypeError) as error:
-                rows.append(row(base, task, intermediate, "avg", None, str(error)))
-                continue
-            comparisons[task] = comparison
-            rows.append(row(base, task, intermediate, "avg", comparison.interval()))
-            rows.extend(row(base, task, intermediate, lang, comparison.interval([lang]))
-                        for lang in comparison.observed)
-        for benchmark in BENCHMARKS:
-            interval = benchmark_interval(comparisons, benchmark)
-            if interval is not None:
-                rows.append(row(base, benchmark, intermediate, "avg", interval))
-    return rows
-
-
-def fmt(value, digits=2):
-    return "" if value is None else f"{value:+.{digits}f}"
-
-
-def significance_table(runs, runs_root, split="test", resamples=RESAMPLES, seed=0) -> tuple:
-    """(Markdown, rows): every variant's language-average difference to the baseline with its 95% interval."""
-    rows = significance_rows(runs, runs_root, split, resamples, seed)
-    lines = ["## Significance of the differences to the baseline", "",
-             f"Variant minus baseline (points) on the {split} split, with a 95% interval from a paired bootstrap over "
-             f"test examples ({resamples:,} resamples, seed {seed}): examples paired by id, resampled with "
-             "replacement; several seeds are resampled too (paired by seed number, or every combination when the "
-             "seed numbers differ); a task is the mean over its languages (each resampled independently), the "
-             "XTREME and XTREME-R scores the mean over their tasks (each resampled independently). "
-             f"{NOT_SIGNIFICANT} marks an interval that includes 0 (not significant at 5%).", "",
-             "| base model | target | intermediate | difference | 95% interval | examples | seeds | seed std | note |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        if r["language"] != "avg":
-            continue
-        if r["difference"] is None:
-            lines.append(f"| {r['base_model']} | {r['target']} | {r['intermediate']} | | | | | | not computed: "
-                         f"{r['problem']} |")
-            continue
-        mark = "" if r["significant"] else f" {NOT_SIGNIFICANT}"
-        seed_std = "" if r["seed_std"] is None else f"{r['seed_std']:.2f}"
-        seeds = "1" if r["seed_pairs"] == 1 and r["pairing"] == "by seed" else f"{r['seed_pairs']} ({r['pairing']})"
-        lines.append(f"| {r['base_model']} | {r['target']} | {r['intermediate']} | {fmt(r['difference'])}{mark} | "
-                     f"[{fmt(r['low'])}, {fmt(r['high'])}] | {r['examples']:,} | {seeds} | {seed_std} | {r['note']} |")
-    return "\n".join(lines) + "\n", rows
-
-
-def to_csv(rows) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["base_model"])
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("runs_dir", help="folder holding the runs (searched recursively)")
-    parser.add_argument("--output_dir", help="where significance.md and significance.csv go (default: "
-                                             "RUNS_DIR/report)")
-    parser.add_argument("--split", default="test", help="split whose predictions are compared (default: test)")
-    parser.add_argument("--resamples", type=int, default=RESAMPLES, help="bootstrap resamples (default: 1000)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the resampling (default: 0)")
-    args = parser.parse_args(argv)
-    root, out = report_folders("report_stats.py", args.runs_dir, args.output_dir)
-    if args.resamples < 1:
-        sys.exit(f"report_stats.py: --resamples {args.resamples}: expected a positive number")
-    markdown, rows = significance_table(collect(root, out, args.split), root, args.split, args.resamples, args.seed)
-    write_text_atomic(out / "significance.md", markdown)
-    write_text_atomic(out / "significance.csv", to_csv(rows))
-    print(markdown)
-    return rows
-
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,6 @@
 """The report's cost section: what each variant's gain cost, from the runs' cost records (utils/cost.py).
 
-    markdown, rows = cost_section(runs, root)    runs: report_runs.collect(...)'s Run list
+    markdown, rows = cost_section(runs, root)    runs: reporting.runs.collect(...)'s Run list
 
 Per base model and variant (Run.intermediate): the device-hours (wall time x GPUs: GPU-hours; a CPU run counts its
 machine once and is named) of its intermediate run and of its target runs, each the mean over its seeds; the mean
@@ -10,7 +10,9 @@ n/a when that gain is not positive. Then the grid's total over every finished ru
 """
 from collections import defaultdict
 
-from report_runs import BASELINE, mean
+from reporting.runs import BASELINE
+from reporting.section import Section
+from reporting.stats import mean
 
 COLUMNS = ("base_model", "variant", "device", "seeds", "intermediate_hours", "target_hours", "baseline_target_hours",
            "extra_hours", "targets", "gains", "mean_gain", "hours_per_point", "note")
@@ -127,3 +129,8 @@ def render(rows, unit_name, devices, root) -> str:
     lines += ["", f"Grid total: {number(total['target_hours'])} {unit_name} over every finished run, all seeds "
                   f"({total['note']})."]
     return "\n".join(lines) + "\n"
+
+
+def build(context) -> Section:
+    markdown, rows = cost_section(context.runs, context.root)
+    return Section(markdown, {"cost": rows})

@@ -1,8 +1,9 @@
-"""report.py's data section: the sets runs read that differ from the official data, as each run recorded them
+"""The data section: the sets runs read that differ from the official data, as each run recorded them
 (run_config.json "data", utils/data.record_load): hub copies whose size or content is not the official data's
 (PAWS-X rows dropped by the loading script, udpos treebanks gathered by folder name) and QA answers re-aligned or
 dropped, with the route to the official files. A number computed on such a set is not XTREME's."""
-from report_render import markdown_table
+from reporting.render import markdown_table
+from reporting.section import Section
 
 
 def data_rows(runs) -> list:
@@ -29,3 +30,8 @@ def data_section(runs) -> tuple[str, list]:
     return ("## Data that differs from the official sets\n\nThese runs read sets whose rows are not the official "
             "data's (run_config.json `data`); their scores are not comparable to XTREME's. The last column is "
             "the route to the official files.\n\n" + table + "\n"), rows
+
+
+def build(context) -> Section:
+    markdown, rows = data_section(context.runs)
+    return Section(markdown, {"data_notes": rows})

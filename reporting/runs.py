@@ -1,15 +1,25 @@
-"""report.py's reading of run folders: which folders are runs, their status (finished, unfinished, corrupted,
-duplicate), and each finished run's base model, intermediate task, target task, seed and per-language scores."""
+"""The runs a report reads, collected and grouped once: which folders are runs, their status (finished,
+unfinished, corrupted, duplicate), each finished run's base model, intermediate task, target task, seed and
+per-language scores, and the one order of tasks (the registry's) and of configurations every section uses.
+
+Every fact about a run comes from its own run_config.json, as the runner writes it (tasks/runner.py `provenance`
+and utils/results.run_config): `base_model`, `intermediate_task` (the intermediate task(s) its encoder was trained
+on; "none" for a baseline), `seed`, and `arguments` (the command line: `variant`, `tasks`). Nothing is read back
+from folder names. A field that is missing gives "unknown" (base model), the baseline (intermediate task) or no
+seed. A run is an intermediate run when its task is not a target task, when it trained several tasks
+(`intermediate_tasks`) or when it wrote an encoder (`<run>/encoder`, what run_intermediate.py saves).
+"""
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks import TASKS
+from reporting.stats import mean
+from tasks import TASKS, resolve_languages
 from tasks.spec import SPLITS
 from utils.results import is_done, read_json
 
 BASELINE = "baseline"
+BENCHMARKS = tuple(dict.fromkeys(name for spec in TASKS.values() for name in spec.benchmarks))  # xtreme, xtreme_r
 RUN_FILES = ("DONE", "metrics.json", "run_config.json")
 EM_NAMES = ("exact_match", "exact", "em")
 
@@ -32,11 +42,6 @@ class Run:
     @property
     def average(self):
         return mean(self.scores.values())
-
-
-def mean(values):
-    values = list(values)
-    return sum(values) / len(values) if values else None
 
 
 def find_run_dirs(root: Path, exclude: Path):
@@ -91,14 +96,6 @@ def is_target_task(name: str) -> bool:
     return spec is None or spec.is_target or spec.kind == "retrieval"
 
 
-def path_seed(run_dir: Path):
-    for part in reversed(run_dir.parts):
-        match = re.fullmatch(r"seed[_-]?(\d+)", part)
-        if match:
-            return int(match.group(1))
-    return None
-
-
 def setting(config: dict, key: str):
     """A run_config.json value: a top-level field, else one of the recorded command-line arguments."""
     if key in config:
@@ -113,27 +110,17 @@ def own_tasks(config: dict):
 
 
 def describe(run: Run, run_dir: Path, config: dict):
-    """Fill in base model, intermediate task and seed from run_config.json, else from the folder layout."""
-    parent_dir = run_dir.parent
-    try:
-        parent = read_object(parent_dir / "run_config.json", optional=True)
-    except ValueError:
-        parent = {}
+    """Fill in base model, intermediate task (or the variant naming the run's configuration) and seed from the
+    run's run_config.json."""
     own_encoder = (run_dir / "encoder").is_dir() or bool(config.get("intermediate_tasks"))
     run.is_target = is_target_task(run.task) and not own_encoder
-    start = config
-    variant = setting(config, "variant") or setting(parent, "variant")  # an experiment's variant names the run
+    variant = setting(config, "variant")  # an experiment's variant names the run
     if run.is_target:
-        inside_intermediate = bool(parent) or (parent_dir / "encoder").is_dir()
-        default = (own_tasks(parent) or parent_dir.name) if inside_intermediate else BASELINE
-        run.intermediate = config_name(config.get("intermediate_task", default))
-        start = parent if run.intermediate != BASELINE else config
-        run.intermediate = config_name(variant) if variant else run.intermediate
+        run.intermediate = config_name(variant or config.get("intermediate_task"))
     else:
         run.intermediate = config_name(variant or own_tasks(config) or run.task)
-    run.base_model = model_name(config.get("base_model") or setting(start, "model_name_or_path") or "unknown")
-    seed = setting(config, "seed")
-    run.seed = seed if seed is not None else path_seed(run_dir)
+    run.base_model = model_name(config.get("base_model") or "unknown")
+    run.seed = setting(config, "seed")
 
 
 def model_name(model) -> str:
@@ -196,11 +183,38 @@ def collect(root: Path, exclude: Path, split: str) -> list:
     return runs
 
 
-def report_folders(script: str, runs_dir, output_dir) -> tuple:
-    """(RUNS_DIR, the report folder: --output_dir or RUNS_DIR/report) of a report script; exits when RUNS_DIR
-    is not a folder."""
-    import sys
-    root = Path(runs_dir)
-    if not root.is_dir():
-        sys.exit(f"{script}: RUNS_DIR {root} is not a folder")
-    return root, Path(output_dir) if output_dir else root / "report"
+# ---------------------------------------------------------------- grouping and order
+def task_rank(task):
+    """The registry's order of tasks; tasks outside it (custom tasks) last, by name."""
+    return (list(TASKS).index(task), "") if task in TASKS else (len(TASKS), task)
+
+
+def config_rank(intermediate):
+    """The baseline first, then the intermediate tasks (or variants) by name."""
+    return (intermediate != BASELINE, intermediate)
+
+
+def group_configs(runs) -> dict:
+    """(base model, intermediate, target) -> its finished target runs, in report order (base model, task,
+    configuration)."""
+    groups = {}
+    for run in runs:
+        if run.status == "finished" and run.is_target:
+            groups.setdefault((run.base_model, run.intermediate, run.task), []).append(run)
+    order = sorted(groups, key=lambda k: (k[0], task_rank(k[2]), config_rank(k[1])))
+    return {key: groups[key] for key in order}
+
+
+def benchmark_tasks(benchmark: str) -> dict:
+    """category -> the benchmark's tasks in it, in registry order (TaskSpec.category, TaskSpec.benchmarks)."""
+    categories = {}
+    for name, spec in TASKS.items():
+        if benchmark in spec.benchmarks:
+            categories[spec.category] = categories.get(spec.category, ()) + (name,)
+    return categories
+
+
+def benchmark_languages(spec, benchmark: str) -> list:
+    """A task's languages in a benchmark: XTREME's are the task's own (TaskSpec.languages); another benchmark's,
+    the language set of its name (tasks.resolve_languages: "xtreme_r")."""
+    return resolve_languages(spec, None if benchmark == "xtreme" else benchmark)
