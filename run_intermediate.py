@@ -8,16 +8,16 @@ metrics, and save the bare encoder (no head) to <output_dir>/encoder for run_tar
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and utils/ live beside this script
 
 from dataclasses import replace  # noqa: E402
 
 from run_target import print_table  # noqa: E402
 from tasks import get_task  # noqa: E402
 from tasks.custom import build_custom_task  # noqa: E402
-from tasks.multitask import resolve_tasks, run_multitask  # noqa: E402
-from tasks.preflight import check_multitask, check_run  # noqa: E402
-from tasks.runner import needs_run, run_task  # noqa: E402
+from engine.multitask import resolve_tasks, run_multitask  # noqa: E402
+from engine.preflight import check_multitask, check_run  # noqa: E402
+from engine.runner import needs_run, run_task  # noqa: E402
 from tasks.spec import Recipe  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, MultiTaskArguments,  # noqa: E402
                         XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,

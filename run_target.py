@@ -8,11 +8,11 @@ training set, select the checkpoint on the English dev set, and evaluate zero-sh
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and utils/ live beside this script
 
 from tasks import get_task  # noqa: E402
-from tasks.preflight import check_run  # noqa: E402
-from tasks.runner import needs_run, run_task  # noqa: E402
+from engine.preflight import check_run  # noqa: E402
+from engine.runner import needs_run, run_task  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, DomainArguments, InputError, ModelArguments,  # noqa: E402
                         XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
                         setup_logging, split_list)

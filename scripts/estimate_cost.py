@@ -295,8 +295,8 @@ def retrieval_stage(argv, model, throughput) -> dict:
 
 def base_models(stages) -> list:
     """Each stage's base model: an encoder an earlier stage writes (<dir>/encoder) is that stage's base model; an
-    existing encoder folder says its own (tasks.runner.provenance); anything else is a base model."""
-    from tasks.runner import provenance
+    existing encoder folder says its own (engine.runner.provenance); anything else is a base model."""
+    from engine.runner import provenance
     written, models = {}, []
     for _, argv in stages:
         given = given_flags(argv)

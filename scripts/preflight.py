@@ -61,7 +61,7 @@ def describe(script, argv):
 
 def main(lines=None):
     import datasets
-    from tasks import preflight
+    from engine import preflight
     datasets.disable_progress_bars()
     preflight.CHECK_HUB = False  # whether the hub answers is checked where each stage runs (a login node may reach it)
     stages, planned = read_records(sys.stdin if lines is None else lines)

@@ -174,8 +174,8 @@ def test_bad_multitask_arguments_are_clear_errors(tiny_model_dir, tiny_data_dir,
 
 def test_train_languages_concatenate_translations(tiny_data_dir, tmp_path):
     from tasks import get_task
-    from tasks.runner import TaskData
-    from tasks.training_set import training_examples
+    from engine.runner import TaskData
+    from engine.training_set import training_examples
     from utils.args import DataArguments, ModelArguments, XTrainingArguments
     write_jsonl(tiny_data_dir / "mnli" / "train-de.jsonl", nli_rows(10, 9))
     args = XTrainingArguments(output_dir=str(tmp_path), use_cpu=True)
@@ -232,7 +232,7 @@ def test_multitask_torchrun_two_processes_with_accumulation(tiny_model_dir, mult
 
 def test_resolve_tasks_all_targets_and_custom(tmp_path):
     from tasks import INTERMEDIATE_TASKS
-    from tasks.multitask import resolve_tasks
+    from engine.multitask import resolve_tasks
     from utils.args import DataArguments
     args = DataArguments(data_dir=str(tmp_path))
     assert [spec.name for spec, _ in resolve_tasks("all", args, None, tmp_path)] == list(INTERMEDIATE_TASKS)

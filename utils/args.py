@@ -351,7 +351,7 @@ class AugmentArguments:
 @dataclass
 class DomainArguments:
     """run_target.py: after the usual evaluation, evaluate the trained model on more test sets (another domain, the
-    same task) in the local layout, each as one more split NAME of metrics.json (tasks/preflight.py checks them)."""
+    same task) in the local layout, each as one more split NAME of metrics.json (engine/preflight.py checks them)."""
     extra_eval: str | None = field(default=None, metadata={
         "action": "append",  # repeatable; the value is then a list of the strings given
         "help": "NAME=DIR: also evaluate on DIR/<task>/test-<lang>.jsonl for each evaluation language that has the "

@@ -11,9 +11,10 @@ import logging
 import re
 from pathlib import Path
 
+from engine.plan import selection_languages
+from engine.training_set import has_language_configs, require_parses, resolve_augment, split_codes, training_languages
 from tasks import HUB_EXPORT_REVISIONS, get_task, kind_module, resolve_languages
 from tasks.spec import SPLITS
-from tasks.training_set import has_language_configs, require_parses, resolve_augment, split_codes, training_languages
 from utils.args import InputError, check_output_dir, extra_eval_sets, input_errors
 from utils.data import load_extra_set, load_rows, local_path, parse_label_map
 
@@ -272,7 +273,7 @@ def check_labels(spec, model_args, training_args, planned=()):
 
 def check_augment(options, spec=None, data_args=None):
     """--augment: codeswitch's dictionary of every language (--augment_languages, or those 'auto' chooses), or
-    wordorder's --word_order. 'auto' is resolved here (tasks/training_set.py resolve_augment) and kept on the
+    wordorder's --word_order. 'auto' is resolved here (engine/training_set.py resolve_augment) and kept on the
     arguments as augment_resolved, which run_config.json records. spec: the run's task (its evaluation languages)."""
     for group in options:
         augment = getattr(group, "augment", None)
@@ -350,7 +351,6 @@ def check_extra_eval(spec, data_args, options):
 def run_reads(spec, data_args, training_args, options, eval_splits, zero_shot, selection=None) -> list:
     """[(task spec, split, language)] that a training run of spec reads, in the order it reads them; selection:
     the dev languages that select the checkpoint, when not the run's (multi-task: English)."""
-    from tasks.runner import selection_languages
     train_spec = get_task(spec.train_task) if spec.is_target else spec
     reads = []
     if training_args.do_train:

@@ -35,7 +35,7 @@ def training_languages(data_args, options=()) -> list[str]:
 
 
 def training_examples(data, limit=None, options=(), seed=0):
-    """data: a tasks.runner.TaskData; options: argument dataclasses, of which `train_languages` (a comma list;
+    """data: a engine.runner.TaskData; options: argument dataclasses, of which `train_languages` (a comma list;
     default en) and the AugmentArguments fields (`augment`, ...) are used where present."""
     languages = training_languages(data.data_args, options)
     augment = next((group for group in options if _option([group], "augment")), None)

@@ -15,11 +15,12 @@ from typing import Any, Callable
 
 from transformers import set_seed
 
+from engine.plan import selection_limit
+from engine.preflight import check_multitask
+from engine.runner import TaskData, _labels, evaluate_language, needs_run
+from engine.training_set import training_examples
 from tasks import INTERMEDIATE_TASKS, TASKS, get_task, mlm
 from tasks.custom import build_custom_task
-from tasks.preflight import check_multitask
-from tasks.runner import TaskData, _labels, evaluate_language, needs_run, selection_limit
-from tasks.training_set import training_examples
 from utils.cost import CostMeter
 from utils import device
 from utils.lifecycle import finish_run, resume_checkpoint, run_once

@@ -8,9 +8,10 @@ from pathlib import Path
 import datasets
 from transformers import set_seed
 
+from engine.plan import selection_languages, selection_limit
+from engine.preflight import check_run, extra_eval_plan
+from engine.training_set import training_examples
 from tasks import get_task, kind_module, resolve_languages
-from tasks.training_set import training_examples, training_languages
-from tasks.preflight import check_run, extra_eval_plan
 from utils.cost import CostMeter
 from utils.caching import cache_lock, features_fingerprint
 from utils.data import load_extra_set, load_rows, read_jsonl
@@ -49,7 +50,7 @@ class TaskData:
 
 
 class ExtraEvalData(TaskData):
-    """An --extra_eval set (tasks/preflight.py extra_eval_plan): DIR/<task>/test-<lang>.jsonl, evaluated as the split
+    """An --extra_eval set (engine/preflight.py extra_eval_plan): DIR/<task>/test-<lang>.jsonl, evaluated as the split
     NAME, its gold labels mapped by --extra_eval_label_map."""
 
     def __init__(self, data, directory, mapping):
@@ -117,11 +118,11 @@ def needs_run(output_dir, data_args) -> bool:
 def run_task(task_name, model_args, data_args, training_args, *, eval_splits, save_encoder_to=None, extra=None,
              zero_shot=True, options=(), checked=False):
     """Train (if asked) and evaluate one task (a registry name or a TaskSpec, e.g. --task custom); returns its
-    metrics document. A finished run is skipped; everything it will read is checked first (tasks/preflight.py).
+    metrics document. A finished run is skipped; everything it will read is checked first (engine/preflight.py).
     zero_shot: evaluate every language of a target task (run_target.py); else English only (run_intermediate.py,
     which may train on a target's English data, e.g. UD POS as a syntactic intermediate task).
     options: more argument dataclasses, recorded in run_config.json; their train_languages and augment fields
-    shape the training set (tasks/training_set.py). checked: the caller ran the checks (a script's prepare())."""
+    shape the training set (engine/training_set.py). checked: the caller ran the checks (a script's prepare())."""
     spec = get_task(task_name) if isinstance(task_name, str) else task_name
     zero_shot = zero_shot and spec.is_target
     out = Path(training_args.output_dir)
@@ -202,19 +203,6 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
     finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero(),
                meter=meter)
     return document
-
-
-def selection_languages(data_args, options=()) -> list[str]:
-    """The languages whose dev sets select the checkpoint: English, or the training languages without it."""
-    languages = training_languages(data_args, options)
-    return ["en"] if "en" in languages else languages
-
-
-def selection_limit(data_args):
-    """Dev examples per language that select the checkpoint: --selection_examples (the recipe's 500; 0 = all),
-    within --max_eval_samples."""
-    limits = [n for n in (data_args.selection_examples, data_args.max_eval_samples) if n]
-    return min(limits) if limits else None
 
 
 def selection_examples(train_data, data_args, options):
