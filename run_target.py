@@ -11,11 +11,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and utils/ live beside this script
 
 from tasks import get_task  # noqa: E402
+from engine.plan import plan_run  # noqa: E402
 from engine.preflight import check_run  # noqa: E402
 from engine.runner import needs_run, run_task  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, DomainArguments, InputError, ModelArguments,  # noqa: E402
                         XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
-                        setup_logging, split_list)
+                        setup_logging)
 
 GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, DomainArguments)
 
@@ -37,12 +38,11 @@ def prepare(argv=None, planned=()):
         model_args, data_args, training_args, *options = parse_args(*GROUPS, argv=full_argv)
     if not any(name.startswith("do_") for name in given):
         training_args.do_train = True  # the whole phase by default: train, then evaluate
-    eval_splits = split_list(data_args.eval_splits, ["test"])
+    plan = plan_run(spec, data_args, options, do_train=training_args.do_train, zero_shot=True)
     if needs_run(training_args.output_dir, data_args):
-        check_run(spec, model_args, data_args, training_args, tuple(options), eval_splits=eval_splits,
-                  zero_shot=True, planned=planned)
-    return dict(task_name=spec.name, model_args=model_args, data_args=data_args, training_args=training_args,
-                eval_splits=eval_splits, options=tuple(options), extra={"recipe": recipe}, checked=True)
+        check_run(plan, model_args, data_args, training_args, tuple(options), planned=planned)
+    return dict(plan=plan, model_args=model_args, data_args=data_args, training_args=training_args,
+                options=tuple(options), extra={"recipe": recipe}, checked=True)
 
 
 def main(argv=None):

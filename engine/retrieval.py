@@ -5,8 +5,8 @@ import logging
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from engine.lifecycle import Run
 from engine.preflight import check_retrieval
 from engine.runner import needs_run, provenance
 from tasks import TASKS, get_task, resolve_languages
@@ -14,8 +14,7 @@ from tasks import retrieval
 from utils.args import DataArguments, InputError, ModelArguments, RetrievalArguments, input_errors, parse_args
 from utils.cost import CostMeter
 from utils.data import load_rows
-from utils.lifecycle import finish_run, run_once
-from utils.results import metrics_document, run_config, write_json_atomic, write_jsonl_atomic
+from utils.results import metrics_document, run_config, write_jsonl_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -88,38 +87,48 @@ def prepare(argv=None, planned=()):
 
 
 def run(spec, languages, model_args, data_args, args, out_args):
-    """Encode and score every language; the run's lifecycle is every run's (utils/lifecycle.py)."""
-    out = Path(out_args.output_dir)
-    max_len = data_args.max_seq_length or spec.max_seq_length  # 512 for bucc and tatoeba, as in XTREME
+    """Encode and score every language; returns the metrics document."""
+    return RetrievalRun(spec, languages, model_args, data_args, args, out_args)()
 
-    def body():
-        started = time.time()
-        encoder = retrieval.Encoder(model_args.model_name_or_path, args.layer, args.pooling, max_len,
-                                    args.batch_size, model_args.tokenizer_name, model_args.cache_dir,
-                                    args.embedding_cache_dir, model_args.trust_remote_code,
-                                    data_args.encoding_precision, model_args.attn_implementation)
-        setting = {"model": model_args.model_name_or_path, "layer": encoder.layer, "layer_rule": encoder.layer_rule,
-                   "num_layers": encoder.model.config.num_hidden_layers, "pooling": args.pooling,
-                   "max_seq_length": max_len, "margin_k": args.margin_k if spec.retrieval == "bucc" else None,
-                   "device": str(encoder.device)}
+
+class RetrievalRun(Run):
+    """An encoder's sentences embedded and scored by the task's protocol, language by language (no training;
+    engine/lifecycle.py's order)."""
+
+    def __init__(self, spec, languages, model_args, data_args, args, out_args):
+        super().__init__(out_args.output_dir, overwrite=data_args.overwrite)
+        self.spec, self.languages, self.model_args, self.data_args, self.args = spec, languages, model_args, \
+            data_args, args
+        self.out_args = out_args
+
+    def start(self):
+        spec, model_args, data_args, args = self.spec, self.model_args, self.data_args, self.args
+        self.started = time.time()
+        max_len = data_args.max_seq_length or spec.max_seq_length  # 512 for bucc and tatoeba, as in XTREME
+        self.encoder = encoder = retrieval.Encoder(
+            model_args.model_name_or_path, args.layer, args.pooling, max_len, args.batch_size,
+            model_args.tokenizer_name, model_args.cache_dir, args.embedding_cache_dir, model_args.trust_remote_code,
+            data_args.encoding_precision, model_args.attn_implementation)
+        self.setting = {"model": model_args.model_name_or_path, "layer": encoder.layer,
+                        "layer_rule": encoder.layer_rule, "num_layers": encoder.model.config.num_hidden_layers,
+                        "pooling": args.pooling, "max_seq_length": max_len,
+                        "margin_k": args.margin_k if spec.retrieval == "bucc" else None, "device": str(encoder.device)}
         device_settings = encoder.settings()
         logger.info("device: %s; encoding in %s, %s attention", device_settings["device"],
                     device_settings["precision"], device_settings["attn_implementation"])
-        meter = CostMeter(encoder.model)  # forward passes only (run_config.json "cost")
-        config = run_config(model_args, data_args, args, out_args, task=spec.name, **setting,
-                            device_settings=device_settings, **provenance(model_args.model_name_or_path))
-        write_json_atomic(out / "run_config.json", config)
+        self.meter = CostMeter(encoder.model)  # forward passes only (run_config.json "cost")
+        return run_config(model_args, data_args, args, self.out_args, task=spec.name, **self.setting,
+                          device_settings=device_settings, **provenance(model_args.model_name_or_path))
+
+    def evaluate(self):
+        spec, encoder, args = self.spec, self.encoder, self.args
         evaluate = PROTOCOLS[spec.retrieval]
         per_language = {}
-        for lang in languages:
+        for lang in self.languages:
             logger.info("%s %s: layer %d (%s), %s pooling", spec.name, lang, encoder.layer, encoder.layer_rule,
                         args.pooling)
-            per_language[lang], records = evaluate(spec, lang, encoder, data_args, args)
+            per_language[lang], records = evaluate(spec, lang, encoder, self.data_args, args)
             for split, rows in records.items():
-                write_jsonl_atomic(out / "predictions" / spec.name / f"{split}-{lang}.jsonl", rows)
-        document = metrics_document(spec.name, spec.metric, per_language, **setting, retrieval=spec.retrieval,
-                                    **NOTES[spec.retrieval](data_args), seconds=round(time.time() - started, 1))
-        finish_run(out, document, config, started, meter=meter)
-        return document
-
-    return run_once(out, body, overwrite=data_args.overwrite)
+                write_jsonl_atomic(self.out / "predictions" / spec.name / f"{split}-{lang}.jsonl", rows)
+        return metrics_document(spec.name, spec.metric, per_language, **self.setting, retrieval=spec.retrieval,
+                                **NOTES[spec.retrieval](self.data_args), seconds=round(time.time() - self.started, 1))

@@ -1,25 +1,24 @@
 """The engine behind run_intermediate.py and run_target.py: train one task with the HF Trainer, select the
 checkpoint on the English dev set, evaluate every language, and write the run's outputs (DESIGN.md)."""
 import logging
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import datasets
 from transformers import set_seed
 
-from engine.plan import selection_languages, selection_limit
-from engine.preflight import check_run, extra_eval_plan
+from engine.lifecycle import Run
+from engine.preflight import check_run
 from engine.training_set import training_examples
-from tasks import get_task, kind_module, resolve_languages
+from tasks import kind_module
 from utils.cost import CostMeter
 from utils.caching import cache_lock, features_fingerprint
 from utils.data import load_extra_set, load_rows, read_jsonl
 from utils import device
-from utils.lifecycle import finish_run, resume_checkpoint, run_once
+from utils.lifecycle import resume_checkpoint
 from utils.modeling import (checkpoint_head_labels, head_labels, head_record, load_tokenizer, load_with_new_head,
                             save_encoder)
-from utils.results import is_done, metrics_document, read_json, run_config, write_json_atomic, write_jsonl_atomic
+from utils.results import is_done, metrics_document, read_json, run_config, write_jsonl_atomic
 from utils.trainer import Trainer, selection_callbacks
 
 logger = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ class TaskData:
 
 
 class ExtraEvalData(TaskData):
-    """An --extra_eval set (engine/preflight.py extra_eval_plan): DIR/<task>/test-<lang>.jsonl, evaluated as the split
+    """An --extra_eval set (engine/plan.py extra_eval_plan): DIR/<task>/test-<lang>.jsonl, evaluated as the split
     NAME, its gold labels mapped by --extra_eval_label_map."""
 
     def __init__(self, data, directory, mapping):
@@ -115,100 +114,106 @@ def needs_run(output_dir, data_args) -> bool:
     return data_args.overwrite or not is_done(output_dir)
 
 
-def run_task(task_name, model_args, data_args, training_args, *, eval_splits, save_encoder_to=None, extra=None,
-             zero_shot=True, options=(), checked=False):
-    """Train (if asked) and evaluate one task (a registry name or a TaskSpec, e.g. --task custom); returns its
-    metrics document. A finished run is skipped; everything it will read is checked first (engine/preflight.py).
-    zero_shot: evaluate every language of a target task (run_target.py); else English only (run_intermediate.py,
-    which may train on a target's English data, e.g. UD POS as a syntactic intermediate task).
-    options: more argument dataclasses, recorded in run_config.json; their train_languages and augment fields
-    shape the training set (engine/training_set.py). checked: the caller ran the checks (a script's prepare())."""
-    spec = get_task(task_name) if isinstance(task_name, str) else task_name
-    zero_shot = zero_shot and spec.is_target
-    out = Path(training_args.output_dir)
-    if needs_run(out, data_args) and not checked:
-        check_run(spec, model_args, data_args, training_args, options, eval_splits=eval_splits, zero_shot=zero_shot)
-    return run_once(out, lambda: _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to,
-                                      extra or {}, zero_shot, options),
-                    overwrite=data_args.overwrite, main=main_process(training_args))
+def run_task(plan, model_args, data_args, training_args, *, save_encoder_to=None, extra=None, options=(),
+             checked=False):
+    """Train (if asked) and evaluate the task of a run plan (engine/plan.py: a target's every language, zero-shot,
+    from run_target.py; else English only, from run_intermediate.py, which may train on a target's English data,
+    e.g. UD POS as a syntactic intermediate task); returns its metrics document. A finished run is skipped;
+    everything it will read is checked first (engine/preflight.py). options: more argument dataclasses, recorded
+    in run_config.json; their augment fields shape the training set (engine/training_set.py). checked: the caller
+    ran the checks (a script's prepare())."""
+    if needs_run(training_args.output_dir, data_args) and not checked:
+        check_run(plan, model_args, data_args, training_args, options)
+    return TaskRun(plan, model_args, data_args, training_args, save_encoder_to, extra or {}, options)()
 
 
-def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_to, extra, zero_shot, options):
-    started, out = time.time(), Path(training_args.output_dir)
-    set_seed(training_args.seed)
-    train_spec = get_task(spec.train_task) if spec.is_target else spec
-    if getattr(data_args, "embedding_pooling", None):  # dual encoders: --embedding_pooling overrides the task's
-        spec = replace(spec, pooling=data_args.embedding_pooling)
-    kind = kind_module(spec)
-    tokenizer = load_tokenizer(model_args)
-    train_data = TaskData(train_spec, tokenizer, data_args, model_args, training_args)
-    settings = device.settings(training_args, model_args)
-    logger.info(device.summary(settings))
-    config = run_config(model_args, data_args, training_args, *options, task=spec.name, train_task=train_spec.name,
-                        **provenance(model_args.model_name_or_path), device_settings=settings, **extra)
-    if main_process(training_args):
-        write_json_atomic(out / "run_config.json", config)
-    train_examples = training_examples(train_data, data_args.max_train_samples, options,
-                                       training_args.seed) if training_args.do_train else None
-    labels = _labels(train_spec, kind, train_examples, model_args)
-    label_kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
-                    "label2id": {n: i for i, n in enumerate(labels)}} if labels else {}
-    if labels and spec.labels is None:  # labels read from the training data (CCG)
-        spec, train_spec = replace(spec, labels=tuple(labels)), replace(train_spec, labels=tuple(labels))
-        train_data.spec = train_spec
-    model = load_with_new_head(kind.model_class(spec), model_args, **label_kwargs)
-    spec, train_spec = decoded_with_head(spec, kind, model), decoded_with_head(train_spec, kind, model)
-    train_data.spec = train_spec
-    config["head"] = head_record(model)  # transformers' head or the toolkit's; a dual encoder's pooling
-    if main_process(training_args):
-        write_json_atomic(out / "run_config.json", config)
+class TaskRun(Run):
+    """One task trained (or a checkpoint's head evaluated) with the HF Trainer, its checkpoint selected on the dev
+    set of the plan's selection languages, then every evaluated set predicted (engine/lifecycle.py's order)."""
 
-    dev_examples = selection_examples(train_data, data_args, options)
-    dev_features = train_data.features(dev_examples, is_train=False)
+    def __init__(self, plan, model_args, data_args, training_args, save_encoder_to, extra, options):
+        super().__init__(training_args.output_dir, overwrite=data_args.overwrite, main=main_process(training_args))
+        self.plan, self.model_args, self.data_args, self.training_args = plan, model_args, data_args, training_args
+        self.save_encoder_to, self.extra, self.options = save_encoder_to, extra, options
+        self.keep_checkpoints = data_args.keep_checkpoints
+        self.spec, self.train_spec = plan.task, plan.train_task
 
-    def selection_metrics(prediction):
-        records = kind.postprocess(train_spec, prediction.predictions, dev_examples, dev_features, data_args)
-        return kind.compute_metrics(train_spec, records, "en")
+    def start(self):
+        model_args, data_args, training_args = self.model_args, self.data_args, self.training_args
+        set_seed(training_args.seed)
+        if getattr(data_args, "embedding_pooling", None):  # dual encoders: --embedding_pooling overrides the task's
+            self.spec = replace(self.spec, pooling=data_args.embedding_pooling)
+        self.kind = kind_module(self.spec)
+        self.tokenizer = load_tokenizer(model_args)
+        self.train_data = TaskData(self.train_spec, self.tokenizer, data_args, model_args, training_args)
+        settings = device.settings(training_args, model_args)
+        logger.info(device.summary(settings))
+        return run_config(model_args, data_args, training_args, *self.options, task=self.spec.name,
+                          train_task=self.train_spec.name, **provenance(model_args.model_name_or_path),
+                          device_settings=settings, **self.extra)
 
-    if training_args.metric_for_best_model == "task":
-        training_args.metric_for_best_model = train_spec.selection_metric
-    trainer = Trainer(model=model, args=training_args, processing_class=tokenizer,
-                      train_dataset=train_data.features(train_examples, True) if train_examples is not None else None,
-                      eval_dataset=dev_features, data_collator=kind.data_collator(spec, tokenizer, data_args),
-                      compute_metrics=selection_metrics, callbacks=selection_callbacks(training_args))
-    meter = CostMeter(model, trainer)  # the run's tokens, FLOPs and device time (run_config.json "cost")
-    if training_args.do_train:
-        trainer.train(resume_from_checkpoint=resume_checkpoint(out, main_process(training_args)))
-        if save_encoder_to and trainer.is_world_process_zero():
-            save_encoder(trainer.model, tokenizer, save_encoder_to)
+    def load(self):
+        model_args, data_args, training_args, kind = self.model_args, self.data_args, self.training_args, self.kind
+        train_examples = training_examples(self.train_data, data_args.max_train_samples, self.options,
+                                           training_args.seed) if training_args.do_train else None
+        labels = _labels(self.train_spec, kind, train_examples, model_args)
+        label_kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
+                        "label2id": {n: i for i, n in enumerate(labels)}} if labels else {}
+        if labels and self.spec.labels is None:  # labels read from the training data (CCG)
+            self.spec, self.train_spec = replace(self.spec, labels=tuple(labels)), \
+                replace(self.train_spec, labels=tuple(labels))
+        model = load_with_new_head(kind.model_class(self.spec), model_args, **label_kwargs)
+        self.spec, self.train_spec = decoded_with_head(self.spec, kind, model), \
+            decoded_with_head(self.train_spec, kind, model)
+        self.train_data.spec = train_spec = self.train_spec
+        self.dev_examples = dev_examples = selection_examples(self.train_data, self.plan)
+        dev_features = self.train_data.features(dev_examples, is_train=False)
 
-    eval_data = TaskData(spec, tokenizer, data_args, model_args, training_args)
-    per_language = {}
-    for lang in resolve_languages(spec, data_args.languages) if zero_shot else ["en"]:
-        for split in eval_splits:
-            data = eval_data if zero_shot else train_data
-            scores = evaluate_language(trainer, data, split, lang, out, data_args.max_eval_samples)
-            per_language.setdefault(lang, {})[split] = scores
-    extra_sets, mapping = extra_eval_plan(spec, data_args, options) if zero_shot else ([], {})
-    for name, directory, languages in extra_sets:  # --extra_eval: more test sets, each one more split NAME
-        extra_data = ExtraEvalData(eval_data, directory, mapping)
-        for lang in languages:
-            per_language.setdefault(lang, {})[name] = evaluate_language(trainer, extra_data, name, lang, out,
-                                                                        data_args.max_eval_samples)
-    selection = {"metric": training_args.metric_for_best_model, "best": trainer.state.best_metric,
-                 "dev_examples": len(dev_examples), "checkpoint": trainer.state.best_model_checkpoint and
-                 Path(trainer.state.best_model_checkpoint).name}  # the English dev score that chose the model
-    document = metrics_document(spec.name, spec.metric, per_language, train_task=train_spec.name,
-                                selection=selection)
-    finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero(),
-               meter=meter)
-    return document
+        def selection_metrics(prediction):
+            records = kind.postprocess(train_spec, prediction.predictions, dev_examples, dev_features, data_args)
+            return kind.compute_metrics(train_spec, records, "en")
+
+        if training_args.metric_for_best_model == "task":
+            training_args.metric_for_best_model = train_spec.selection_metric
+        train_features = self.train_data.features(train_examples, True) if train_examples is not None else None
+        self.trainer = Trainer(model=model, args=training_args, processing_class=self.tokenizer,
+                               train_dataset=train_features, eval_dataset=dev_features,
+                               data_collator=kind.data_collator(self.spec, self.tokenizer, data_args),
+                               compute_metrics=selection_metrics, callbacks=selection_callbacks(training_args))
+        self.meter = CostMeter(model, self.trainer)  # the run's tokens, FLOPs and device time (run_config "cost")
+        return {"head": head_record(model)}  # transformers' head or the toolkit's; a dual encoder's pooling
+
+    def train(self):
+        if not self.training_args.do_train:
+            return
+        self.trainer.train(resume_from_checkpoint=resume_checkpoint(self.out, self.main))
+        if self.save_encoder_to and self.trainer.is_world_process_zero():
+            save_encoder(self.trainer.model, self.tokenizer, self.save_encoder_to)
+
+    def evaluate(self):
+        plan, trainer, limit = self.plan, self.trainer, self.data_args.max_eval_samples
+        eval_data = TaskData(self.spec, self.tokenizer, self.data_args, self.model_args, self.training_args)
+        data = eval_data if plan.zero_shot else self.train_data
+        per_language = {}
+        for lang in plan.languages:
+            for split in plan.eval_splits:
+                per_language.setdefault(lang, {})[split] = evaluate_language(trainer, data, split, lang, self.out,
+                                                                             limit)
+        for name, directory, languages in plan.extra_sets:  # --extra_eval: more test sets, each one more split NAME
+            extra_data = ExtraEvalData(eval_data, directory, plan.extra_label_map)
+            for lang in languages:
+                per_language.setdefault(lang, {})[name] = evaluate_language(trainer, extra_data, name, lang,
+                                                                            self.out, limit)
+        best = trainer.state.best_model_checkpoint
+        selection = {"metric": self.training_args.metric_for_best_model, "best": trainer.state.best_metric,
+                     "dev_examples": len(self.dev_examples), "checkpoint": best and Path(best).name}
+        return metrics_document(self.spec.name, self.spec.metric, per_language, train_task=self.train_spec.name,
+                                selection=selection)  # selection: the English dev score that chose the model
 
 
-def selection_examples(train_data, data_args, options):
-    """The dev set that selects the checkpoint (the first selection_limit examples of each language)."""
-    parts = [train_data.examples("validation", lang, selection_limit(data_args))
-             for lang in selection_languages(data_args, options)]
+def selection_examples(train_data, plan):
+    """The dev set that selects the checkpoint (the plan's first selection_limit examples of each language)."""
+    parts = [train_data.examples("validation", lang, plan.selection_limit) for lang in plan.selection_languages]
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
 
 
