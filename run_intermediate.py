@@ -21,7 +21,7 @@ from engine.preflight import check_multitask, check_run  # noqa: E402
 from engine.runner import needs_run, run_task  # noqa: E402
 from tasks.spec import Recipe  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, MultiTaskArguments,  # noqa: E402
-                        XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
+                        RunOptions, XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
                         setup_logging)
 
 GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments, AugmentArguments)
@@ -43,7 +43,7 @@ def prepare(argv=None, planned=()):
         full_argv, record = recipe_arguments(recipe, argv)
         model_args, data_args, training_args, multi_args, augment_args = parse_args(*GROUPS, argv=full_argv)
         training_args.do_train = True
-        options, out = (multi_args, augment_args), training_args.output_dir
+        options, out = RunOptions(multitask=multi_args, augment=augment_args), training_args.output_dir
         if several:
             plans = plan_tasks(resolve_tasks(multi_args.tasks or task, data_args, multi_args, out), options)
             if needs_run(out, data_args):

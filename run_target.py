@@ -15,7 +15,7 @@ from engine.plan import plan_run  # noqa: E402
 from engine.preflight import check_run  # noqa: E402
 from engine.runner import needs_run, run_task  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, DomainArguments, InputError, ModelArguments,  # noqa: E402
-                        XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
+                        RunOptions, XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
                         setup_logging)
 
 GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, DomainArguments)
@@ -35,14 +35,15 @@ def prepare(argv=None, planned=()):
             raise InputError(f"--task {spec.name} is not a target task (use run_intermediate.py; run_retrieval.py "
                              f"for bucc/tatoeba)")
         full_argv, recipe = recipe_arguments(spec.recipe, argv)
-        model_args, data_args, training_args, *options = parse_args(*GROUPS, argv=full_argv)
+        model_args, data_args, training_args, augment_args, domain_args = parse_args(*GROUPS, argv=full_argv)
+        options = RunOptions(augment=augment_args, domain=domain_args)
     if not any(name.startswith("do_") for name in given):
         training_args.do_train = True  # the whole phase by default: train, then evaluate
     plan = plan_run(spec, data_args, options, do_train=training_args.do_train, zero_shot=True)
     if needs_run(training_args.output_dir, data_args):
-        check_run(plan, model_args, data_args, training_args, tuple(options), planned=planned)
+        check_run(plan, model_args, data_args, training_args, options, planned=planned)
     return dict(plan=plan, model_args=model_args, data_args=data_args, training_args=training_args,
-                options=tuple(options), extra={"recipe": recipe}, checked=True)
+                options=options, extra={"recipe": recipe}, checked=True)
 
 
 def main(argv=None):

@@ -89,14 +89,14 @@ def _selection_metrics(entry, prediction):
 
 # ---- the run: resolve the tasks, build entries, train, evaluate every task's English dev set ----------------
 
-def resolve_tasks(names: str, data_args, options, output_dir) -> list:
+def resolve_tasks(names: str, data_args, multi, output_dir) -> list:
     """[(training spec, its data arguments)] for --tasks: names, 'all' (the paper's nine), 'custom'."""
     wanted = list(INTERMEDIATE_TASKS) if names.strip() == "all" else [n.strip() for n in names.split(",") if n.strip()]
     trainable = sorted(name for name, spec in TASKS.items() if spec.kind != "retrieval")
     resolved = {}
     for name in wanted:
         if name == "custom":
-            spec, directory = build_custom_task(options, output_dir)
+            spec, directory = build_custom_task(multi, output_dir)
             resolved[name] = (spec, replace(data_args, data_dir=str(directory)))
             continue
         if name not in trainable:
@@ -127,12 +127,12 @@ def load_entries(plans, tokenizer, model_args, training_args, options, multi):
     return entries
 
 
-def sampling_probabilities(entries, options) -> dict:
+def sampling_probabilities(entries, multi) -> dict:
     sizes = {entry.name: len(entry.train_features) for entry in entries}
-    fixed = {"mlm": options.mlm_weight} if options.mlm_corpus and options.mlm_weight else None
-    probabilities = task_probabilities(sizes, options.sampling_strategy, options.sampling_temperature,
-                                       options.task_examples_cap, fixed)
-    logger.info("Task sampling (%s): %s", options.sampling_strategy,
+    fixed = {"mlm": multi.mlm_weight} if multi.mlm_corpus and multi.mlm_weight else None
+    probabilities = task_probabilities(sizes, multi.sampling_strategy, multi.sampling_temperature,
+                                       multi.task_examples_cap, fixed)
+    logger.info("Task sampling (%s): %s", multi.sampling_strategy,
                 ", ".join(f"{n}: {sizes[n]} features, p={p:.3f}" for n, p in probabilities.items()))
     return probabilities
 
@@ -160,8 +160,8 @@ def plan_tasks(task_list, options) -> list:
 
 def run_multitask(plans, model_args, data_args, training_args, options, extra=None, checked=False):
     """Train the tasks of plans [(run plan, data_args)] (plan_tasks) together; returns the metrics document.
-    options: the argument dataclasses of the run (MultiTaskArguments, AugmentArguments); extra: more
-    run_config.json fields."""
+    options: the run's utils.args.RunOptions (multi-task and augmentation arguments); extra: more run_config.json
+    fields."""
     if needs_run(training_args.output_dir, data_args) and not checked:
         check_multitask(plans, model_args, training_args, options)
     return MultiTaskRun(plans, model_args, data_args, training_args, options, extra or {})()
@@ -176,7 +176,7 @@ class MultiTaskRun(Run):
                          main=training_args.process_index == 0)
         self.plans, self.model_args, self.data_args, self.training_args = plans, model_args, data_args, training_args
         self.options, self.extra, self.keep_checkpoints = options, extra, data_args.keep_checkpoints
-        self.multi = next(group for group in options if hasattr(group, "mlm_corpus"))
+        self.multi = options.multitask
 
     def start(self):
         model_args, training_args = self.model_args, self.training_args
@@ -184,7 +184,7 @@ class MultiTaskRun(Run):
         self.tokenizer = load_tokenizer(model_args)
         settings = device.settings(training_args, model_args)
         logger.info(device.summary(settings))
-        return run_config(model_args, self.data_args, training_args, *self.options, task="multitask",
+        return run_config(model_args, self.data_args, training_args, *self.options.groups(), task="multitask",
                           intermediate_tasks=[plan.task.name for plan, _ in self.plans],
                           base_model=model_args.model_name_or_path, device_settings=settings, **self.extra)
 

@@ -43,15 +43,17 @@ def default_split(zero_shot) -> str:
     return "test" if zero_shot else "validation"
 
 
-def plan_run(spec, data_args, options=(), *, do_train, zero_shot, selection=None) -> RunPlan:
+def plan_run(spec, data_args, options=None, *, do_train, zero_shot, selection=None) -> RunPlan:
     """The plan of a run of spec: zero_shot, every language of a target task (run_target.py), else English only
     (run_intermediate.py); selection: the dev languages that select the checkpoint, when not the run's
-    (multi-task: English). A mistake in what it names (a language, an --extra_eval folder) is an InputError."""
+    (multi-task: English); options: the run's utils.args.RunOptions (its --extra_eval sets). A mistake in what it
+    names (a language, an --extra_eval folder) is an InputError."""
     zero_shot = zero_shot and spec.is_target
-    train_languages = training_languages(data_args, options)
+    train_languages = training_languages(data_args)
     with input_errors():
         languages = resolve_languages(spec, data_args.languages) if zero_shot else ["en"]
-    extra_sets, label_map = extra_eval_plan(spec, languages, options) if zero_shot else ((), {})
+    domain = options.domain if options is not None else None
+    extra_sets, label_map = extra_eval_plan(spec, languages, domain) if zero_shot and domain else ((), {})
     return RunPlan(task=spec, train_task=get_task(spec.train_task) if spec.is_target else spec, zero_shot=zero_shot,
                    do_train=do_train, train_languages=tuple(train_languages),
                    selection_languages=tuple(selection or selection_languages(train_languages)),
@@ -72,15 +74,11 @@ def selection_limit(data_args):
     return min(limits) if limits else None
 
 
-def _option(options, name):
-    return next((getattr(group, name) for group in options if getattr(group, name, None)), None)
-
-
-def extra_eval_plan(spec, languages, options=()):
+def extra_eval_plan(spec, languages, domain):
     """--extra_eval NAME=DIR (DomainArguments, run_target.py) -> ([(NAME, DIR, languages)], label map): the
     evaluation languages whose DIR/<task>/test-<lang>.jsonl exists, at least one per set."""
-    sets = extra_eval_sets(_option(options, "extra_eval"), reserved=SPLITS)
-    value = _option(options, "extra_eval_label_map")
+    sets = extra_eval_sets(domain.extra_eval, reserved=SPLITS)
+    value = domain.extra_eval_label_map
     if not sets:
         if value:
             raise InputError("--extra_eval_label_map maps the labels of --extra_eval sets; no --extra_eval given")

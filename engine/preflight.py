@@ -273,31 +273,34 @@ def check_labels(spec, model_args, training_args, planned=()):
 def check_augment(options, spec=None, data_args=None):
     """--augment: codeswitch's dictionary of every language (--augment_languages, or those 'auto' chooses), or
     wordorder's --word_order. 'auto' is resolved here (engine/training_set.py resolve_augment) and kept on the
-    arguments as augment_resolved, which run_config.json records. spec: the run's task (its evaluation languages)."""
-    for group in options:
-        augment = getattr(group, "augment", None)
-        if getattr(group, "word_order", None) and augment != "wordorder":
-            raise InputError("--word_order is an option of --augment wordorder")
-        if augment == "wordorder" and not group.word_order:
-            raise InputError("--augment wordorder: --word_order is required (SOV, SVO, VSO, VOS, OVS, OSV or auto)")
-        if not augment:
-            continue
-        codes = split_codes(group.augment_languages)
-        if augment == "codeswitch" and not codes:
-            raise InputError("--augment codeswitch: --augment_languages is required (e.g. fi,sw, or auto)")
-        with input_errors():
-            group.augment_resolved = resolve_augment(group, spec, data_args)
-        if augment == "codeswitch":
-            for code in group.augment_resolved["languages"] if group.augment_resolved else codes:
-                path = Path(group.dictionaries or ".") / f"en-{code}.txt"
-                if not path.is_file():
-                    raise InputError(f"--dictionaries: {path} not found (expected a MUSE dictionary en-{code}.txt "
-                                     "with 'source target' per line)")
+    arguments as augment_resolved, which run_config.json records. options: the run's utils.args.RunOptions;
+    spec: the run's task (its evaluation languages)."""
+    group = options.augment
+    if group is None:
+        return
+    augment = group.augment
+    if group.word_order and augment != "wordorder":
+        raise InputError("--word_order is an option of --augment wordorder")
+    if augment == "wordorder" and not group.word_order:
+        raise InputError("--augment wordorder: --word_order is required (SOV, SVO, VSO, VOS, OVS, OSV or auto)")
+    if not augment:
+        return
+    codes = split_codes(group.augment_languages)
+    if augment == "codeswitch" and not codes:
+        raise InputError("--augment codeswitch: --augment_languages is required (e.g. fi,sw, or auto)")
+    with input_errors():
+        group.augment_resolved = resolve_augment(group, spec, data_args)
+    if augment == "codeswitch":
+        for code in group.augment_resolved["languages"] if group.augment_resolved else codes:
+            path = Path(group.dictionaries or ".") / f"en-{code}.txt"
+            if not path.is_file():
+                raise InputError(f"--dictionaries: {path} not found (expected a MUSE dictionary en-{code}.txt "
+                                 "with 'source target' per line)")
 
 
 def check_parsed(plan, data_args, options, cache_dir=None):
     """--augment wordorder: the training data of the run (its training task's) carries a parse."""
-    if not plan.do_train or not any(getattr(g, "augment", None) == "wordorder" for g in options):
+    if not plan.do_train or not options.augmenting or options.augmenting.augment != "wordorder":
         return
     train_spec = plan.train_task
     with input_errors():
@@ -334,7 +337,7 @@ def check_reads(plan, data_args, cache_dir=None):
         check_data(task, split, lang, data_args, cache_dir)
 
 
-def check_run(plan, model_args, data_args, training_args, options=(), *, planned=()):
+def check_run(plan, model_args, data_args, training_args, options, *, planned=()):
     """Every check of a run_task run (run_target.py, run_intermediate.py) of its plan (engine/plan.py)."""
     spec = plan.task
     check_output_dir(training_args.output_dir)
@@ -356,9 +359,8 @@ def check_multitask(plans, model_args, training_args, options, planned=()):
     check_splits(plans[0][0].eval_splits)
     check_model(model_args, planned)
     check_augment(options)
-    for group in options:  # --mlm_corpus: its files, or a hub name with its namespace
-        if getattr(group, "mlm_corpus", None):
-            check_mlm_corpus(group.mlm_corpus)
+    if options.multitask.mlm_corpus:  # its files, or a hub name with its namespace
+        check_mlm_corpus(options.multitask.mlm_corpus)
     for plan, data_args in plans:
         check_arguments(plan.task, data_args)
         check_encoder(plan.task, model_args, data_args, planned)

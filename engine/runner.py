@@ -11,6 +11,7 @@ from engine.lifecycle import Run
 from engine.preflight import check_run
 from engine.training_set import training_examples
 from tasks import kind_module
+from utils.args import RunOptions
 from utils.cost import CostMeter
 from utils.caching import cache_lock, features_fingerprint
 from utils.data import load_extra_set, load_rows, read_jsonl
@@ -114,14 +115,15 @@ def needs_run(output_dir, data_args) -> bool:
     return data_args.overwrite or not is_done(output_dir)
 
 
-def run_task(plan, model_args, data_args, training_args, *, save_encoder_to=None, extra=None, options=(),
+def run_task(plan, model_args, data_args, training_args, *, save_encoder_to=None, extra=None, options=None,
              checked=False):
     """Train (if asked) and evaluate the task of a run plan (engine/plan.py: a target's every language, zero-shot,
     from run_target.py; else English only, from run_intermediate.py, which may train on a target's English data,
     e.g. UD POS as a syntactic intermediate task); returns its metrics document. A finished run is skipped;
-    everything it will read is checked first (engine/preflight.py). options: more argument dataclasses, recorded
-    in run_config.json; their augment fields shape the training set (engine/training_set.py). checked: the caller
-    ran the checks (a script's prepare())."""
+    everything it will read is checked first (engine/preflight.py). options: the run's utils.args.RunOptions,
+    recorded in run_config.json; its augmentation shapes the training set (engine/training_set.py). checked: the
+    caller ran the checks (a script's prepare())."""
+    options = options or RunOptions()
     if needs_run(training_args.output_dir, data_args) and not checked:
         check_run(plan, model_args, data_args, training_args, options)
     return TaskRun(plan, model_args, data_args, training_args, save_encoder_to, extra or {}, options)()
@@ -148,7 +150,7 @@ class TaskRun(Run):
         self.train_data = TaskData(self.train_spec, self.tokenizer, data_args, model_args, training_args)
         settings = device.settings(training_args, model_args)
         logger.info(device.summary(settings))
-        return run_config(model_args, data_args, training_args, *self.options, task=self.spec.name,
+        return run_config(model_args, data_args, training_args, *self.options.groups(), task=self.spec.name,
                           train_task=self.train_spec.name, **provenance(model_args.model_name_or_path),
                           device_settings=settings, **self.extra)
 

@@ -179,14 +179,14 @@ def test_train_languages_concatenate_translations(tiny_data_dir, tmp_path):
     from utils.args import DataArguments, ModelArguments, XTrainingArguments
     write_jsonl(tiny_data_dir / "mnli" / "train-de.jsonl", nli_rows(10, 9))
     args = XTrainingArguments(output_dir=str(tmp_path), use_cpu=True)
-    data = TaskData(get_task("mnli"), None, DataArguments(data_dir=str(tiny_data_dir)), ModelArguments(), args)
-    languages = [SimpleNamespace(train_languages="en,de")]
-    examples = training_examples(data, options=languages)
+    local = DataArguments(data_dir=str(tiny_data_dir), train_languages="en,de")
+    data = TaskData(get_task("mnli"), None, local, ModelArguments(), args)
+    examples = training_examples(data)
     assert len(examples) == 48 + 10 and examples[0]["id"] == "en:ex0" and examples[48]["id"] == "de:ex0"
-    assert len(training_examples(data, 5, languages)) == 10  # --max_train_samples per language
-    hub = TaskData(get_task("mnli"), None, DataArguments(), ModelArguments(), args)
+    assert len(training_examples(data, 5)) == 10  # --max_train_samples per language
+    hub = TaskData(get_task("mnli"), None, DataArguments(train_languages="en,de"), ModelArguments(), args)
     with pytest.raises(ValueError, match="--train_languages en,de: task 'mnli' has no per-language training data"):
-        training_examples(hub, options=languages)
+        training_examples(hub)
 
 
 def test_mlm_corpus_from_files_directory_or_hub(tmp_path, monkeypatch):

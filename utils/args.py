@@ -384,3 +384,22 @@ def extra_eval_sets(value, reserved=()) -> dict:
             raise InputError(f"--extra_eval: the name {name!r} is given twice")
         sets[name] = directory
     return sets
+
+
+@dataclass
+class RunOptions:
+    """The optional argument groups of a run, by name (None where its script has no such group): multi-task
+    training and custom tasks (run_intermediate.py), augmentation of the training data (both training scripts),
+    more test sets (run_target.py)."""
+    multitask: MultiTaskArguments | None = None
+    augment: AugmentArguments | None = None
+    domain: DomainArguments | None = None
+
+    def groups(self) -> tuple:
+        """The groups the run has, in order (run_config.json records their fields)."""
+        return tuple(group for group in (self.multitask, self.augment, self.domain) if group is not None)
+
+    @property
+    def augmenting(self) -> AugmentArguments | None:
+        """The augmentation arguments when --augment is given, else None."""
+        return self.augment if self.augment is not None and self.augment.augment else None
