@@ -21,7 +21,7 @@ from engine.preflight import check_multitask, check_run  # noqa: E402
 from engine.runner import needs_run, run_task  # noqa: E402
 from tasks.spec import Recipe  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, MultiTaskArguments,  # noqa: E402
-                        RunOptions, XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
+                        RunOptions, XTrainingArguments, cli, input_errors, parse_with_defaults,
                         setup_logging)
 
 GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments, AugmentArguments)
@@ -30,18 +30,10 @@ GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments,
 def prepare(argv=None, planned=()):
     """Parse argv with the task's recipe as defaults (multi-task: the default Recipe) and check everything the run
     will read; returns (run function, its keyword arguments). planned: encoders earlier stages will write."""
-    argv = sys.argv[1:] if argv is None else argv
-    with input_errors():
-        given = given_flags(argv)  # the task's recipe fills in the training flags not given
-        task, tasks = given.get("task"), given.get("tasks")
-        if tasks and task:
-            raise InputError("give --task or --tasks, not both")
-        if not (task or tasks) or True in (task, tasks):
-            raise InputError("--task is required (e.g. --task mnli, or --tasks mnli,squad)")
-        several = bool(tasks or given.get("mlm_corpus"))  # several tasks (and/or MLM) sharing one encoder
-        recipe = Recipe() if several or task == "custom" else get_task(task).recipe
-        full_argv, record = recipe_arguments(recipe, argv)
-        model_args, data_args, training_args, multi_args, augment_args = parse_args(*GROUPS, argv=full_argv)
+    with input_errors():  # the task's recipe fills in the training flags not given
+        parsed, given, record = parse_with_defaults(GROUPS, argv, intermediate_recipe)
+        model_args, data_args, training_args, multi_args, augment_args = parsed
+        task, several = data_args.task, is_multitask(given)
         training_args.do_train = True
         options, out = RunOptions(multitask=multi_args, augment=augment_args), training_args.output_dir
         if several:
@@ -64,6 +56,21 @@ def prepare(argv=None, planned=()):
     return run_task, dict(plan=plan, model_args=model_args, data_args=data_args, training_args=training_args,
                           options=options, save_encoder_to=Path(out) / "encoder", extra={"recipe": record},
                           checked=True)
+
+
+def is_multitask(given) -> bool:
+    """Several tasks (and/or MLM) sharing one encoder: --tasks, or --mlm_corpus."""
+    return bool(given.get("tasks") or given.get("mlm_corpus"))
+
+
+def intermediate_recipe(given):
+    """The recipe of --task (multi-task and custom tasks: the default Recipe)."""
+    task, tasks = given.get("task"), given.get("tasks")
+    if tasks and task:
+        raise InputError("give --task or --tasks, not both")
+    if not (task or tasks):
+        raise InputError("--task is required (e.g. --task mnli, or --tasks mnli,squad)")
+    return Recipe() if is_multitask(given) or task == "custom" else get_task(task).recipe
 
 
 def main(argv=None):
