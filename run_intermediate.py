@@ -8,20 +8,21 @@ metrics, and save the bare encoder (no head) to <output_dir>/encoder for run_tar
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and utils/ live beside this script
 
 from dataclasses import replace  # noqa: E402
 
 from run_target import print_table  # noqa: E402
 from tasks import get_task  # noqa: E402
 from tasks.custom import build_custom_task  # noqa: E402
-from tasks.multitask import resolve_tasks, run_multitask  # noqa: E402
-from tasks.preflight import check_multitask, check_run  # noqa: E402
-from tasks.runner import needs_run, run_task  # noqa: E402
+from engine.multitask import plan_tasks, resolve_tasks, run_multitask  # noqa: E402
+from engine.plan import plan_run  # noqa: E402
+from engine.preflight import check_multitask, check_run  # noqa: E402
+from engine.runner import needs_run, run_task  # noqa: E402
 from tasks.spec import Recipe  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, MultiTaskArguments,  # noqa: E402
-                        XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
-                        setup_logging, split_list)
+                        RunOptions, XTrainingArguments, cli, input_errors, parse_with_defaults,
+                        setup_logging)
 
 GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments, AugmentArguments)
 
@@ -29,28 +30,19 @@ GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments,
 def prepare(argv=None, planned=()):
     """Parse argv with the task's recipe as defaults (multi-task: the default Recipe) and check everything the run
     will read; returns (run function, its keyword arguments). planned: encoders earlier stages will write."""
-    argv = sys.argv[1:] if argv is None else argv
-    with input_errors():
-        given = given_flags(argv)  # the task's recipe fills in the training flags not given
-        task, tasks = given.get("task"), given.get("tasks")
-        if tasks and task:
-            raise InputError("give --task or --tasks, not both")
-        if not (task or tasks) or True in (task, tasks):
-            raise InputError("--task is required (e.g. --task mnli, or --tasks mnli,squad)")
-        several = bool(tasks or given.get("mlm_corpus"))  # several tasks (and/or MLM) sharing one encoder
-        recipe = Recipe() if several or task == "custom" else get_task(task).recipe
-        full_argv, record = recipe_arguments(recipe, argv)
-        model_args, data_args, training_args, multi_args, augment_args = parse_args(*GROUPS, argv=full_argv)
+    with input_errors():  # the task's recipe fills in the training flags not given
+        parsed, given, record = parse_with_defaults(GROUPS, argv, intermediate_recipe)
+        model_args, data_args, training_args, multi_args, augment_args = parsed
+        task, several = data_args.task, is_multitask(given)
         training_args.do_train = True
-        eval_splits, options = split_list(data_args.eval_splits, ["validation"]), (multi_args, augment_args)
-        out = training_args.output_dir
+        options, out = RunOptions(multitask=multi_args, augment=augment_args), training_args.output_dir
         if several:
-            tasks = resolve_tasks(multi_args.tasks or task, data_args, multi_args, out)
+            plans = plan_tasks(resolve_tasks(multi_args.tasks or task, data_args, multi_args, out), options)
             if needs_run(out, data_args):
-                check_multitask(tasks, model_args, training_args, options, eval_splits, planned)
-            return run_multitask, dict(task_list=tasks, model_args=model_args, data_args=data_args,
-                                       training_args=training_args, options=options, eval_splits=eval_splits,
-                                       extra={"recipe": record}, checked=True)
+                check_multitask(plans, model_args, training_args, options, planned)
+            return run_multitask, dict(plans=plans, model_args=model_args, data_args=data_args,
+                                       training_args=training_args, options=options, extra={"recipe": record},
+                                       checked=True)
         if task == "custom":  # the user's own files (--task_kind, --train_file, ...)
             spec, directory = build_custom_task(multi_args, out)
             data_args = replace(data_args, data_dir=str(directory))
@@ -58,12 +50,27 @@ def prepare(argv=None, planned=()):
             spec = get_task(task)
         if spec.kind == "retrieval":
             raise InputError(f"--task {spec.name} has no training data (use run_retrieval.py)")
+        plan = plan_run(spec, data_args, options, do_train=True, zero_shot=False)
     if needs_run(out, data_args):
-        check_run(spec, model_args, data_args, training_args, options, eval_splits=eval_splits, zero_shot=False,
-                  planned=planned)
-    return run_task, dict(task_name=spec, model_args=model_args, data_args=data_args, training_args=training_args,
-                          eval_splits=eval_splits, options=options, save_encoder_to=Path(out) / "encoder",
-                          zero_shot=False, extra={"recipe": record}, checked=True)
+        check_run(plan, model_args, data_args, training_args, options, planned=planned)
+    return run_task, dict(plan=plan, model_args=model_args, data_args=data_args, training_args=training_args,
+                          options=options, save_encoder_to=Path(out) / "encoder", extra={"recipe": record},
+                          checked=True)
+
+
+def is_multitask(given) -> bool:
+    """Several tasks (and/or MLM) sharing one encoder: --tasks, or --mlm_corpus."""
+    return bool(given.get("tasks") or given.get("mlm_corpus"))
+
+
+def intermediate_recipe(given):
+    """The recipe of --task (multi-task and custom tasks: the default Recipe)."""
+    task, tasks = given.get("task"), given.get("tasks")
+    if tasks and task:
+        raise InputError("give --task or --tasks, not both")
+    if not (task or tasks):
+        raise InputError("--task is required (e.g. --task mnli, or --tasks mnli,squad)")
+    return Recipe() if is_multitask(given) or task == "custom" else get_task(task).recipe
 
 
 def main(argv=None):

@@ -8,14 +8,15 @@ training set, select the checkpoint on the English dev set, and evaluate zero-sh
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and utils/ live beside this script
 
 from tasks import get_task  # noqa: E402
-from tasks.preflight import check_run  # noqa: E402
-from tasks.runner import needs_run, run_task  # noqa: E402
+from engine.plan import plan_run  # noqa: E402
+from engine.preflight import check_run  # noqa: E402
+from engine.runner import needs_run, run_task  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, DomainArguments, InputError, ModelArguments,  # noqa: E402
-                        XTrainingArguments, cli, given_flags, input_errors, parse_args, recipe_arguments,
-                        setup_logging, split_list)
+                        RunOptions, XTrainingArguments, cli, input_errors, parse_with_defaults,
+                        setup_logging)
 
 GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, DomainArguments)
 
@@ -23,26 +24,28 @@ GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, D
 def prepare(argv=None, planned=()):
     """Parse argv with the task's recipe as defaults and check everything the run will read (nothing is
     loaded or written); returns run_task's arguments. planned: encoders earlier pipeline stages will write."""
-    argv = sys.argv[1:] if argv is None else argv
-    with input_errors():
-        given = given_flags(argv)  # the task's recipe fills in the training flags not given
-        task = given.get("task")
-        if not task or task is True:
-            raise InputError("--task is required (e.g. --task xnli)")
-        spec = get_task(task)
-        if not spec.is_target:
-            raise InputError(f"--task {spec.name} is not a target task (use run_intermediate.py; run_retrieval.py "
-                             f"for bucc/tatoeba)")
-        full_argv, recipe = recipe_arguments(spec.recipe, argv)
-        model_args, data_args, training_args, *options = parse_args(*GROUPS, argv=full_argv)
+    with input_errors():  # the task's recipe fills in the training flags not given
+        parsed, given, recipe = parse_with_defaults(GROUPS, argv, target_recipe)
+        model_args, data_args, training_args, augment_args, domain_args = parsed
+        spec, options = get_task(data_args.task), RunOptions(augment=augment_args, domain=domain_args)
     if not any(name.startswith("do_") for name in given):
         training_args.do_train = True  # the whole phase by default: train, then evaluate
-    eval_splits = split_list(data_args.eval_splits, ["test"])
+    plan = plan_run(spec, data_args, options, do_train=training_args.do_train, zero_shot=True)
     if needs_run(training_args.output_dir, data_args):
-        check_run(spec, model_args, data_args, training_args, tuple(options), eval_splits=eval_splits,
-                  zero_shot=True, planned=planned)
-    return dict(task_name=spec.name, model_args=model_args, data_args=data_args, training_args=training_args,
-                eval_splits=eval_splits, options=tuple(options), extra={"recipe": recipe}, checked=True)
+        check_run(plan, model_args, data_args, training_args, options, planned=planned)
+    return dict(plan=plan, model_args=model_args, data_args=data_args, training_args=training_args,
+                options=options, extra={"recipe": recipe}, checked=True)
+
+
+def target_recipe(given):
+    """The recipe of --task, which must be a target task."""
+    if not given.get("task"):
+        raise InputError("--task is required (e.g. --task xnli)")
+    spec = get_task(given["task"])
+    if not spec.is_target:
+        raise InputError(f"--task {spec.name} is not a target task (use run_intermediate.py; run_retrieval.py "
+                         f"for bucc/tatoeba)")
+    return spec.recipe
 
 
 def main(argv=None):

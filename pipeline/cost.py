@@ -40,6 +40,7 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
+from engine.plan import plan_run
 from pipeline import layout
 from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages
 from tasks.spec import Recipe
@@ -213,7 +214,8 @@ def training_stage(script, argv, model, throughput) -> dict:
     tasks, several = stage_tasks(given)
     recipe = Recipe() if several else tasks[0][0].recipe
     epochs = float(given.get("num_train_epochs") or recipe.epochs)
-    batch = recipe_arguments(recipe, argv, world_size=1)[1]["effective_batch_size"]
+    full_argv, record = recipe_arguments(recipe, argv, world_size=1)
+    batch = record["effective_batch_size"]
     max_steps = int(given.get("max_steps") or -1)
     notes, parts = [], []  # parts: (task spec, training spec, examples, training rate, evaluation rate)
     for spec, train_spec in tasks:
@@ -236,7 +238,9 @@ def training_stage(script, argv, model, throughput) -> dict:
     eval_samples, eval_hours, unknown = 0, 0.0, []
     evaluations = selections(given, recipe, steps, epochs)
     for spec, train_spec, _, _, eval_rate in parts:
-        for split, lang, count, times in evaluated_sets(spec, train_spec, given, script, recipe, evaluations):
+        plan = plan_run(spec, stage_data_arguments(full_argv), do_train=True, zero_shot=script == "run_target",
+                        selection=["en"] if several else None)
+        for split, lang, count, times in evaluated_sets(plan, given, evaluations):
             if count is None:
                 unknown.append(f"{split}-{lang}")
                 continue
@@ -259,19 +263,28 @@ def selections(given, recipe, steps, epochs) -> int:
     return math.ceil(steps / (math.ceil(every * steps) if every < 1 else every))  # < 1: a share of the steps
 
 
-def evaluated_sets(spec, train_spec, given, script, recipe, evaluations):
-    """(split, language, examples or None, times evaluated) of a stage: its dev selection, then its splits."""
-    selection = int(given["selection_examples"]) if "selection_examples" in given else recipe.selection_examples
-    dev = eval_examples(train_spec, "validation", "en", given)
-    limit = [n for n in (selection, given.get("max_eval_samples") and int(given["max_eval_samples"])) if n]
-    dev = capped(dev, min(limit)) if dev is not None else (min(limit) if limit else None)
-    yield "validation", "en (selection)", dev, evaluations
-    zero_shot = script == "run_target" and spec.is_target
-    default = ["test"] if script == "run_target" else ["validation"]
-    for lang in resolve_languages(spec, given.get("languages")) if zero_shot else ["en"]:
-        for split in split_list(given.get("eval_splits"), default):
-            yield split, lang, eval_examples(spec if zero_shot else train_spec, split, lang, given), 1
-    if zero_shot and spec.kind == "dual_encoder":  # the candidate pool, encoded once for every language
+def stage_data_arguments(argv):
+    """A stage's DataArguments, parsed from its argv with the recipe's flags filled in (the rest: other groups)."""
+    from transformers import HfArgumentParser
+    from utils.args import DataArguments
+    if isinstance(argv, dict):
+        return HfArgumentParser(DataArguments).parse_dict(argv, allow_extra_keys=True)[0]
+    return HfArgumentParser(DataArguments, allow_abbrev=False).parse_args_into_dataclasses(
+        argv, return_remaining_strings=True)[0]
+
+
+def evaluated_sets(plan, given, evaluations):
+    """(split, language, examples or None, times evaluated) of a stage's run plan (engine/plan.py): its dev
+    selection, then its splits."""
+    for lang in plan.selection_languages:
+        dev = eval_examples(plan.train_task, "validation", lang, given)
+        yield "validation", f"{lang} (selection)", capped(dev, plan.selection_limit) if dev is not None \
+            else plan.selection_limit, evaluations
+    for lang in plan.languages:
+        for split in plan.eval_splits:
+            yield split, lang, eval_examples(plan.eval_task, split, lang, given), 1
+    spec = plan.task
+    if plan.zero_shot and spec.kind == "dual_encoder":  # the candidate pool, encoded once for every language
         pool = Path(given["data_dir"]) / spec.name / "candidates.jsonl" if given.get("data_dir") else None
         yield "candidates", "pool", pool and count_lines(pool), 1
 
@@ -302,8 +315,8 @@ def retrieval_stage(argv, model, throughput) -> dict:
 
 def base_models(stages) -> list:
     """Each stage's base model: an encoder an earlier stage writes (<dir>/encoder) is that stage's base model; an
-    existing encoder folder says its own (tasks.runner.provenance); anything else is a base model."""
-    from tasks.runner import provenance
+    existing encoder folder says its own (engine.runner.provenance); anything else is a base model."""
+    from engine.runner import provenance
     written, models = {}, []
     for stage in stages:
         given = given_flags(stage.argv)

@@ -37,9 +37,9 @@ def check(stages, planned=(), world_size=None) -> bool:
     the batches are split). Prints one line per problem to stderr, `<script> --task T (--output_dir D): error: ...`,
     and a summary; True when every stage passes."""
     import datasets
-    from tasks import preflight
+    from engine import preflight
     datasets.disable_progress_bars()
-    preflight.CHECK_HUB = False  # whether the hub answers is checked where each stage runs
+    check_hub, preflight.CHECK_HUB = preflight.CHECK_HUB, False  # whether the hub answers: where each stage runs
     saved = os.environ.get("WORLD_SIZE")
     if world_size:
         os.environ["WORLD_SIZE"] = str(world_size)
@@ -58,6 +58,7 @@ def check(stages, planned=(), world_size=None) -> bool:
                 problems += 1
                 print(f"{describe(stage)}: error: {type(error).__name__}: {error}", file=sys.stderr)
     finally:
+        preflight.CHECK_HUB = check_hub
         if world_size:
             os.environ.pop("WORLD_SIZE") if saved is None else os.environ.update(WORLD_SIZE=saved)
     if problems:

@@ -2,7 +2,7 @@
 unfinished, corrupted, duplicate), each finished run's base model, intermediate task, target task, seed and
 per-language scores, and the one order of tasks (the registry's) and of configurations every section uses.
 
-Every fact about a run comes from its own run_config.json, as the runner writes it (tasks/runner.py `provenance`
+Every fact about a run comes from its own run_config.json, as the runner writes it (engine/runner.py `provenance`
 and utils/results.run_config): `base_model`, `intermediate_task` (the intermediate task(s) its encoder was trained
 on; "none" for a baseline), `seed`, and `arguments` (the command line: `variant`, `tasks`). Nothing is read back
 from folder names. A field that is missing gives "unknown" (base model), the baseline (intermediate task) or no

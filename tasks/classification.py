@@ -10,7 +10,7 @@ from transformers import AutoModelForSequenceClassification, DataCollatorWithPad
 from utils.data import check_values, ensure_ids, require_columns
 
 FIELDS = ("id", "text_a", "text_b", "label")
-LABELLED_HEAD = True  # the head's outputs are the labels, in its id2label's order (tasks/runner.py)
+LABELLED_HEAD = True  # the head's outputs are the labels, in its id2label's order (engine/runner.py)
 
 
 def read_tsv(path, columns, has_header):

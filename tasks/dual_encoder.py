@@ -131,7 +131,7 @@ def model_class(spec):
 
 
 def check_encoder(spec, config, data_args):
-    """Pre-flight (tasks/preflight.py), from the encoder's config alone: a pooling it lacks is an InputError."""
+    """Pre-flight (engine/preflight.py), from the encoder's config alone: a pooling it lacks is an InputError."""
     pooling = getattr(data_args, "embedding_pooling", None) or spec.pooling
     if pooling == "pooler" and has_pooler(config) is False:
         raise InputError(f"--embedding_pooling pooler: {config.model_type} encoders have no pooler; expected cls or "

@@ -256,7 +256,7 @@ def _check_doc_stride(data_args, rooms, max_length, longest, specials):
 
 
 def check_arguments(spec, data_args):
-    """Before the run (tasks/preflight.py): --qa_windows and --doc_stride fit the longest allowed question
+    """Before the run (engine/preflight.py): --qa_windows and --doc_stride fit the longest allowed question
     (--max_query_length) and a pair's special tokens (at most 4, XLM-R's)."""
     if data_args.qa_windows not in QA_WINDOWS:
         raise ValueError(f"--qa_windows {data_args.qa_windows!r}: expected one of {', '.join(QA_WINDOWS)}")

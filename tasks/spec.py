@@ -50,7 +50,7 @@ class TaskSpec:
     paper_intermediate: bool = False             # one of the paper's nine intermediate tasks (--tasks all)
     xtreme_name: str | None = None               # the task's name in XTREME's evaluate.py, if not `name`
     train_size: int | None = None                # English training examples of the hub copy (published; the
-                                                 # cost model's, scripts/estimate_cost.py); None = unknown
+                                                 # cost model's, pipeline/cost.py); None = unknown
     hub_lang_splits: dict = field(default_factory=dict)  # lang -> our splits its hub config has, where they differ
                                                  # from the task's (udpos Thai: ("test",)); absent = all
     official_sizes: dict = field(default_factory=dict)   # split -> rows of the official data, an int (every

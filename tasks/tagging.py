@@ -48,7 +48,7 @@ from utils.data import fail_at, require_columns
 logger = logging.getLogger(__name__)
 FIELDS = ("id", "tokens", "tags")
 HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
-LABELLED_HEAD = True  # the head's outputs are the labels, in its id2label's order (tasks/runner.py)
+LABELLED_HEAD = True  # the head's outputs are the labels, in its id2label's order (engine/runner.py)
 PARSE_FIELDS = ("heads", "deprels")  # optional: a dependency tree (the conllu converter writes it; --augment wordorder)
 OUTSIDE = "O"
 BOUNDARY = "\u2581"  # SentencePiece's word-boundary mark

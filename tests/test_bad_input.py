@@ -16,7 +16,8 @@ import run_intermediate
 import run_retrieval
 import run_target
 from conftest import FAST, ROOT, write_jsonl
-from tasks import HUB_EXPORT_REVISIONS, get_task, preflight
+from engine import preflight
+from tasks import HUB_EXPORT_REVISIONS, get_task
 from utils import hub_access
 from utils.args import InputError, cli
 from utils.hub_access import cached_dataset
@@ -154,7 +155,7 @@ def test_hub_model_offline_and_cached(data_dir, tiny_model_dir, tmp_path, no_hub
     fill_hub_cache(no_hub / "hub", "xstilts-test/tiny", tiny_model_dir)
     preflight.check_hub_model("--model_name_or_path", "xstilts-test/tiny")  # offline, cached whole: accepted
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # cached, the hub down: transformers uses the cache
-    with caplog.at_level(logging.WARNING, logger="tasks.preflight"):
+    with caplog.at_level(logging.WARNING, logger="engine.preflight"):
         preflight.check_hub_model("--model_name_or_path", "xstilts-test/tiny")  # a hub blip must not stop a sweep
     assert "the hub cannot be reached" in caplog.text and "using the cached copy" in caplog.text
 

@@ -145,13 +145,13 @@ def target_argv(tiny_model_dir, data, out, *flags):
 @pytest.fixture()
 def no_model(monkeypatch):
     """Fail the test if a model or tokenizer is loaded."""
-    import tasks.runner
+    import engine.runner
 
     def refuse(*args, **kwargs):
         raise AssertionError("a model was loaded before the error")
 
-    monkeypatch.setattr(tasks.runner, "load_tokenizer", refuse)
-    monkeypatch.setattr(tasks.runner, "load_with_new_head", refuse)
+    monkeypatch.setattr(engine.runner, "load_tokenizer", refuse)
+    monkeypatch.setattr(engine.runner, "load_with_new_head", refuse)
 
 
 # ---- errors, before the model loads ----

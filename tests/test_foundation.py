@@ -211,3 +211,28 @@ def test_predictions_come_back_in_example_order(tiny_model_dir, tmp_path):
         expected = [model(**tokenizer(t, return_tensors="pt")).logits[0].numpy() for t in texts]
     for got, want in zip(logits, expected):
         assert got == pytest.approx(want, abs=1e-4)
+
+
+def test_scripts_work_copied_into_another_project(tmp_path):
+    """run_*.py + tasks/ + engine/ + utils/ copied elsewhere run from any working directory: each script imports the
+    engine and the registry beside itself and reaches its argument checks (an unknown task, refused in one line)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from conftest import ROOT
+    project = tmp_path / "project"
+    for folder in ("tasks", "engine", "utils"):
+        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for script in ROOT.glob("run_*.py"):
+        shutil.copy(script, project)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    jobs = {name: subprocess.Popen([sys.executable, str(project / name), "--task", "no_such_task", "--output_dir",
+                                    str(tmp_path / "out")], cwd=elsewhere, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+            for name in ("run_target.py", "run_intermediate.py", "run_retrieval.py")}
+    for name, job in jobs.items():
+        _, err = job.communicate(timeout=300)
+        assert job.returncode == 2 and f"{name}: error: unknown task 'no_such_task'" in err, err[-2000:]

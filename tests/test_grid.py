@@ -159,8 +159,8 @@ def around_answer(row, chars=150):
 def lower_layers_frozen(monkeypatch):
     """Heads are trained on the upper half of the encoder (embeddings and the lower 6 of 12 layers frozen), as the
     direct XQuAD run in tests/test_span_qa.py does, to fit a few minutes on 2 cores."""
-    import tasks.runner
-    load = tasks.runner.load_with_new_head
+    import engine.runner
+    load = engine.runner.load_with_new_head
 
     def load_frozen(*args, **kwargs):
         model = load(*args, **kwargs)
@@ -168,7 +168,7 @@ def lower_layers_frozen(monkeypatch):
             frozen.requires_grad_(False)
         return model
 
-    monkeypatch.setattr(tasks.runner, "load_with_new_head", load_frozen)
+    monkeypatch.setattr(engine.runner, "load_with_new_head", load_frozen)
 
 
 @pytest.mark.slow

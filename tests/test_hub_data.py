@@ -12,8 +12,8 @@ import pytest
 from conftest import FAST, ROOT, SHARED, write_jsonl
 from hub_replica import XQUAD_DIR, hub_repo, misaligned, use_mirror, xquad_hub_rows
 from tasks import TASKS, XQUAD_LANGS, get_task, span_qa
-from tasks import preflight
-from tasks.preflight import check_mlm_corpus
+from engine import preflight
+from engine.preflight import check_mlm_corpus
 from utils import data as data_utils
 from utils.args import DataArguments, InputError
 
@@ -305,7 +305,7 @@ def test_translate_train_and_dev_sets_the_hub_lacks(tmp_path, tiny_model_dir):
 
 
 def test_local_files_have_every_split(tmp_path):
-    from tasks.preflight import check_hub_splits
+    from engine.preflight import check_hub_splits
     reads = [(get_task("udpos"), "validation", "kk")]
     check_hub_splits(reads, DataArguments(data_dir=str(tmp_path)), ("validation",))
     with pytest.raises(InputError, match="the hub lacks udpos validation-kk"):

@@ -9,7 +9,7 @@ from conftest import FAST
 import run_target
 import tasks
 from tasks import TASKS, get_task
-from tasks.preflight import label_disagreement
+from engine.preflight import label_disagreement
 from utils.args import InputError
 from utils.modeling import head_labels
 

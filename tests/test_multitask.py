@@ -174,19 +174,19 @@ def test_bad_multitask_arguments_are_clear_errors(tiny_model_dir, tiny_data_dir,
 
 def test_train_languages_concatenate_translations(tiny_data_dir, tmp_path):
     from tasks import get_task
-    from tasks.runner import TaskData
-    from tasks.training_set import training_examples
+    from engine.runner import TaskData
+    from engine.training_set import training_examples
     from utils.args import DataArguments, ModelArguments, XTrainingArguments
     write_jsonl(tiny_data_dir / "mnli" / "train-de.jsonl", nli_rows(10, 9))
     args = XTrainingArguments(output_dir=str(tmp_path), use_cpu=True)
-    data = TaskData(get_task("mnli"), None, DataArguments(data_dir=str(tiny_data_dir)), ModelArguments(), args)
-    languages = [SimpleNamespace(train_languages="en,de")]
-    examples = training_examples(data, options=languages)
+    local = DataArguments(data_dir=str(tiny_data_dir), train_languages="en,de")
+    data = TaskData(get_task("mnli"), None, local, ModelArguments(), args)
+    examples = training_examples(data)
     assert len(examples) == 48 + 10 and examples[0]["id"] == "en:ex0" and examples[48]["id"] == "de:ex0"
-    assert len(training_examples(data, 5, languages)) == 10  # --max_train_samples per language
-    hub = TaskData(get_task("mnli"), None, DataArguments(), ModelArguments(), args)
+    assert len(training_examples(data, 5)) == 10  # --max_train_samples per language
+    hub = TaskData(get_task("mnli"), None, DataArguments(train_languages="en,de"), ModelArguments(), args)
     with pytest.raises(ValueError, match="--train_languages en,de: task 'mnli' has no per-language training data"):
-        training_examples(hub, options=languages)
+        training_examples(hub)
 
 
 def test_mlm_corpus_from_files_directory_or_hub(tmp_path, monkeypatch):
@@ -232,7 +232,7 @@ def test_multitask_torchrun_two_processes_with_accumulation(tiny_model_dir, mult
 
 def test_resolve_tasks_all_targets_and_custom(tmp_path):
     from tasks import INTERMEDIATE_TASKS
-    from tasks.multitask import resolve_tasks
+    from engine.multitask import resolve_tasks
     from utils.args import DataArguments
     args = DataArguments(data_dir=str(tmp_path))
     assert [spec.name for spec, _ in resolve_tasks("all", args, None, tmp_path)] == list(INTERMEDIATE_TASKS)

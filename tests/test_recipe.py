@@ -109,7 +109,7 @@ def test_a_target_run_with_no_training_flags_follows_its_recipe(tiny_model_dir, 
 
 
 def test_selection_examples_within_max_eval_samples():
-    from tasks.runner import selection_limit
+    from engine.plan import selection_limit
     from utils.args import DataArguments
     assert selection_limit(DataArguments(selection_examples=500)) == 500
     assert selection_limit(DataArguments(selection_examples=500, max_eval_samples=100)) == 100

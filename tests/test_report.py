@@ -188,7 +188,7 @@ def test_sections_read_the_context_without_changing_it(runs):
 
 
 def test_run_facts_come_from_run_config_not_folder_names(tmp_path):
-    """Base model, intermediate task and seed are the runner's run_config.json fields (tasks/runner.py provenance);
+    """Base model, intermediate task and seed are the runner's run_config.json fields (engine/runner.py provenance);
     folder names that say otherwise (seed9, mnli) are not read; a missing field gives "unknown" / the baseline."""
     root = tmp_path / "runs"
     arguments = {"model_name_or_path": "roberta-large", "seed": 42}

@@ -400,15 +400,15 @@ def shallow_model(real_model_dir, tmp_path):
 
 @pytest.fixture()
 def frozen_embeddings(monkeypatch):
-    import tasks.runner
-    load = tasks.runner.load_with_new_head
+    import engine.runner
+    load = engine.runner.load_with_new_head
 
     def load_frozen(*args, **kwargs):
         model = load(*args, **kwargs)
         model.get_input_embeddings().requires_grad_(False)
         return model
 
-    monkeypatch.setattr(tasks.runner, "load_with_new_head", load_frozen)
+    monkeypatch.setattr(engine.runner, "load_with_new_head", load_frozen)
 
 
 def lexicon_baseline(train_rows, test_rows):

@@ -1,4 +1,4 @@
-"""Tokenised once across a grid (utils/caching.py, tasks/runner.py TaskData.features): two jobs sharing one datasets
+"""Tokenised once across a grid (utils/caching.py, engine/runner.py TaskData.features): two jobs sharing one datasets
 cache tokenise once (the second waits on the lock, then reads the file); a second run_target.py run with another
 encoder of the same tokenizer reads the cache; a change of what shapes the features is tokenised anew."""
 import json
@@ -18,7 +18,7 @@ JOB = textwrap.dedent('''
     sys.path.insert(0, {root!r})
     import tasks.classification as C
     from tasks import get_task
-    from tasks.runner import TaskData
+    from engine.runner import TaskData
     from utils.args import DataArguments, ModelArguments, XTrainingArguments
     from utils.modeling import load_tokenizer
     model_dir, data_dir, work, name = sys.argv[1:5]

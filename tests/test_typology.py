@@ -254,7 +254,7 @@ def write_dictionaries(directory, languages):
 
 
 def test_auto_codeswitch_rule_by_hand(uriel, tmp_path):
-    from tasks.training_set import resolve_augment
+    from engine.training_set import resolve_augment
     from utils.args import AugmentArguments
     directory = write_dictionaries(tmp_path / "dicts", ["de", "nl", "fi", "ja", "sw"])
     augment = AugmentArguments(augment="codeswitch", dictionaries=str(directory), augment_languages="auto",

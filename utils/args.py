@@ -223,13 +223,27 @@ def processes() -> int:
 
 
 def recipe_arguments(recipe, argv, world_size=None):
-    """argv with the task's recipe (tasks.spec.Recipe) filled in where the user gave no flag, and a record of it
-    for run_config.json. Returns (argv with the recipe's flags appended, or the config file's dict completed, record).
+    """argv with the task's recipe (tasks.spec.Recipe) and the device's defaults filled in where the user gave no
+    flag, and a record of them for run_config.json. Returns (argv with their flags appended, or the config file's
+    dict completed, record); the scripts parse once instead (parse_with_defaults)."""
+    given = given_flags(argv)
+    applied, record = recipe_defaults(recipe, given, world_size)
+    if isinstance(argv, dict) or len(argv) == 1 and str(argv[0]).endswith(".json"):
+        argv = {**applied, **given}
+    else:
+        argv = [*argv, *(item for name, value in applied.items() for item in (f"--{name}", str(value)))]
+    from utils.device import with_device_defaults  # bf16, TF32, SDPA, ... on a GPU where no flag says otherwise
+    argv, record["device_defaults"] = with_device_defaults(argv, given)
+    return argv, record
+
+
+def recipe_defaults(recipe, given, world_size=None):
+    """(the recipe's values of the training flags the user did not give, run_config.json's record of the recipe);
+    given: the user's flags by name.
 
     The effective batch (--effective_batch_size, default recipe.batch_size) is kept on any number of processes
     (WORLD_SIZE, as torchrun/accelerate set it): one GPU reaches it by gradient accumulation, eight by the
     per-device batch. A batch that cannot be split evenly is an error naming the flags."""
-    given = given_flags(argv)
     world = world_size or processes()
     effective = int(given.get("effective_batch_size") or recipe.batch_size)
     device, accumulation = given.get("per_device_train_batch_size"), given.get("gradient_accumulation_steps")
@@ -262,13 +276,42 @@ def recipe_arguments(recipe, argv, world_size=None):
     record = {"defaults": dataclasses.asdict(recipe), "applied": applied,
               "from_flags": {name: given[name] for name in defaults if name in given},
               "effective_batch_size": int(device) * int(accumulation) * world, "processes": world}
+    return applied, record
+
+
+UNSET = object()  # a field the user did not set
+
+
+def given_fields(dataclasses_, argv) -> dict:
+    """The fields of the dataclasses that argv sets, {name: value} parsed to their types; argv may be a single
+    .json config file or a dict of the fields (then as written)."""
     if isinstance(argv, dict) or len(argv) == 1 and str(argv[0]).endswith(".json"):
-        argv = {**applied, **given}
-    else:
-        argv = [*argv, *(item for name, value in applied.items() for item in (f"--{name}", str(value)))]
-    from utils.device import with_device_defaults  # bf16, TF32, SDPA, ... on a GPU where no flag says otherwise
-    argv, record["device_defaults"] = with_device_defaults(argv, given)
-    return argv, record
+        return given_flags(argv)
+    import argparse
+    parser = HfArgumentParser(dataclasses_, allow_abbrev=False)  # an abbreviated flag would escape the recipe
+    fields = [f for group in dataclasses_ for f in dataclasses.fields(group) if f.init]
+    unset = argparse.Namespace(**{f.name: None if f.metadata.get("action") == "append" else UNSET for f in fields})
+    namespace, remaining = parser.parse_known_args(list(argv), namespace=unset)  # defaults stay UNSET: not given
+    if remaining:
+        raise ValueError(f"Some specified arguments are not used by the HfArgumentParser: {remaining}")
+    return {name: value for name, value in vars(namespace).items() if value is not UNSET and value is not None}
+
+
+def parse_with_defaults(dataclasses_, argv, recipe_of, world_size=None):
+    """Parse argv once into the dataclasses; the fields the user did not set take the task's recipe
+    (recipe_of(given) -> tasks.spec.Recipe, given: the fields set, by name), then the device's defaults
+    (utils/device.py), then their own. Returns (the dataclass instances, given, run_config.json's "recipe" record:
+    what the recipe and the device filled in)."""
+    from utils.device import device_defaults  # bf16, TF32, SDPA, ... on a GPU where no flag says otherwise
+    argv = sys.argv[1:] if argv is None else argv
+    given = given_fields(dataclasses_, argv)
+    applied, record = recipe_defaults(recipe_of(given), given, world_size)
+    record["device_defaults"] = device_defaults(given)
+    values = {**applied, **record["device_defaults"], **given}
+    if isinstance(argv, dict) or len(argv) == 1 and str(argv[0]).endswith(".json"):  # as written: parse the types
+        return HfArgumentParser(dataclasses_, allow_abbrev=False).parse_dict(values), given, record
+    return tuple(group(**{f.name: values[f.name] for f in dataclasses.fields(group) if f.init and f.name in values})
+                 for group in dataclasses_), given, record
 
 
 def setup_logging(training_args):
@@ -351,7 +394,7 @@ class AugmentArguments:
 @dataclass
 class DomainArguments:
     """run_target.py: after the usual evaluation, evaluate the trained model on more test sets (another domain, the
-    same task) in the local layout, each as one more split NAME of metrics.json (tasks/preflight.py checks them)."""
+    same task) in the local layout, each as one more split NAME of metrics.json (engine/preflight.py checks them)."""
     extra_eval: str | None = field(default=None, metadata={
         "action": "append",  # repeatable; the value is then a list of the strings given
         "help": "NAME=DIR: also evaluate on DIR/<task>/test-<lang>.jsonl for each evaluation language that has the "
@@ -384,3 +427,22 @@ def extra_eval_sets(value, reserved=()) -> dict:
             raise InputError(f"--extra_eval: the name {name!r} is given twice")
         sets[name] = directory
     return sets
+
+
+@dataclass
+class RunOptions:
+    """The optional argument groups of a run, by name (None where its script has no such group): multi-task
+    training and custom tasks (run_intermediate.py), augmentation of the training data (both training scripts),
+    more test sets (run_target.py)."""
+    multitask: MultiTaskArguments | None = None
+    augment: AugmentArguments | None = None
+    domain: DomainArguments | None = None
+
+    def groups(self) -> tuple:
+        """The groups the run has, in order (run_config.json records their fields)."""
+        return tuple(group for group in (self.multitask, self.augment, self.domain) if group is not None)
+
+    @property
+    def augmenting(self) -> AugmentArguments | None:
+        """The augmentation arguments when --augment is given, else None."""
+        return self.augment if self.augment is not None and self.augment.augment else None

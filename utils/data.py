@@ -123,7 +123,7 @@ def hub_read(path, config, **options) -> tuple:
 
 def no_hub_route(path, folder, error) -> ValueError:
     """Neither the repository (a loading script) nor its Parquet export can be read: the tasks need --data_dir (an
-    InputError: one line, which the pre-flight raises where the hub answers, tasks/preflight.check_hub_export)."""
+    InputError: one line, which the pre-flight raises where the hub answers, engine/preflight.check_hub_export)."""
     from tasks import TASKS
     from utils.args import InputError
     names = [name for name, spec in TASKS.items() if spec.hub_path == path]

@@ -10,7 +10,7 @@ On a CUDA device, where the user gave no flag of their own:
     --optim adamw_torch_fused    fused AdamW (the Trainer's default since torch 2.8; explicit); off: adamw_torch
     --dataloader_pin_memory true                                                      off: false
     --dataloader_num_workers N   N = min(4, CPUs per process - 1); off: 0
-Any flag the user gives wins (utils/args.py given_flags). On CPU (or with --use_cpu) nothing is switched on.
+Any flag the user gives wins (utils/args.py parse_with_defaults). On CPU (or with --use_cpu) nothing is switched on.
 Retrieval (tasks/retrieval.py) and the dual encoders encode in bf16 (fp16 where unsupported) on a GPU unless
 --encoding_precision fp32 (encoding_dtype).
 """

@@ -1,4 +1,4 @@
-"""Whether a hub model or dataset can be read, found in seconds and without writing anything (tasks/preflight.py).
+"""Whether a hub model or dataset can be read, found in seconds and without writing anything (engine/preflight.py).
 
 Without a connection, transformers and datasets retry every file for about 30 s (huggingface_hub's backoff) and
 then fail with chained tracebacks, after the run has created its output directory. Here one HEAD request without

@@ -1,4 +1,5 @@
-"""The one run lifecycle of every entry point (run_intermediate.py, run_target.py, multi-task, run_retrieval.py).
+"""The run folder's lifecycle under every entry point (run_intermediate.py, run_target.py, multi-task,
+run_retrieval.py); engine/lifecycle.py's Run calls these in the order every run follows.
 
     run_once(out, body, overwrite=..., main=...)   skip a finished run (DONE) and return its metrics; else hold
                                                   <out>/.lock, clear the old results when --overwrite, run body()

@@ -1,4 +1,4 @@
-"""A cheap integrity check of an encoder's weight files, without loading a tensor (tasks/preflight.py).
+"""A cheap integrity check of an encoder's weight files, without loading a tensor (engine/preflight.py).
 
 A safetensors file is an 8-byte little-endian header length N, N bytes of JSON ({name: {dtype, shape,
 data_offsets: [begin, end]}}, plus "__metadata__"), then the tensor bytes; its size is exactly 8 + N + the largest

@@ -7,22 +7,22 @@ single-task run writes. Writes metrics.json (each task's English dev metrics und
 "average"), predictions/<task>/validation-en.jsonl, log_history.json (with per-task training losses), encoder/.
 """
 import logging
-import time
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
 from typing import Any, Callable
 
 from transformers import set_seed
 
+from engine.lifecycle import Run
+from engine.plan import plan_run
+from engine.preflight import check_multitask
+from engine.runner import TaskData, _labels, evaluate_language, needs_run
+from engine.training_set import training_examples
 from tasks import INTERMEDIATE_TASKS, TASKS, get_task, mlm
 from tasks.custom import build_custom_task
-from tasks.preflight import check_multitask
-from tasks.runner import TaskData, _labels, evaluate_language, needs_run, selection_limit
-from tasks.training_set import training_examples
 from utils.cost import CostMeter
 from utils import device
-from utils.lifecycle import finish_run, resume_checkpoint, run_once
+from utils.lifecycle import resume_checkpoint
 from utils.modeling import head_record, load_tokenizer, load_with_new_head, save_encoder
 from utils.multitask import MultiTaskCollator, MultiTaskDataset, MultiTaskModel, MultiTaskTrainer
 from utils.results import metrics_document, run_config, write_json_atomic
@@ -68,13 +68,14 @@ def task_model(spec, kind, train_examples, model_args):
     return spec, load_with_new_head(kind.model_class(spec), model_args, **kwargs)
 
 
-def build_entry(data, train_examples, model_args):
-    """Tokenise one task's training set (and English dev set) and build its model; data: a TaggedTaskData."""
+def build_entry(data, train_examples, model_args, selection_limit=None):
+    """Tokenise one task's training set (and English dev set, its first selection_limit examples) and build its
+    model; data: a TaggedTaskData."""
     spec, model = task_model(data.spec, data.kind, train_examples, model_args)
     data.spec = spec
     entry = TaskEntry(spec.name, spec, data.kind, data, model, data.features(train_examples, True))
     if spec.kind != "mlm":
-        entry.dev_examples = data.examples("validation", "en", selection_limit(data.data_args))
+        entry.dev_examples = data.examples("validation", "en", selection_limit)
         entry.dev_features = data.features(entry.dev_examples, False)
         entry.selection = partial(_selection_metrics, entry)
     return entry
@@ -88,14 +89,14 @@ def _selection_metrics(entry, prediction):
 
 # ---- the run: resolve the tasks, build entries, train, evaluate every task's English dev set ----------------
 
-def resolve_tasks(names: str, data_args, options, output_dir) -> list:
+def resolve_tasks(names: str, data_args, multi, output_dir) -> list:
     """[(training spec, its data arguments)] for --tasks: names, 'all' (the paper's nine), 'custom'."""
     wanted = list(INTERMEDIATE_TASKS) if names.strip() == "all" else [n.strip() for n in names.split(",") if n.strip()]
     trainable = sorted(name for name, spec in TASKS.items() if spec.kind != "retrieval")
     resolved = {}
     for name in wanted:
         if name == "custom":
-            spec, directory = build_custom_task(options, output_dir)
+            spec, directory = build_custom_task(multi, output_dir)
             resolved[name] = (spec, replace(data_args, data_dir=str(directory)))
             continue
         if name not in trainable:
@@ -108,15 +109,16 @@ def resolve_tasks(names: str, data_args, options, output_dir) -> list:
     return list(resolved.values())
 
 
-def load_entries(task_list, tokenizer, model_args, training_args, options, multi):
-    """One TaskEntry per task of task_list [(spec, data_args)], plus the MLM corpus when --mlm_corpus is given."""
+def load_entries(plans, tokenizer, model_args, training_args, options, multi):
+    """One TaskEntry per task of plans [(its run plan, its data_args)], plus the MLM corpus when --mlm_corpus is
+    given."""
     entries = []
-    for spec, data_args in task_list:
-        data = TaggedTaskData(len(entries), spec, tokenizer, data_args, model_args, training_args)
+    for plan, data_args in plans:
+        data = TaggedTaskData(len(entries), plan.train_task, tokenizer, data_args, model_args, training_args)
         examples = training_examples(data, data_args.max_train_samples, options, training_args.seed)
-        entries.append(build_entry(data, examples, model_args))
+        entries.append(build_entry(data, examples, model_args, plan.selection_limit))
     if multi.mlm_corpus:
-        data_args = task_list[0][1]
+        data_args = plans[0][1]
         data = TaggedTaskData(len(entries), mlm.SPEC, tokenizer, data_args, model_args, training_args)
         corpus = mlm.load_corpus(multi.mlm_corpus, model_args.cache_dir)
         if data_args.max_train_samples:
@@ -125,12 +127,12 @@ def load_entries(task_list, tokenizer, model_args, training_args, options, multi
     return entries
 
 
-def sampling_probabilities(entries, options) -> dict:
+def sampling_probabilities(entries, multi) -> dict:
     sizes = {entry.name: len(entry.train_features) for entry in entries}
-    fixed = {"mlm": options.mlm_weight} if options.mlm_corpus and options.mlm_weight else None
-    probabilities = task_probabilities(sizes, options.sampling_strategy, options.sampling_temperature,
-                                       options.task_examples_cap, fixed)
-    logger.info("Task sampling (%s): %s", options.sampling_strategy,
+    fixed = {"mlm": multi.mlm_weight} if multi.mlm_corpus and multi.mlm_weight else None
+    probabilities = task_probabilities(sizes, multi.sampling_strategy, multi.sampling_temperature,
+                                       multi.task_examples_cap, fixed)
+    logger.info("Task sampling (%s): %s", multi.sampling_strategy,
                 ", ".join(f"{n}: {sizes[n]} features, p={p:.3f}" for n, p in probabilities.items()))
     return probabilities
 
@@ -149,49 +151,67 @@ def make_trainer(entries, probabilities, tokenizer, training_args):
                             callbacks=selection_callbacks(training_args))
 
 
-def run_multitask(task_list, model_args, data_args, training_args, options, eval_splits=("validation",), extra=None,
-                  checked=False):
-    """Train the tasks of task_list [(spec, data_args)] together; returns the metrics document.
-    options: the argument dataclasses of the run (MultiTaskArguments, AugmentArguments); extra: more
-    run_config.json fields."""
+def plan_tasks(task_list, options) -> list:
+    """[(run plan, data_args)] of each task of task_list [(spec, data_args)]: trained, its English dev set selecting
+    the checkpoint and evaluated (engine/plan.py)."""
+    return [(plan_run(spec, data_args, options, do_train=True, zero_shot=False, selection=["en"]), data_args)
+            for spec, data_args in task_list]
 
-    def body():
-        started, out = time.time(), Path(training_args.output_dir)
+
+def run_multitask(plans, model_args, data_args, training_args, options, extra=None, checked=False):
+    """Train the tasks of plans [(run plan, data_args)] (plan_tasks) together; returns the metrics document.
+    options: the run's utils.args.RunOptions (multi-task and augmentation arguments); extra: more run_config.json
+    fields."""
+    if needs_run(training_args.output_dir, data_args) and not checked:
+        check_multitask(plans, model_args, training_args, options)
+    return MultiTaskRun(plans, model_args, data_args, training_args, options, extra or {})()
+
+
+class MultiTaskRun(Run):
+    """Several tasks (and MLM) trained with one shared encoder, each task's English dev set evaluated
+    (engine/lifecycle.py's order)."""
+
+    def __init__(self, plans, model_args, data_args, training_args, options, extra):
+        super().__init__(training_args.output_dir, overwrite=data_args.overwrite,
+                         main=training_args.process_index == 0)
+        self.plans, self.model_args, self.data_args, self.training_args = plans, model_args, data_args, training_args
+        self.options, self.extra, self.keep_checkpoints = options, extra, data_args.keep_checkpoints
+        self.multi = options.multitask
+
+    def start(self):
+        model_args, training_args = self.model_args, self.training_args
         set_seed(training_args.seed)
-        tokenizer = load_tokenizer(model_args)
-        multi = next(group for group in options if hasattr(group, "mlm_corpus"))
+        self.tokenizer = load_tokenizer(model_args)
         settings = device.settings(training_args, model_args)
         logger.info(device.summary(settings))
-        config = run_config(model_args, data_args, training_args, *options, task="multitask",
-                            intermediate_tasks=[spec.name for spec, _ in task_list],
-                            base_model=model_args.model_name_or_path, device_settings=settings, **(extra or {}))
-        if training_args.process_index == 0:
-            write_json_atomic(out / "run_config.json", config)
-        entries = load_entries(task_list, tokenizer, model_args, training_args, options, multi)
-        config["heads"] = {entry.name: head_record(entry.model) for entry in entries}  # transformers' or ours
-        probabilities = sampling_probabilities(entries, multi)
-        trainer = make_trainer(entries, probabilities, tokenizer, training_args)
-        meter = CostMeter(trainer.model, trainer)
-        trainer.train(resume_from_checkpoint=resume_checkpoint(out, training_args.process_index == 0))
+        return run_config(model_args, self.data_args, training_args, *self.options.groups(), task="multitask",
+                          intermediate_tasks=[plan.task.name for plan, _ in self.plans],
+                          base_model=model_args.model_name_or_path, device_settings=settings, **self.extra)
+
+    def load(self):
+        self.entries = load_entries(self.plans, self.tokenizer, self.model_args, self.training_args, self.options,
+                                    self.multi)
+        self.probabilities = sampling_probabilities(self.entries, self.multi)
+        self.trainer = make_trainer(self.entries, self.probabilities, self.tokenizer, self.training_args)
+        self.meter = CostMeter(self.trainer.model, self.trainer)
+        return {"heads": {entry.name: head_record(entry.model) for entry in self.entries}}  # transformers' or ours
+
+    def train(self):
+        trainer = self.trainer
+        trainer.train(resume_from_checkpoint=resume_checkpoint(self.out, self.main))
         if trainer.is_world_process_zero():
-            save_encoder(trainer.model, tokenizer, out / "encoder")
-            write_json_atomic(out / "log_history.json", trainer.state.log_history)
-        per_task = {}
-        for entry in (entry for entry in entries if entry.selection is not None):
+            save_encoder(trainer.model, self.tokenizer, self.out / "encoder")
+            write_json_atomic(self.out / "log_history.json", trainer.state.log_history)
+
+    def evaluate(self):
+        per_task, eval_splits, trainer = {}, self.plans[0][0].eval_splits, self.trainer
+        for entry in (entry for entry in self.entries if entry.selection is not None):
             with trainer.task(entry, with_metrics=False):
-                scores = {split: evaluate_language(trainer, entry.data, split, "en", out, data_args.max_eval_samples)
-                          for split in eval_splits}
+                scores = {split: evaluate_language(trainer, entry.data, split, "en", self.out,
+                                                   self.data_args.max_eval_samples) for split in eval_splits}
             per_task[entry.name] = metrics_document(entry.name, entry.spec.metric, {"en": scores},
                                                     selection_metric=entry.spec.selection_metric)
-        document = summary_document(per_task, eval_splits, probabilities)
-        finish_run(out, document, config, started, data_args.keep_checkpoints, trainer.is_world_process_zero(),
-                   meter=meter)
-        return document
-
-    out = Path(training_args.output_dir)
-    if needs_run(out, data_args) and not checked:
-        check_multitask(task_list, model_args, training_args, options, eval_splits)
-    return run_once(out, body, overwrite=data_args.overwrite, main=training_args.process_index == 0)
+        return summary_document(per_task, eval_splits, self.probabilities)
 
 
 def summary_document(per_task, eval_splits, probabilities):

@@ -25,20 +25,16 @@ def has_language_configs(spec) -> bool:
     return "{lang}" in (spec.hub_config or "") or bool(spec.hub_filter and "{lang}" in spec.hub_filter[1])
 
 
-def _option(groups, name):
-    return next((getattr(group, name) for group in groups if getattr(group, name, None)), None)
+def training_languages(data_args) -> list[str]:
+    """--train_languages, default English."""
+    return split_codes(data_args.train_languages) or ["en"]
 
 
-def training_languages(data_args, options=()) -> list[str]:
-    """--train_languages (DataArguments; an option group may carry it too), default English."""
-    return split_codes(_option((*options, data_args), "train_languages")) or ["en"]
-
-
-def training_examples(data, limit=None, options=(), seed=0):
-    """data: a tasks.runner.TaskData; options: argument dataclasses, of which `train_languages` (a comma list;
-    default en) and the AugmentArguments fields (`augment`, ...) are used where present."""
-    languages = training_languages(data.data_args, options)
-    augment = next((group for group in options if _option([group], "augment")), None)
+def training_examples(data, limit=None, options=None, seed=0):
+    """data: an engine.runner.TaskData, whose data arguments name the training languages (--train_languages, a
+    comma list; default en); options: the run's utils.args.RunOptions, whose augmentation shapes the set."""
+    languages = training_languages(data.data_args)
+    augment = options.augmenting if options is not None else None
     spec = data.spec
     if languages != ["en"] and not data.data_args.data_dir and not has_language_configs(spec):
         raise ValueError(f"--train_languages {','.join(languages)}: task {spec.name!r} has no per-language "

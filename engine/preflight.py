@@ -2,7 +2,7 @@
 and every local file (training, dev and each evaluation language), each validated against its kind's schema.
 A mistake is an InputError (utils/args.py): one line naming the argument or file and what was expected, raised
 before anything is written. run_pipeline.sh and scripts/sweep.sh run the same checks over a whole pipeline or
-grid before its first stage (scripts/preflight.py).
+grid before its first stage (pipeline/preflight.py).
 
 `planned`: encoder directories that earlier stages of a pipeline will write (not there yet, and not an error).
 """
@@ -11,16 +11,16 @@ import logging
 import re
 from pathlib import Path
 
-from tasks import HUB_EXPORT_REVISIONS, get_task, kind_module, resolve_languages
+from engine.training_set import has_language_configs, require_parses, resolve_augment, split_codes
+from tasks import HUB_EXPORT_REVISIONS, get_task, kind_module
 from tasks.spec import SPLITS
-from tasks.training_set import has_language_configs, require_parses, resolve_augment, split_codes, training_languages
-from utils.args import InputError, check_output_dir, extra_eval_sets, input_errors
-from utils.data import load_extra_set, load_rows, local_path, parse_label_map
+from utils.args import InputError, check_output_dir, input_errors
+from utils.data import load_extra_set, load_rows, local_path
 
 logger = logging.getLogger(__name__)
 
 HUB_ID = re.compile(r"[\w.-]+(/[\w.-]+)?")  # "xlm-roberta-large", "FacebookAI/xlm-roberta-large"
-CHECK_HUB = True  # hub models and datasets reachable (or cached offline); scripts/preflight.py leaves it to the stage
+CHECK_HUB = True  # hub models and datasets reachable (or cached offline); pipeline/preflight.py leaves it to the stage
 
 
 def check_model(model_args, planned=()):
@@ -272,137 +272,100 @@ def check_labels(spec, model_args, training_args, planned=()):
 
 def check_augment(options, spec=None, data_args=None):
     """--augment: codeswitch's dictionary of every language (--augment_languages, or those 'auto' chooses), or
-    wordorder's --word_order. 'auto' is resolved here (tasks/training_set.py resolve_augment) and kept on the
-    arguments as augment_resolved, which run_config.json records. spec: the run's task (its evaluation languages)."""
-    for group in options:
-        augment = getattr(group, "augment", None)
-        if getattr(group, "word_order", None) and augment != "wordorder":
-            raise InputError("--word_order is an option of --augment wordorder")
-        if augment == "wordorder" and not group.word_order:
-            raise InputError("--augment wordorder: --word_order is required (SOV, SVO, VSO, VOS, OVS, OSV or auto)")
-        if not augment:
-            continue
-        codes = split_codes(group.augment_languages)
-        if augment == "codeswitch" and not codes:
-            raise InputError("--augment codeswitch: --augment_languages is required (e.g. fi,sw, or auto)")
-        with input_errors():
-            group.augment_resolved = resolve_augment(group, spec, data_args)
-        if augment == "codeswitch":
-            for code in group.augment_resolved["languages"] if group.augment_resolved else codes:
-                path = Path(group.dictionaries or ".") / f"en-{code}.txt"
-                if not path.is_file():
-                    raise InputError(f"--dictionaries: {path} not found (expected a MUSE dictionary en-{code}.txt "
-                                     "with 'source target' per line)")
-
-
-def check_parsed(spec, data_args, training_args, options, cache_dir=None):
-    """--augment wordorder: the training data of the run (spec's, or its training task's) carries a parse."""
-    if not training_args.do_train or not any(getattr(g, "augment", None) == "wordorder" for g in options):
+    wordorder's --word_order. 'auto' is resolved here (engine/training_set.py resolve_augment) and kept on the
+    arguments as augment_resolved, which run_config.json records. options: the run's utils.args.RunOptions;
+    spec: the run's task (its evaluation languages)."""
+    group = options.augment
+    if group is None:
         return
-    train_spec = get_task(spec.train_task) if spec.is_target else spec
+    augment = group.augment
+    if group.word_order and augment != "wordorder":
+        raise InputError("--word_order is an option of --augment wordorder")
+    if augment == "wordorder" and not group.word_order:
+        raise InputError("--augment wordorder: --word_order is required (SOV, SVO, VSO, VOS, OVS, OSV or auto)")
+    if not augment:
+        return
+    codes = split_codes(group.augment_languages)
+    if augment == "codeswitch" and not codes:
+        raise InputError("--augment codeswitch: --augment_languages is required (e.g. fi,sw, or auto)")
     with input_errors():
-        for lang in training_languages(data_args, options):
+        group.augment_resolved = resolve_augment(group, spec, data_args)
+    if augment == "codeswitch":
+        for code in group.augment_resolved["languages"] if group.augment_resolved else codes:
+            path = Path(group.dictionaries or ".") / f"en-{code}.txt"
+            if not path.is_file():
+                raise InputError(f"--dictionaries: {path} not found (expected a MUSE dictionary en-{code}.txt "
+                                 "with 'source target' per line)")
+
+
+def check_parsed(plan, data_args, options, cache_dir=None):
+    """--augment wordorder: the training data of the run (its training task's) carries a parse."""
+    if not plan.do_train or not options.augmenting or options.augmenting.augment != "wordorder":
+        return
+    train_spec = plan.train_task
+    with input_errors():
+        for lang in plan.train_languages:
             dataset = load_rows(train_spec, "train", lang, data_args, kind_module(train_spec), cache_dir) \
                 if data_args.data_dir and train_spec.kind == "tagging" else None
             require_parses(train_spec, data_args, dataset, where=f"train-{lang}")
 
 
-def _option(options, name):
-    return next((getattr(group, name) for group in options if getattr(group, name, None)), None)
-
-
-def extra_eval_plan(spec, data_args, options=()):
-    """--extra_eval NAME=DIR (DomainArguments, run_target.py) -> ([(NAME, DIR, languages)], label map): the
-    evaluation languages whose DIR/<task>/test-<lang>.jsonl exists, at least one per set."""
-    sets = extra_eval_sets(_option(options, "extra_eval"), reserved=SPLITS)
-    value = _option(options, "extra_eval_label_map")
-    if not sets:
-        if value:
-            raise InputError("--extra_eval_label_map maps the labels of --extra_eval sets; no --extra_eval given")
-        return [], {}
-    if hasattr(kind_module(spec), "evaluate"):
-        raise InputError(f"--extra_eval: task {spec.name!r} ({spec.kind}) is evaluated against a candidate pool; "
-                         "extra test sets are for classification, multiple-choice, span QA and tagging tasks")
-    with input_errors():
-        mapping = parse_label_map(value, spec)
-        languages = resolve_languages(spec, data_args.languages)
-    plan = []
-    for name, directory in sets.items():
-        folder = Path(directory) / (spec.data_task or spec.name)
-        found = [lang for lang in languages if (folder / f"test-{lang}.jsonl").is_file()]
-        if not found:
-            shown = ", ".join(languages[:12]) + (", ..." if len(languages) > 12 else "")
-            raise InputError(f"--extra_eval {name}={directory}: no test file of an evaluation language in {folder} "
-                             f"(expected test-<lang>.jsonl, <lang> one of {shown})")
-        plan.append((name, directory, found))
-    return plan, mapping
-
-
-def check_extra_eval(spec, data_args, options):
+def check_extra_eval(plan, data_args):
     """Every --extra_eval file, read, its labels mapped and checked, and validated now (before the model loads)."""
-    plan, mapping = extra_eval_plan(spec, data_args, options)
-    for _, directory, languages in plan:
+    for _, directory, languages in plan.extra_sets:
         for lang in languages:
             with input_errors():
-                load_extra_set(spec, directory, lang, kind_module(spec), mapping)
+                load_extra_set(plan.task, directory, lang, kind_module(plan.task), plan.extra_label_map)
 
 
-def run_reads(spec, data_args, training_args, options, eval_splits, zero_shot, selection=None) -> list:
-    """[(task spec, split, language)] that a training run of spec reads, in the order it reads them; selection:
-    the dev languages that select the checkpoint, when not the run's (multi-task: English)."""
-    from tasks.runner import selection_languages
-    train_spec = get_task(spec.train_task) if spec.is_target else spec
-    reads = []
-    if training_args.do_train:
-        reads += [(train_spec, "train", lang) for lang in training_languages(data_args, options)]
-    if training_args.do_train and not data_args.data_dir and training_languages(data_args, options) != ["en"] \
-            and not has_language_configs(train_spec):
-        raise InputError(f"--train_languages {','.join(training_languages(data_args, options))}: task "
-                         f"{train_spec.name!r} has no per-language training data on the hub; pass --data_dir with "
-                         f"{train_spec.name}/train-<lang>.jsonl files")
-    reads += [(train_spec, "validation", lang) for lang in (selection or selection_languages(data_args, options))]
-    with input_errors():
-        languages = resolve_languages(spec, data_args.languages) if zero_shot else ["en"]
-    data_spec = spec if zero_shot else train_spec
-    reads += [(data_spec, split, lang) for lang in languages for split in eval_splits]
-    unique = {(task.name, split, lang): (task, split, lang) for task, split, lang in reads}
-    return list(unique.values())
+def check_train_languages(plan, data_args):
+    """Training in other languages than English reads per-language training sets: local files, or a hub copy with
+    one config (or filter) per language."""
+    if plan.do_train and not data_args.data_dir and list(plan.train_languages) != ["en"] \
+            and not has_language_configs(plan.train_task):
+        raise InputError(f"--train_languages {','.join(plan.train_languages)}: task {plan.train_task.name!r} has no "
+                         f"per-language training data on the hub; pass --data_dir with "
+                         f"{plan.train_task.name}/train-<lang>.jsonl files")
 
 
-def check_run(spec, model_args, data_args, training_args, options=(), *, eval_splits, zero_shot, planned=()):
-    """Every check of a run_task run (run_target.py, run_intermediate.py)."""
+def check_reads(plan, data_args, cache_dir=None):
+    """Every set the plan reads is there and valid (the hub's splits first, over all the reads at once)."""
+    check_train_languages(plan, data_args)
+    reads = plan.reads()
+    check_hub_splits(reads, data_args, plan.eval_splits)
+    for task, split, lang in reads:
+        check_data(task, split, lang, data_args, cache_dir)
+
+
+def check_run(plan, model_args, data_args, training_args, options, *, planned=()):
+    """Every check of a run_task run (run_target.py, run_intermediate.py) of its plan (engine/plan.py)."""
+    spec = plan.task
     check_output_dir(training_args.output_dir)
-    check_splits(eval_splits)
+    check_splits(plan.eval_splits)
     check_model(model_args, planned)
-    check_augment(options, spec if zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
+    check_augment(options, spec if plan.zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
     check_arguments(spec, data_args)
     check_encoder(spec, model_args, data_args, planned)
     check_labels(spec, model_args, training_args, planned)
-    reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot)
-    check_hub_splits(reads, data_args, eval_splits)
-    for task, split, lang in reads:
-        check_data(task, split, lang, data_args, model_args.cache_dir)
-    check_parsed(spec, data_args, training_args, options, model_args.cache_dir)
-    check_extra_eval(spec, data_args, options)
+    check_reads(plan, data_args, model_args.cache_dir)
+    check_parsed(plan, data_args, options, model_args.cache_dir)
+    check_extra_eval(plan, data_args)
 
 
-def check_multitask(task_list, model_args, training_args, options, eval_splits, planned=()):
-    """Every check of a multi-task run: each task's training and English dev (and evaluation) sets, the corpus."""
+def check_multitask(plans, model_args, training_args, options, planned=()):
+    """Every check of a multi-task run: each task's training and English dev (and evaluation) sets, the corpus.
+    plans: [(the task's plan, its data arguments)]."""
     check_output_dir(training_args.output_dir)
-    check_splits(eval_splits)
+    check_splits(plans[0][0].eval_splits)
     check_model(model_args, planned)
     check_augment(options)
-    for group in options:  # --mlm_corpus: its files, or a hub name with its namespace
-        if getattr(group, "mlm_corpus", None):
-            check_mlm_corpus(group.mlm_corpus)
-    for spec, data_args in task_list:
-        check_arguments(spec, data_args)
-        check_encoder(spec, model_args, data_args, planned)
-        check_parsed(spec, data_args, training_args, options, model_args.cache_dir)
-        reads = run_reads(spec, data_args, training_args, options, eval_splits, zero_shot=False, selection=["en"])
-        check_hub_splits(reads, data_args, eval_splits)
-        for task, split, lang in reads:
-            check_data(task, split, lang, data_args, model_args.cache_dir)
+    if options.multitask.mlm_corpus:  # its files, or a hub name with its namespace
+        check_mlm_corpus(options.multitask.mlm_corpus)
+    for plan, data_args in plans:
+        check_arguments(plan.task, data_args)
+        check_encoder(plan.task, model_args, data_args, planned)
+        check_parsed(plan, data_args, options, model_args.cache_dir)
+        check_reads(plan, data_args, model_args.cache_dir)
 
 
 def check_mlm_corpus(source):
