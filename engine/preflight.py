@@ -347,8 +347,8 @@ def check_run(plan, model_args, data_args, training_args, options, *, planned=()
     check_arguments(spec, data_args)
     check_encoder(spec, model_args, data_args, planned)
     check_labels(spec, model_args, training_args, planned)
+    check_parsed(plan, data_args, options, model_args.cache_dir)  # a fact of the data's source: before the hub is asked
     check_reads(plan, data_args, model_args.cache_dir)
-    check_parsed(plan, data_args, options, model_args.cache_dir)
     check_extra_eval(plan, data_args)
 
 

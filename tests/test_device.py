@@ -201,14 +201,11 @@ def test_length_sorted_encoding_equals_unbatched_encoding(tiny_model_dir):
 
 def test_preflight_on_a_cpu_login_node_accepts_the_gpu_flags(tiny_model_dir, tiny_data_dir, tmp_path, capsys):
     """A grid checked on a CPU node: precision flags are left to the GPU machine, the device flags parse."""
-    import importlib.util
-    from conftest import ROOT
-    spec = importlib.util.spec_from_file_location("preflight_script", ROOT / "scripts" / "preflight.py")
-    preflight = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(preflight)
-    stage = ["stage", "run_target.py", "--task", "xnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir",
-             str(tiny_data_dir), "--languages", "de", "--output_dir", str(tmp_path / "run"), "--bf16", "--tf32",
-             "true", "--attn_implementation", "sdpa", "--optim", "adamw_torch_fused", "--eval_group_by_length",
-             "false"]
-    preflight.main([preflight.SEP.join(stage)])
+    from pipeline import preflight
+    from pipeline.stages import Stage
+    stage = Stage("target xnli", "run_target.py", [
+        "--task", "xnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(tiny_data_dir), "--languages",
+        "de", "--output_dir", str(tmp_path / "run"), "--bf16", "--tf32", "true", "--attn_implementation", "sdpa",
+        "--optim", "adamw_torch_fused", "--eval_group_by_length", "false"])
+    assert preflight.check([stage])
     assert "preflight: 1 stage(s) checked" in capsys.readouterr().out
