@@ -8,6 +8,7 @@ tiny runs take seconds.
 import json
 import os
 import random
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,3 +74,11 @@ FAST = ["--per_device_train_batch_size", "8", "--gradient_accumulation_steps", "
         "--max_steps", "6",
         "--eval_strategy", "steps", "--eval_steps", "3", "--save_steps", "3", "--logging_steps", "3",
         "--learning_rate", "1e-3", "--use_cpu", "--dataloader_num_workers", "0", "--seed", "1"]
+
+
+def torchrun(script, processes=2):
+    """The command that runs one of the repository's scripts on `processes` CPU processes with torchrun. --standalone:
+    the rendezvous listens on a free port the system picks, so runs at the same time (two tests, two checkouts on
+    one machine) never meet on a fixed --master_port."""
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
+            str(ROOT / script)]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import builders
 from conftest import FAST, ROOT
 
 import run_target
@@ -79,8 +80,7 @@ def test_torchrun_two_processes_scores_every_example_once(tiny_model_dir, tmp_pa
         write_jsonl(data / "xnli" / f"test-{lang}.jsonl", nli_rows(11, seed, prefix=f"{lang}-"))  # odd: uneven shards
     common = ["--task", "xnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data),
               "--languages", "de,fr", "--per_device_eval_batch_size", "4", "--use_cpu", "--seed", "3"]
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
-                str(ROOT / "run_target.py")]
+    torchrun = builders.torchrun("run_target.py")
     flags = ["--per_device_train_batch_size", "4", "--max_steps", "4", "--eval_strategy", "steps", "--eval_steps", "2"]
     trained = subprocess.run([*torchrun, *common, *flags, "--output_dir", str(tmp_path / "ddp_train")],
                              capture_output=True, text=True, env=ENV, timeout=600)
