@@ -21,6 +21,10 @@ def pipeline(*args):
                           env=ENV, timeout=600)
 
 
+# Slow (CI runs it): seven stages through run_pipeline.sh (four run, three skipped), about 40 s; the fast
+# suite keeps the pipeline's dry run and the runner's rerun skip and resume, and tests/test_sweep.py's real
+# sweep (CI) runs the same chain.
+@pytest.mark.slow
 def test_pipeline_end_to_end_then_rerun_skips(tiny_model_dir, tiny_data_dir, tmp_path):
     runs = tmp_path / "runs"
     args = ["--intermediate", "mnli", "--targets", "xnli,pawsx", "--model_name_or_path", tiny_model_dir,
