@@ -46,9 +46,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import torch  # noqa: E402
 
 from builders import SHARED, build_tiny_model, make_sentence, nli_rows, write_jsonl  # noqa: E402
-from test_multiple_choice import mc_rows  # noqa: E402  (the tests' synthetic rows of each kind's schema)
-from test_span_qa import synthetic_qa_rows  # noqa: E402
-from test_tagging import tag_rows  # noqa: E402
+from builders import mc_rows, synthetic_qa_rows, tag_rows  # noqa: E402  (synthetic rows of each kind's schema)
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
 LARGE = dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096)

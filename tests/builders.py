@@ -1,6 +1,6 @@
-"""Builders of test inputs, shared by the tests (through tests/conftest.py's fixtures) and the benchmarks: a tiny
-XLM-R-style model built in seconds, synthetic sentences and NLI rows, JSON Lines files, and training flags that make
-tiny runs take seconds.
+"""Builders of test inputs, shared by the tests (through tests/conftest.py's fixtures), the benchmarks and
+scripts/gpu_check.py: a tiny XLM-R-style model built in seconds, synthetic sentences and rows (NLI, multiple choice,
+span QA), JSON Lines files, training flags that make tiny runs take seconds, and the torchrun command.
 
     from tests.builders import build_tiny_model, nli_rows, write_jsonl    # a benchmark (the repository on sys.path)
     from builders import FAST, nli_rows                                    # a test (tests/ is on pytest's sys.path)
@@ -74,6 +74,62 @@ FAST = ["--per_device_train_batch_size", "8", "--gradient_accumulation_steps", "
         "--max_steps", "6",
         "--eval_strategy", "steps", "--eval_steps", "3", "--save_steps", "3", "--logging_steps", "3",
         "--learning_rate", "1e-3", "--use_cpu", "--dataloader_num_workers", "0", "--seed", "1"]
+
+
+# Synthetic rows of the multiple-choice, tagging and span-QA schemas (tiny end-to-end runs, tests/test_grid.py, gpu_check.py).
+FILLER = [w for w in WORDS if w.islower()]   # one token each for the tiny tokenizer; no names
+
+
+def mc_rows(n, seed, n_choices, prefix="q"):
+    """Learnable: the right choice repeats the context's first word."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        context = make_sentence(rng)
+        label = i % n_choices
+        choices = [" ".join(rng.choice(WORDS) for _ in range(3)) for _ in range(n_choices)]
+        choices[label] = context.split()[0] + " " + choices[label]
+        rows.append({"id": f"{prefix}{i}", "context": context, "choices": choices, "label": label})
+    return rows
+
+
+def tag_rows(n, seed, task, prefix="s"):
+    """Learnable: capitalised words are entities (PAN-X) / proper nouns (UDPOS), 'the'/'a' determiners."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        tokens = [rng.choice(WORDS) for _ in range(rng.randint(3, 9))]
+        if task == "panx":
+            tags = ["B-LOC" if t[0].isupper() else "O" for t in tokens]
+        elif task == "udpos":
+            tags = ["PROPN" if t[0].isupper() else "DET" if t in ("the", "a") else "NOUN" for t in tokens]
+        else:  # ccg
+            tags = ["NP" if t[0].isupper() else "NP/N" if t in ("the", "a") else "N" for t in tokens]
+        rows.append({"id": f"{prefix}{i}", "tokens": tokens, "tags": tags})
+    return rows
+
+
+def qa_row(i, context, question, answer, start=None):
+    """A schema row; the answer starts at `start` (default: its first occurrence in the context)."""
+    start = context.index(answer) if start is None else start
+    return {"id": i if isinstance(i, str) else f"q{i}", "context": context, "question": question,
+            "answers": {"text": [answer], "answer_start": [start]}}
+
+
+def long_context(n_words, seed=0):
+    rng = random.Random(seed)
+    return " ".join(rng.choice(FILLER) for _ in range(n_words))
+
+
+def synthetic_qa_rows(n, seed, prefix="q"):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        name = rng.choice(["Anna", "John", "Paris", "Berlin", "London"])
+        before = long_context(rng.randint(10, 50), seed=seed * 1000 + i)
+        context = f"{before} {name} has the red book. {long_context(rng.randint(5, 30), seed=-i)}"
+        rows.append(qa_row(f"{prefix}{i}", context, "who has the red book?", name, start=len(before) + 1))
+    return rows
 
 
 def torchrun(script, processes=2):
