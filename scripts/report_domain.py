@@ -1,4 +1,4 @@
-"""Domain shift (experiments/q1_domain_shift.json): is the drop from in-domain to out-of-domain test sets smaller after
+"""Domain shift (issue 11, question 1): is the drop from in-domain to out-of-domain test sets smaller after
 (multilingual) intermediate training? Reads the target runs evaluated on more test sets (run_target.py
 --extra_eval NAME=DIR, Run.extra of scripts/report_runs.py).
 

@@ -1,5 +1,5 @@
-"""The report's typology section (experiments/q3_typology_augmentation.json, q4_fairness.json): each language's
-URIEL distances to English (utils/typology.py), and how each variant's gain over the baseline follows them.
+"""The report's typology section (issue 11, questions 3 and 4): each language's URIEL distances to English
+(utils/typology.py), and how each variant's gain over the baseline follows them.
 
     from report_typology import gains_from_rows, typology_section
     markdown, rows = typology_section(gains_from_rows(tables["per_language"]), out)   # in scripts/report.py
