@@ -28,8 +28,7 @@ from utils.modeling import load_tokenizer, load_with_new_head  # noqa: E402
 def load_examples(path):
     if path and Path(path).is_file():
         return datasets.Dataset.from_list(list(classification.xnli_tsv(path)))
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import nli_rows
+    from tests.builders import nli_rows
     return datasets.Dataset.from_list(nli_rows(2000, 0))
 
 
@@ -64,8 +63,7 @@ def main():
     args = parser.parse_args()
     model = args.model
     if model == "tiny":
-        sys.path.insert(0, str(ROOT / "tests"))
-        from conftest import build_tiny_model
+        from tests.builders import build_tiny_model
         model = str(build_tiny_model(tempfile.mkdtemp()))
     model_args = ModelArguments(model_name_or_path=model)
     tokenizer = load_tokenizer(model_args)

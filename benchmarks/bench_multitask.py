@@ -14,9 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import build_tiny_model, make_sentence, nli_rows, write_jsonl  # noqa: E402
+from tests.builders import build_tiny_model, make_sentence, nli_rows, write_jsonl  # noqa: E402
 from utils.sampling import TaskBatchSampler, task_probabilities  # noqa: E402
 
 PAPER_SIZES = {"anli": 162865, "ccg": 38015, "commonsenseqa": 9741, "cosmosqa": 25262, "hellaswag": 39905,

@@ -33,8 +33,7 @@ from tasks import get_task  # noqa: E402
 from tasks import span_qa  # noqa: E402
 from utils.args import DataArguments  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "tests"))
-from conftest import WORDS, build_tiny_model  # noqa: E402  (the tests' synthetic vocabulary and tiny tokenizer)
+from tests.builders import WORDS, build_tiny_model  # noqa: E402  (the tests' synthetic vocabulary and tiny tokenizer)
 
 
 def loop_postprocess(start_logits, end_logits, examples, features, n_best, max_answer_length):

@@ -43,13 +43,12 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 import datasets  # noqa: E402
 import transformers  # noqa: E402
 from transformers import PrinterCallback, TrainerCallback  # noqa: E402
 
-from conftest import SHARED, WORDS, build_tiny_model  # noqa: E402  (the tests' vocabulary and tiny model)
+from tests.builders import SHARED, WORDS, build_tiny_model  # noqa: E402  (the tests' vocabulary and tiny model)
 from tasks import get_task, kind_module  # noqa: E402
 from utils.args import DataArguments, ModelArguments, XTrainingArguments  # noqa: E402
 from utils.cost import parameter_counts  # noqa: E402

@@ -6,7 +6,7 @@
 The encoder is built here with random weights (no hub): on a GPU XLM-R large's shape (24 layers, hidden 1024,
 vocabulary of the tokenizer: 250,002 for XLM-R's), with --cpu the tiny model's (2 layers, hidden 32). The tokenizer:
 --tokenizer, else the XLM-R tokenizer that ../shared/tools/real-model builds (multilingual-e5-small's), else one
-trained here (tests/conftest.py). Training cells pad to the kind's real lengths (--pad_to_max_length: 128 for pairs,
+trained here (tests/builders.py). Training cells pad to the kind's real lengths (--pad_to_max_length: 128 for pairs,
 tags and choices, 384 for QA windows) with the recipe's per-device batch (8) and accumulation (4; QA 2), so the
 shapes are those of a real run; on a GPU the scripts' own defaults apply (utils/device.py: bf16, TF32, SDPA, fused
 AdamW). Every cell goes through a real entry point, in this process:
@@ -45,10 +45,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import torch  # noqa: E402
 
-from conftest import SHARED, build_tiny_model, make_sentence, nli_rows, write_jsonl  # noqa: E402
-from test_multiple_choice import mc_rows  # noqa: E402  (the tests' synthetic rows of each kind's schema)
-from test_span_qa import synthetic_qa_rows  # noqa: E402
-from test_tagging import tag_rows  # noqa: E402
+from builders import SHARED, build_tiny_model, make_sentence, nli_rows, write_jsonl  # noqa: E402
+from builders import mc_rows, synthetic_qa_rows, tag_rows  # noqa: E402  (synthetic rows of each kind's schema)
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
 LARGE = dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096)
@@ -68,7 +66,7 @@ def find_tokenizer(workdir, given=None):
         if result.returncode == 0 and result.stdout.strip():
             path = Path(result.stdout.strip().splitlines()[-1])
             return path, f"XLM-R's ({path.name}, {tool})"
-    return build_tiny_model(Path(workdir) / "trained"), "trained here (tests/conftest.py build_tiny_model)"
+    return build_tiny_model(Path(workdir) / "trained"), "trained here (tests/builders.py build_tiny_model)"
 
 
 def build_encoder(directory, tokenizer_dir, large):

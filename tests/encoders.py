@@ -27,7 +27,7 @@ import json
 import random
 from pathlib import Path
 
-from conftest import WORDS, make_sentence
+from builders import WORDS, make_sentence
 
 KINDS = ("wordpiece", "metaspace", "bytelevel", "llama", "gemma")
 LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"

@@ -1,4 +1,4 @@
-"""Domain shift (issue 11): the CoNLL `token tag` converter, --extra_eval sets with --extra_eval_label_map in
+"""Domain shift: the CoNLL `token tag` converter, --extra_eval sets with --extra_eval_label_map in
 run_target.py (checked before the model loads, scored from their predictions files, reused on resume), and the
 report's domain-shift table."""
 import json

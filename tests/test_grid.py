@@ -6,9 +6,8 @@ import json
 
 import pytest
 from conftest import FAST, nli_rows, write_jsonl
-from test_multiple_choice import mc_rows
-from test_span_qa import synthetic_qa_rows
-from test_tagging import shallow_model, tag_rows  # noqa: F401 (a fixture)
+from builders import mc_rows, synthetic_qa_rows, tag_rows
+from test_tagging import shallow_model  # noqa: F401 (a fixture)
 
 import run_intermediate
 import run_retrieval

@@ -1,4 +1,4 @@
-"""The hub's data as published (issue 16, items 1, 3, 4, 5): QA answers whose answer_start misses their text are
+"""The hub's data as published: QA answers whose answer_start misses their text are
 re-aligned (hub rows without their text dropped, local ones an error), every loaded set is recorded in
 run_config.json with how it differs from the official data (and the report names it), the pre-flight names a
 split the hub lacks, and an --mlm_corpus hub name needs its namespace."""

@@ -88,7 +88,7 @@ def test_a_typo_on_the_command_line_is_one_line_and_nothing_is_written(tiny_mode
 
 def test_a_doc_stride_beyond_the_window_is_found_before_training(tiny_model_dir, tmp_path):
     from conftest import write_jsonl
-    from test_span_qa import synthetic_qa_rows
+    from builders import synthetic_qa_rows
     data = tmp_path / "data"
     for split in ("train", "validation"):
         write_jsonl(data / "squad" / f"{split}-en.jsonl", synthetic_qa_rows(4, 1))

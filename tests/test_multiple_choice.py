@@ -1,12 +1,12 @@
 """Multiple choice: hub mapping of each task, validation errors, preprocessing, accuracy, tiny end-to-end runs."""
 import json
-import random
 from types import SimpleNamespace
 
 import datasets
 import numpy as np
 import pytest
-from conftest import FAST, WORDS, make_sentence, write_jsonl
+from builders import mc_rows
+from conftest import FAST, write_jsonl
 
 from tasks import get_task
 from tasks import multiple_choice as mc
@@ -100,19 +100,6 @@ def test_postprocess_and_accuracy_by_hand():
     records = mc.postprocess(get_task("socialiqa"), (logits,), examples, None, None)
     assert [r["prediction"] for r in records] == [0, 1, 0, 2]
     assert mc.compute_metrics(get_task("socialiqa"), records, "en") == {"accuracy": 50.0}
-
-
-def mc_rows(n, seed, n_choices, prefix="q"):
-    """Learnable: the right choice repeats the context's first word."""
-    rng = random.Random(seed)
-    rows = []
-    for i in range(n):
-        context = make_sentence(rng)
-        label = i % n_choices
-        choices = [" ".join(rng.choice(WORDS) for _ in range(3)) for _ in range(n_choices)]
-        choices[label] = context.split()[0] + " " + choices[label]
-        rows.append({"id": f"{prefix}{i}", "context": context, "choices": choices, "label": label})
-    return rows
 
 
 def test_tiny_end_to_end_hellaswag_then_xcopa(tmp_path, tiny_model_dir):

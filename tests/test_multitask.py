@@ -213,11 +213,9 @@ def test_mlm_corpus_from_files_directory_or_hub(tmp_path, monkeypatch):
 def test_multitask_torchrun_two_processes_with_accumulation(tiny_model_dir, multi_data_dir, tmp_path):
     import os
     import subprocess
-    import sys
-    from conftest import ROOT
+    from builders import torchrun
     out = tmp_path / "ddp"
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29547",
-               str(ROOT / "run_intermediate.py"), "--tasks", "mnli,hellaswag,ccg", "--data_dir", str(multi_data_dir),
+    command = [*torchrun("run_intermediate.py"), "--tasks", "mnli,hellaswag,ccg", "--data_dir", str(multi_data_dir),
                "--model_name_or_path", str(tiny_model_dir), "--output_dir", str(out), *FAST,
                "--gradient_accumulation_steps", "2"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600,

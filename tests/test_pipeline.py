@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import builders
 from conftest import FAST, ROOT
 
 import run_target
@@ -20,6 +21,10 @@ def pipeline(*args):
                           env=ENV, timeout=600)
 
 
+# Slow (CI runs it): seven stages through run_pipeline.sh (four run, three skipped), about 40 s; the fast
+# suite keeps the pipeline's dry run and the runner's rerun skip and resume, and tests/test_sweep.py's real
+# sweep (CI) runs the same chain.
+@pytest.mark.slow
 def test_pipeline_end_to_end_then_rerun_skips(tiny_model_dir, tiny_data_dir, tmp_path):
     runs = tmp_path / "runs"
     args = ["--intermediate", "mnli", "--targets", "xnli,pawsx", "--model_name_or_path", tiny_model_dir,
@@ -79,8 +84,7 @@ def test_torchrun_two_processes_scores_every_example_once(tiny_model_dir, tmp_pa
         write_jsonl(data / "xnli" / f"test-{lang}.jsonl", nli_rows(11, seed, prefix=f"{lang}-"))  # odd: uneven shards
     common = ["--task", "xnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data),
               "--languages", "de,fr", "--per_device_eval_batch_size", "4", "--use_cpu", "--seed", "3"]
-    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
-                str(ROOT / "run_target.py")]
+    torchrun = builders.torchrun("run_target.py")
     flags = ["--per_device_train_batch_size", "4", "--max_steps", "4", "--eval_strategy", "steps", "--eval_steps", "2"]
     trained = subprocess.run([*torchrun, *common, *flags, "--output_dir", str(tmp_path / "ddp_train")],
                              capture_output=True, text=True, env=ENV, timeout=600)

@@ -10,7 +10,8 @@ import datasets
 import numpy as np
 import pytest
 
-from conftest import FAST, ROOT, WORDS, write_jsonl
+from builders import long_context, qa_row, synthetic_qa_rows
+from conftest import FAST, ROOT, write_jsonl
 from tasks import get_task, span_qa
 from tasks.qa_metrics import mixed_segmentation, normalize_mlqa, normalize_squad, qa_scores, token_f1
 from utils.args import DataArguments
@@ -19,7 +20,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_qa_postprocess import loop_postprocess  # noqa: E402  (the per-feature reference implementation)
 
 XQUAD, MLQA, SQUAD_V2 = get_task("xquad"), get_task("mlqa"), get_task("squad_v2")
-FILLER = [w for w in WORDS if w.islower()]   # one token each for the tiny tokenizer; no names
 
 
 # ---- metrics, by hand ----------------------------------------------------------------------------------------
@@ -99,13 +99,6 @@ def char_tokenizer(texts):
                                   cls_token="<s>", unk_token="<unk>", pad_token="<pad>")
 
 
-def qa_row(i, context, question, answer, start=None):
-    """A schema row; the answer starts at `start` (default: its first occurrence in the context)."""
-    start = context.index(answer) if start is None else start
-    return {"id": i if isinstance(i, str) else f"q{i}", "context": context, "question": question,
-            "answers": {"text": [answer], "answer_start": [start]}}
-
-
 def featurize(rows, tokenizer, spec=XQUAD, is_train=False, **args):
     examples = datasets.Dataset.from_list(rows)
     data_args = DataArguments(**args)
@@ -122,11 +115,6 @@ def labelled_text(feature, context):
 def tiny_tokenizer(tiny_model_dir):
     from transformers import AutoTokenizer
     return AutoTokenizer.from_pretrained(tiny_model_dir)
-
-
-def long_context(n_words, seed=0):
-    rng = random.Random(seed)
-    return " ".join(rng.choice(FILLER) for _ in range(n_words))
 
 
 @pytest.mark.parametrize("windows, stride", [("xtreme", 17), ("hf_overlap", 8)])
@@ -434,17 +422,6 @@ def test_tydiqa_hub_rows_split_by_id_prefix(tmp_path, monkeypatch):
 
 
 # ---- tiny end to end: squad (intermediate) -> xquad (target) ----------------------------------------------
-
-def synthetic_qa_rows(n, seed, prefix="q"):
-    rng = random.Random(seed)
-    rows = []
-    for i in range(n):
-        name = rng.choice(["Anna", "John", "Paris", "Berlin", "London"])
-        before = long_context(rng.randint(10, 50), seed=seed * 1000 + i)
-        context = f"{before} {name} has the red book. {long_context(rng.randint(5, 30), seed=-i)}"
-        rows.append(qa_row(f"{prefix}{i}", context, "who has the red book?", name, start=len(before) + 1))
-    return rows
-
 
 def test_tiny_end_to_end_squad_to_xquad(tmp_path, tiny_model_dir):
     import run_intermediate

@@ -30,7 +30,7 @@ for t in "${list[@]}"; do mkdir -p "$out/${name:-$inter}/$t"; touch "$out/${name
 """
 
 
-def sweep(*args, env=None, check=False, timeout=120):
+def sweep(*args, env=None, check=False, timeout=600):  # against a hang; a loaded machine took 120 s for a dry run
     result = subprocess.run(["bash", str(SWEEP), *map(str, args)], capture_output=True, text=True, timeout=timeout,
                             env={**os.environ, **(env or {})})
     if check:

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import datasets
 import numpy as np
 import pytest
+from builders import tag_rows
 from conftest import FAST, WORDS, write_jsonl
 
 from tasks import get_task
@@ -316,22 +317,6 @@ def test_panx_f1_is_seqeval_1_2_2_and_xtreme_chunks_agree_on_iob2():
 
 
 # ---- tiny end-to-end runs ----
-def tag_rows(n, seed, task, prefix="s"):
-    """Learnable: capitalised words are entities (PAN-X) / proper nouns (UDPOS), 'the'/'a' determiners."""
-    rng = random.Random(seed)
-    rows = []
-    for i in range(n):
-        tokens = [rng.choice(WORDS) for _ in range(rng.randint(3, 9))]
-        if task == "panx":
-            tags = ["B-LOC" if t[0].isupper() else "O" for t in tokens]
-        elif task == "udpos":
-            tags = ["PROPN" if t[0].isupper() else "DET" if t in ("the", "a") else "NOUN" for t in tokens]
-        else:  # ccg
-            tags = ["NP" if t[0].isupper() else "NP/N" if t in ("the", "a") else "N" for t in tokens]
-        rows.append({"id": f"{prefix}{i}", "tokens": tokens, "tags": tags})
-    return rows
-
-
 @pytest.mark.parametrize("task", ["udpos", "panx"])
 def test_tiny_end_to_end_target(tmp_path, tiny_model_dir, task):
     import run_target

@@ -1,5 +1,5 @@
 """Tagging feeds every word to the encoder as running text does, for every tokenizer kind (tests/encoders.py), and
-a checkpoint that ships only a SentencePiece model loads and preprocesses (issue 16, items 7 and 9)."""
+a checkpoint that ships only a SentencePiece model loads and preprocesses."""
 import random
 import shutil
 from pathlib import Path

@@ -8,12 +8,15 @@ run_retrieval.py); engine/lifecycle.py's Run calls these in the order every run 
                                                   "cost" record, utils/cost.py; "data": what loading did to each
                                                   set, utils/data.data_records), checkpoints removed unless kept,
                                                   DONE last
+    destroy_process_group()                       at exit (registered): a torchrun process group torn down
 
 Everything a run writes goes through utils/results.py's atomic writers, so a killed run never leaves a
 half-written file; DONE is written last, so its presence means the run finished.
 """
+import atexit
 import logging
 import shutil
+import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -25,6 +28,17 @@ from utils.results import (is_done, last_complete_checkpoint, mark_done, read_js
 logger = logging.getLogger(__name__)
 RESULTS = (DONE, "metrics.json")                  # files of a finished run
 RESULT_DIRS = ("predictions",)                    # folders of a finished run
+
+
+@atexit.register
+def destroy_process_group():
+    """Under torchrun, tear the process group down while the interpreter is still whole. Left to interpreter
+    shutdown, gloo's worker threads may still hold work whose tensors reference Python objects, and freeing them
+    then aborts the process (SIGABRT, "terminate called without an active exception"): now and then a finished
+    run's non-main process died at exit and torchrun failed the run."""
+    dist = sys.modules.get("torch.distributed")  # never imports torch at exit
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def clear_results(out: Path):
