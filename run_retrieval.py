@@ -1,6 +1,7 @@
 #!/usr/bin/env python
-"""Evaluate an encoder, with no training, on sentence retrieval: Tatoeba (top-1 accuracy, both directions) or
-BUCC 2018 (margin mining; threshold tuned on validation, applied unchanged to test), as XTREME does.
+"""Evaluate an encoder, with no training, on sentence retrieval, as XTREME does: a task of a kind whose script is
+run_retrieval.py (tasks/retrieval.py BitextKind), Tatoeba (bitext search: top-1 accuracy, both directions) or BUCC
+2018 (bitext mining: margin mining; threshold tuned on validation, applied unchanged to test).
 
     python run_retrieval.py --task tatoeba --model_name_or_path runs/mnli/encoder --output_dir runs/mnli/tatoeba \
         [--data_dir DIR] [--languages de,fr | deu,fra | xtreme_r] [--layer 14] [--pooling mean|cls] \
@@ -18,70 +19,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
 
-from tasks import TASKS, get_task, resolve_languages  # noqa: E402
+from tasks import TASKS, get_task, kind_of, resolve_languages  # noqa: E402
 from tasks import retrieval  # noqa: E402
 from tasks.preflight import check_retrieval  # noqa: E402
 from tasks.runner import needs_run, provenance  # noqa: E402
 from utils.args import (DataArguments, InputError, ModelArguments, RetrievalArguments, cli, input_errors,  # noqa: E402
                         parse_args)
 from utils.cost import CostMeter  # noqa: E402
-from utils.data import load_rows  # noqa: E402
 from utils.lifecycle import finish_run, run_once  # noqa: E402
 from utils.results import metrics_document, run_config, write_json_atomic, write_jsonl_atomic  # noqa: E402
 
 logger = logging.getLogger("run_retrieval")
+SCRIPT = Path(__file__).name  # the script of the kinds it runs (Kind.script)
 
 
 @dataclass
 class OutputArguments:
     output_dir: str = field(metadata={"help": "Where run_config.json, metrics.json, predictions/ and DONE go."})
-
-
-def tatoeba(spec, lang, encoder, data_args, args):
-    """{"test": metrics} and {"test": prediction records} for one language."""
-    rows = load_rows(spec, "test", lang, data_args, retrieval)
-    if data_args.max_eval_samples:  # the first N pairs (fewer distractors: accuracy rises)
-        rows = rows.select(range(min(data_args.max_eval_samples, len(rows))))
-    source, target = encoder.embed(rows["source"]), encoder.embed(rows["target"])
-    metrics, xtreme, reverse = retrieval.tatoeba_scores(source, target, args.knn_chunk_size, encoder.device,
-                                                        args.use_faiss)
-    records = [{"id": i, "prediction": p, "prediction_reverse": r, "label": i}
-               for i, (p, r) in enumerate(zip(xtreme, reverse))]
-    return {"test": metrics}, {"test": records}
-
-
-def bucc(spec, lang, encoder, data_args, args):
-    """Threshold chosen on validation (BUCC 'sample'), applied unchanged to test (BUCC 'training')."""
-    metrics, records, threshold = {}, {}, None
-    for split in ("validation", "test"):
-        parts = retrieval.load_bucc(spec, split, lang, data_args)
-        candidates, gold = retrieval.bucc_candidates(encoder, parts, args, encoder.device)
-        if threshold is None:
-            threshold = retrieval.candidates_threshold(candidates, gold)
-        metrics[split], records[split] = retrieval.bucc_scores(candidates, gold, threshold)
-        metrics[split].update(sentences_source=len(parts["source"]), sentences_target=len(parts["target"]),
-                              gold_pairs=len(gold))
-    return metrics, records
-
-
-# spec.retrieval -> how one language is evaluated, the scores printed, what metrics.json notes about them
-PROTOCOLS = {"tatoeba": tatoeba, "bucc": bucc}
-SUMMARY = {"tatoeba": ("accuracy", "accuracy_reverse"), "bucc": ("f1", "precision", "recall")}
-NOTES = {"tatoeba": lambda data_args: {"directions": {
-             "accuracy": "XTREME's: each English sentence retrieves its translation",
-             "accuracy_reverse": "each source sentence retrieves its English"}},
-         "bucc": lambda data_args: {"data_source": "local files" if data_args.data_dir else
-                                    "hub gold pairs only (incomplete: F1 not comparable to BUCC 2018)"}}
-
-
-def languages_of(spec, data_args):
-    languages = resolve_languages(spec, data_args.languages)
-    if spec.retrieval == "tatoeba":
-        return [retrieval.tatoeba_language(lang) for lang in languages]
-    unknown = [lang for lang in languages if lang not in spec.languages]
-    if unknown:
-        raise ValueError(f"--languages: {', '.join(unknown)} not a BUCC language ({', '.join(spec.languages)})")
-    return languages
 
 
 def prepare(argv=None, planned=()):
@@ -90,10 +44,10 @@ def prepare(argv=None, planned=()):
         model_args, data_args, args, out_args = parse_args(ModelArguments, DataArguments, RetrievalArguments,
                                                            OutputArguments, argv=sys.argv[1:] if argv is None else argv)
         spec = get_task(data_args.task or "")
-        if spec.kind != "retrieval":
+        if kind_of(spec).script != SCRIPT:
             raise InputError(f"--task {spec.name} is not a retrieval task (retrieval: "
-                             f"{', '.join(n for n, s in TASKS.items() if s.kind == 'retrieval')})")
-        languages = languages_of(spec, data_args)
+                             f"{', '.join(n for n, s in TASKS.items() if kind_of(s).script == SCRIPT)})")
+        languages = kind_of(spec).languages(spec, resolve_languages(spec, data_args.languages))
     if needs_run(out_args.output_dir, data_args):
         check_retrieval(spec, languages, model_args, data_args, planned, args.layer, out_args.output_dir)
     return dict(spec=spec, languages=languages, model_args=model_args, data_args=data_args, args=args,
@@ -104,6 +58,7 @@ def run(spec, languages, model_args, data_args, args, out_args):
     """Encode and score every language; the run's lifecycle is every run's (utils/lifecycle.py)."""
     out = Path(out_args.output_dir)
     max_len = data_args.max_seq_length or spec.max_seq_length  # 512 for bucc and tatoeba, as in XTREME
+    kind = kind_of(spec)
 
     def body():
         started = time.time()
@@ -113,7 +68,7 @@ def run(spec, languages, model_args, data_args, args, out_args):
                                     data_args.encoding_precision, model_args.attn_implementation)
         setting = {"model": model_args.model_name_or_path, "layer": encoder.layer, "layer_rule": encoder.layer_rule,
                    "num_layers": encoder.model.config.num_hidden_layers, "pooling": args.pooling,
-                   "max_seq_length": max_len, "margin_k": args.margin_k if spec.retrieval == "bucc" else None,
+                   "max_seq_length": max_len, "margin_k": None, **kind.setting(args),
                    "device": str(encoder.device)}
         device_settings = encoder.settings()
         logger.info("device: %s; encoding in %s, %s attention", device_settings["device"],
@@ -122,16 +77,15 @@ def run(spec, languages, model_args, data_args, args, out_args):
         config = run_config(model_args, data_args, args, out_args, task=spec.name, **setting,
                             device_settings=device_settings, **provenance(model_args.model_name_or_path))
         write_json_atomic(out / "run_config.json", config)
-        evaluate = PROTOCOLS[spec.retrieval]
         per_language = {}
         for lang in languages:
             logger.info("%s %s: layer %d (%s), %s pooling", spec.name, lang, encoder.layer, encoder.layer_rule,
                         args.pooling)
-            per_language[lang], records = evaluate(spec, lang, encoder, data_args, args)
+            per_language[lang], records = kind.evaluate_language(spec, lang, encoder, data_args, args)
             for split, rows in records.items():
                 write_jsonl_atomic(out / "predictions" / spec.name / f"{split}-{lang}.jsonl", rows)
-        document = metrics_document(spec.name, spec.metric, per_language, **setting, retrieval=spec.retrieval,
-                                    **NOTES[spec.retrieval](data_args), seconds=round(time.time() - started, 1))
+        document = metrics_document(spec.name, spec.metric, per_language, **setting, retrieval=kind.PROTOCOL,
+                                    **kind.notes(data_args), seconds=round(time.time() - started, 1))
         finish_run(out, document, config, started, meter=meter)
         return document
 
@@ -147,7 +101,7 @@ def main(argv=None):
 
 
 def print_summary(document):
-    names = SUMMARY[document["retrieval"]]
+    names = kind_of(get_task(document["task"])).SUMMARY
     print(f"\n{document['task']}: layer {document['layer']} ({document['layer_rule']}), {document['pooling']} "
           f"pooling, max length {document['max_seq_length']}")
     for lang, splits in list(document["per_language"].items()) + [("avg", document["average"])]:

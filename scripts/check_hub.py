@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tasks/ and utils
 
 import datasets  # noqa: E402
 
-from tasks import HUB_EXPORT_REVISIONS, TASKS, get_task, kind_module  # noqa: E402
+from tasks import HUB_EXPORT_REVISIONS, TASKS, get_task, kind_of  # noqa: E402
 from tasks.spec import SPLITS  # noqa: E402
 from utils.data import PARQUET_REVISION, hub_read  # noqa: E402
 
@@ -58,7 +58,7 @@ def expected_columns(spec) -> dict:
     """{column: [subfields]} the code reads from a hub row of the task."""
     wanted = {}
     values = [v for value in spec.hub_columns.values() for v in (value if isinstance(value, list) else [value])]
-    values += [spec.hub_columns.get(field, field) for field in kind_module(spec).HUB_FIELDS]  # span QA: SQuAD's
+    values += [spec.hub_columns.get(field, field) for field in kind_of(spec).HUB_FIELDS]  # span QA: SQuAD's
     if spec.hub_filter:
         values.append(spec.hub_filter[0])
     for value in values:

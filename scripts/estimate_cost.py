@@ -43,13 +43,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from preflight import read_records  # noqa: E402  (scripts/preflight.py)
-from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages  # noqa: E402
+from tasks import INTERMEDIATE_TASKS, KINDS, TASKS, get_task, kind_of, resolve_languages  # noqa: E402
 from tasks.spec import Recipe  # noqa: E402
 from utils.args import InputError, given_flags, recipe_arguments, split_list  # noqa: E402
 from utils.data import iter_jsonl, local_path  # noqa: E402
 
-SHAPES = {"classification": "pairs", "multiple_choice": "pairs", "span_qa": "qa", "tagging": "tagging",
-          "dual_encoder": "dual_encoder", "retrieval": "retrieval"}
+SHAPES = {kind.COST_SHAPE for kind in KINDS.values()}  # the throughput shapes (Kind.COST_SHAPE)
 EVAL_SPEEDUP = 3.0  # evaluation samples/s per training samples/s when not measured
 DEFAULT_CHOICES = 4  # a multiple-choice task whose number of choices the registry does not say (HellaSwag's 4)
 DEFAULT_MODEL = "xlm-roberta-large"  # ModelArguments' default
@@ -88,7 +87,7 @@ class Throughput:
     def rates(self, model, kind, per_example=1):
         """(training, evaluation) examples/s for a task of this kind, or None where not measured.
         per_example: the shape's samples in one example (a multiple-choice example: its choices)."""
-        key = (name_of(model), kind if self.by_kind else SHAPES.get(kind))
+        key = (name_of(model), kind if self.by_kind else kind_of(kind).COST_SHAPE)
         train, evaluation = self.train.get(key), self.evaluation.get(key)
         if self.by_kind:
             per_example = 1  # runs measure whole examples of their kind
@@ -108,9 +107,9 @@ def from_files(paths) -> Throughput:
             for number, row in enumerate(rows):
                 if row.get("setting", "xstilts") != "xstilts":
                     continue
-                if row.get("shape") not in SHAPES.values():
+                if row.get("shape") not in SHAPES:
                     raise ValueError(f"rows[{number}]: shape {row.get('shape')!r}, expected one of "
-                                     f"{', '.join(sorted(set(SHAPES.values())))}")
+                                     f"{', '.join(sorted(SHAPES))}")
                 if row.get("samples_per_s"):
                     train[model, row["shape"]] = float(row["samples_per_s"])
                 if row.get("eval_samples_per_s"):
@@ -140,7 +139,7 @@ def from_runs(root) -> Throughput:
         devices.add(str(cost.get("device")))
         types.add(cost.get("device_type"))
         gpus = max(int(cost.get("gpus") or 0), 1)
-        if spec.kind == "retrieval" and cost.get("eval_sequences") and cost.get("wall_s"):
+        if kind_of(spec).COST_SHAPE == "retrieval" and cost.get("eval_sequences") and cost.get("wall_s"):
             evaluation[run.base_model, spec.kind].append(cost["eval_sequences"] / cost["wall_s"] / gpus)
         elif (cost.get("train") or {}).get("samples_per_second"):
             train[run.base_model, spec.kind].append(cost["train"]["samples_per_second"] / gpus)
@@ -218,7 +217,7 @@ def training_stage(script, argv, model, throughput) -> dict:
             return {"note": f"not estimated: {note}"}
         if rates[0] is None:
             return {"note": f"not estimated: no throughput for {name_of(model)}, {train_spec.kind} "
-                            f"(shape {SHAPES[train_spec.kind]})"}
+                            f"(shape {kind_of(train_spec).COST_SHAPE})"}
         notes += [text for text in (note, choices_note) if text]
         parts.append((spec, train_spec, examples, *rates))
     total_examples = sum(part[2] for part in parts)
@@ -270,10 +269,9 @@ def evaluated_sets(spec, train_spec, given, script, recipe, evaluations):
 
 
 def retrieval_stage(argv, model, throughput) -> dict:
-    from tasks.retrieval import bucc_local_paths, tatoeba_language
     given = given_flags(argv)
     spec = get_task(given.get("task"))
-    rate = throughput.rates(model, "retrieval")[1]
+    rate = throughput.rates(model, spec.kind)[1]
     data_dir, limit = given.get("data_dir"), given.get("max_eval_samples")
     if rate is None:
         return {"note": f"not estimated: no encoding throughput for {name_of(model)} (shape retrieval)"}
@@ -281,12 +279,9 @@ def retrieval_stage(argv, model, throughput) -> dict:
         return {"note": "not estimated: hub sentence counts unknown (pass --data_dir)"}
     sentences = 0
     for lang in resolve_languages(spec, given.get("languages")):
-        if spec.retrieval == "tatoeba":
-            counts = [capped(count_lines(local_path(data_dir, spec.name, "test", tatoeba_language(lang))), limit)]
-            counts = [None if n is None else 2 * n for n in counts]  # each pair: a sentence and its English
-        else:
-            counts = [count_lines(path) for split in ("validation", "test")
-                      for part, path in bucc_local_paths(data_dir, split, lang).items() if part != "gold"]
+        counts = [None if n is None else per_line * n for path, per_line, is_capped in
+                  kind_of(spec).sentence_files(spec, data_dir, lang)
+                  for n in [capped(count_lines(path), limit) if is_capped else count_lines(path)]]
         if None in counts:
             return {"note": f"not estimated: a local file of {spec.name} {lang} is missing"}
         sentences += sum(counts)

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks import TASKS
+from tasks import TASKS, kind_of
 from tasks.spec import SPLITS
 from utils.results import is_done, read_json
 
@@ -88,7 +88,7 @@ def config_name(value) -> str:
 
 def is_target_task(name: str) -> bool:
     spec = TASKS.get(name)
-    return spec is None or spec.is_target or spec.kind == "retrieval"
+    return spec is None or spec.is_target or kind_of(spec).script == "run_retrieval.py"
 
 
 def path_seed(run_dir: Path):

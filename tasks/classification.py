@@ -7,10 +7,10 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding
 
+from tasks.kind import TrainedKind
 from utils.data import check_values, ensure_ids, require_columns
 
 FIELDS = ("id", "text_a", "text_b", "label")
-LABELLED_HEAD = True  # the head's outputs are the labels, in its id2label's order (tasks/runner.py)
 
 
 def read_tsv(path, columns, has_header):
@@ -39,7 +39,6 @@ def pawsx_tsv(path, **_):
 
 
 RAW_FORMATS = {"xnli_tsv": xnli_tsv, "pawsx_tsv": pawsx_tsv}
-HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
 
 
 def from_hub(spec, dataset, lang):
@@ -111,3 +110,27 @@ def example_statistics(spec, records, lang):
 def metric_from_statistics(spec, sums, n):
     """The headline accuracy (percent) from statistics summed over n examples; vectorised over leading axes."""
     return 100.0 * np.asarray(sums, dtype=float)[..., 0] / max(n, 1)
+
+
+class Classification(TrainedKind):
+    name = "classification"
+    FIELDS = FIELDS
+    RAW_FORMATS = RAW_FORMATS
+    TEXT_FIELDS = ("text_a", "text_b")
+    LABEL_FIELD = "label"
+    LABELLED_HEAD = True
+    SUBMISSION_FORMAT = "labels"
+    COST_SHAPE = "pairs"
+    CUSTOM_METRIC = "accuracy"
+    from_hub = staticmethod(from_hub)
+    validate = staticmethod(validate)
+    model_class = staticmethod(model_class)
+    preprocess = staticmethod(preprocess)
+    data_collator = staticmethod(data_collator)
+    postprocess = staticmethod(postprocess)
+    compute_metrics = staticmethod(compute_metrics)
+    example_statistics = staticmethod(example_statistics)
+    metric_from_statistics = staticmethod(metric_from_statistics)
+
+
+KIND = Classification()

@@ -17,12 +17,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from tasks.spec import TaskSpec
-from tasks.tagging import is_iob
-from utils.data import iter_jsonl, read_jsonl
+from utils.data import is_iob, iter_jsonl, read_jsonl
 from utils.results import write_jsonl_atomic
 
-KINDS = ("classification", "multiple_choice", "span_qa", "tagging")
-METRICS = {"classification": "accuracy", "multiple_choice": "accuracy", "span_qa": "f1", "tagging": "accuracy"}
+
+
+def custom_kinds() -> dict:
+    """The kinds --task custom supports (Kind.CUSTOM_METRIC): name -> kind."""
+    from tasks import KINDS
+    return {name: kind for name, kind in KINDS.items() if kind.CUSTOM_METRIC}
 
 
 def read_table(path):
@@ -97,15 +100,16 @@ def convert_file(path, split, kind, texts, label):
 def build_custom_task(options, output_dir):
     """(TaskSpec, data_dir) of --task custom, its files converted into <output_dir>/custom_data."""
     kind, texts = options.task_kind, [c.strip() for c in (options.text_columns or "").split(",") if c.strip()]
-    if kind not in KINDS:
-        raise ValueError(f"--task custom needs --task_kind, one of {', '.join(KINDS)} (got {kind!r})")
+    kinds = custom_kinds()
+    if kind not in kinds:
+        raise ValueError(f"--task custom needs --task_kind, one of {', '.join(kinds)} (got {kind!r})")
     if not options.train_file or not options.validation_file or not texts or not options.label_column:
         raise ValueError("--task custom needs --train_file, --validation_file, --text_columns and --label_column")
     directory = Path(output_dir) / "custom_data"
     files = {"train": options.train_file, "validation": options.validation_file, "test": options.test_file}
     converted = {split: convert_file(path, split, kind, texts, options.label_column)
                  for split, path in files.items() if path}
-    spec = TaskSpec("custom", kind, METRICS[kind], hub_path=None, max_seq_length=384 if kind == "span_qa" else 128,
+    spec = TaskSpec("custom", kind, kinds[kind].CUSTOM_METRIC, hub_path=None, max_seq_length=kinds[kind].CUSTOM_MAX_LENGTH,
                     description=f"custom {kind} task from {options.train_file}")
     if kind == "classification":
         labels = tuple(sorted({row["label"] for row in converted["train"]}))

@@ -15,11 +15,10 @@ import numpy as np
 import pyarrow.compute as pc
 from transformers import AutoModelForMultipleChoice, DataCollatorForMultipleChoice
 
+from tasks.kind import TrainedKind
 from utils.data import ensure_ids, fail_at, require_columns
 
 FIELDS = ("id", "context", "choices", "label")
-RAW_FORMATS = {}  # the hub or the JSONL schema; no original raw format is converted
-HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
 
 
 def _value(batch, path, i):
@@ -134,3 +133,24 @@ def example_statistics(spec, records, lang):
 def metric_from_statistics(spec, sums, n):
     """The headline accuracy (percent) from statistics summed over n examples; vectorised over leading axes."""
     return 100.0 * np.asarray(sums, dtype=float)[..., 0] / max(n, 1)
+
+
+class MultipleChoice(TrainedKind):
+    name = "multiple_choice"
+    FIELDS = FIELDS  # no RAW_FORMATS: the hub or the JSONL schema, no original raw format is converted
+    TEXT_FIELDS = ("context", "choices")
+    SUBMISSION_FORMAT = "choices"
+    COST_SHAPE = "pairs"
+    CUSTOM_METRIC = "accuracy"
+    from_hub = staticmethod(from_hub)
+    validate = staticmethod(validate)
+    model_class = staticmethod(model_class)
+    preprocess = staticmethod(preprocess)
+    data_collator = staticmethod(data_collator)
+    postprocess = staticmethod(postprocess)
+    compute_metrics = staticmethod(compute_metrics)
+    example_statistics = staticmethod(example_statistics)
+    metric_from_statistics = staticmethod(metric_from_statistics)
+
+
+KIND = MultipleChoice()

@@ -11,7 +11,7 @@ import logging
 import re
 from pathlib import Path
 
-from tasks import HUB_EXPORT_REVISIONS, get_task, kind_module, resolve_languages
+from tasks import HUB_EXPORT_REVISIONS, get_task, kind_of, resolve_languages
 from tasks.spec import SPLITS
 from tasks.training_set import has_language_configs, require_parses, resolve_augment, split_codes, training_languages
 from utils.args import InputError, check_output_dir, extra_eval_sets, input_errors
@@ -161,7 +161,7 @@ def check_data(spec, split, lang, data_args, cache_dir=None):
     it for the run), or a task the hub has (hub files are read when the run needs them)."""
     with input_errors():
         if data_args.data_dir:
-            load_rows(spec, split, lang, data_args, kind_module(spec), cache_dir)
+            load_rows(spec, split, lang, data_args, kind_of(spec), cache_dir)
         elif spec.hub_path is None:
             raise InputError(f"task {spec.name!r} has no hub copy (its data is licensed); pass --data_dir with "
                              f"{local_path('DIR', spec.name, split, lang)} (prepare_data.py --from_raw converts "
@@ -209,7 +209,7 @@ def check_hub_splits(reads, data_args, eval_splits=()):
 
 def check_arguments(spec, data_args):
     """The kind's own argument checks, where it has them (span QA: --doc_stride against the window size)."""
-    check = getattr(kind_module(spec), "check_arguments", None)
+    check = getattr(kind_of(spec), "check_arguments", None)
     if check:
         with input_errors():
             check(spec, data_args)
@@ -219,7 +219,7 @@ def check_encoder(spec, model_args, data_args, planned=()):
     """The kind's checks of the encoder against the task, from its config alone (no weights): dual encoders'
     --embedding_pooling pooler on an encoder without a pooler. A planned encoder is checked by its base model's
     stage; a hub id whose config cannot be read now is left to the run."""
-    check = getattr(kind_module(spec), "check_encoder", None)
+    check = getattr(kind_of(spec), "check_encoder", None)
     path = str(model_args.model_name_or_path)
     if not check or path in {str(p) for p in planned}:
         return
@@ -258,7 +258,7 @@ def check_labels(spec, model_args, training_args, planned=()):
         raise InputError(problem)
     path = str(model_args.model_name_or_path)
     if training_args.do_train or train_spec.labels is None or path in {str(p) for p in planned} \
-            or not getattr(kind_module(spec), "LABELLED_HEAD", False):
+            or not getattr(kind_of(spec), "LABELLED_HEAD", False):
         return
     try:
         own = checkpoint_head_labels(model_args)
@@ -302,7 +302,7 @@ def check_parsed(spec, data_args, training_args, options, cache_dir=None):
     train_spec = get_task(spec.train_task) if spec.is_target else spec
     with input_errors():
         for lang in training_languages(data_args, options):
-            dataset = load_rows(train_spec, "train", lang, data_args, kind_module(train_spec), cache_dir) \
+            dataset = load_rows(train_spec, "train", lang, data_args, kind_of(train_spec), cache_dir) \
                 if data_args.data_dir and train_spec.kind == "tagging" else None
             require_parses(train_spec, data_args, dataset, where=f"train-{lang}")
 
@@ -320,7 +320,7 @@ def extra_eval_plan(spec, data_args, options=()):
         if value:
             raise InputError("--extra_eval_label_map maps the labels of --extra_eval sets; no --extra_eval given")
         return [], {}
-    if hasattr(kind_module(spec), "evaluate"):
+    if not kind_of(spec).EXTRA_EVAL:
         raise InputError(f"--extra_eval: task {spec.name!r} ({spec.kind}) is evaluated against a candidate pool; "
                          "extra test sets are for classification, multiple-choice, span QA and tagging tasks")
     with input_errors():
@@ -344,7 +344,7 @@ def check_extra_eval(spec, data_args, options):
     for _, directory, languages in plan:
         for lang in languages:
             with input_errors():
-                load_extra_set(spec, directory, lang, kind_module(spec), mapping)
+                load_extra_set(spec, directory, lang, kind_of(spec), mapping)
 
 
 def run_reads(spec, data_args, training_args, options, eval_splits, zero_shot, selection=None) -> list:
@@ -422,7 +422,7 @@ def check_mlm_corpus(source):
 def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=None, output_dir=None):
     """Every check of a run_retrieval.py run: the model (and --layer within its depth), and each language's files
     (Tatoeba's test pairs; BUCC's validation and test sentences and gold pairs, validated as the run reads them)."""
-    from tasks.retrieval import load_bucc, resolve_layer
+    from tasks.retrieval import resolve_layer
     check_output_dir(output_dir)
     check_model(model_args, planned)
     if layer is not None and (Path(model_args.model_name_or_path) / "config.json").is_file():
@@ -431,13 +431,10 @@ def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=No
             config = AutoConfig.from_pretrained(model_args.model_name_or_path,
                                                 trust_remote_code=model_args.trust_remote_code)
             resolve_layer(layer, config.num_hidden_layers)
-    for lang in languages:
-        if spec.retrieval == "bucc":
-            if data_args.data_dir:
-                with input_errors():
-                    for split in ("validation", "test"):
-                        load_bucc(spec, split, lang, data_args)
-            else:
-                check_hub_dataset(spec, model_args.cache_dir)
+    kind = kind_of(spec)
+    for lang, split in ((lang, split) for lang in languages for split in kind.EVAL_SPLITS):
+        if data_args.data_dir:
+            with input_errors():
+                kind.read(spec, split, lang, data_args, model_args.cache_dir)
         else:
-            check_data(spec, "test", lang, data_args, model_args.cache_dir)
+            check_data(spec, split, lang, data_args, model_args.cache_dir)

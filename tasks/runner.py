@@ -8,7 +8,7 @@ from pathlib import Path
 import datasets
 from transformers import set_seed
 
-from tasks import get_task, kind_module, resolve_languages
+from tasks import get_task, kind_of, resolve_languages
 from tasks.training_set import training_examples, training_languages
 from tasks.preflight import check_run, extra_eval_plan
 from utils.cost import CostMeter
@@ -28,7 +28,7 @@ class TaskData:
     """Loads and tokenises the splits of one task (cached by datasets' fingerprinting)."""
 
     def __init__(self, spec, tokenizer, data_args, model_args, training_args):
-        self.spec, self.kind, self.tokenizer = spec, kind_module(spec), tokenizer
+        self.spec, self.kind, self.tokenizer = spec, kind_of(spec), tokenizer
         self.data_args, self.model_args, self.training_args = data_args, model_args, training_args
 
     def examples(self, split, lang, limit=None):
@@ -72,9 +72,9 @@ def _labels(train_spec, kind, train_examples, model_args):
             return own
     if train_spec.labels is not None:
         return list(train_spec.labels)
-    if hasattr(kind, "labels_from_data") and train_examples is not None:
+    if train_examples is not None:
         return kind.labels_from_data(train_spec, train_examples)
-    if hasattr(kind, "labels_from_data"):
+    if kind.LABELLED_HEAD:
         from transformers import AutoConfig
         config = AutoConfig.from_pretrained(model_args.model_name_or_path, cache_dir=model_args.cache_dir)
         return [config.id2label[i] for i in range(len(config.id2label))]
@@ -95,9 +95,8 @@ def evaluate_language(trainer, data, split, lang, out_dir, limit):
     if path.is_file():
         return kind.compute_metrics(spec, read_jsonl(path), lang)
     trainer.compute_metrics = None  # it scores the English dev set (checkpoint selection), not this split
-    if hasattr(kind, "evaluate"):  # the kind scores the split itself (dual encoders: queries against a pool)
-        records = kind.evaluate(trainer, data, split, lang, limit)
-    else:
+    records = kind.evaluate(trainer, data, split, lang, limit)  # dual encoders: queries against a pool
+    if records is None:
         examples = data.examples(split, lang, limit)
         features = data.features(examples, is_train=False)
         output = trainer.predict(features, metric_key_prefix=f"{split}_{lang}")
@@ -138,7 +137,7 @@ def _run(spec, model_args, data_args, training_args, eval_splits, save_encoder_t
     train_spec = get_task(spec.train_task) if spec.is_target else spec
     if getattr(data_args, "embedding_pooling", None):  # dual encoders: --embedding_pooling overrides the task's
         spec = replace(spec, pooling=data_args.embedding_pooling)
-    kind = kind_module(spec)
+    kind = kind_of(spec)
     tokenizer = load_tokenizer(model_args)
     train_data = TaskData(train_spec, tokenizer, data_args, model_args, training_args)
     settings = device.settings(training_args, model_args)

@@ -43,12 +43,11 @@ import numpy as np
 from seqeval.metrics import f1_score, precision_score, recall_score
 from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification
 
-from utils.data import fail_at, require_columns
+from tasks.kind import TrainedKind
+from utils.data import fail_at, is_iob, require_columns
 
 logger = logging.getLogger(__name__)
 FIELDS = ("id", "tokens", "tags")
-HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
-LABELLED_HEAD = True  # the head's outputs are the labels, in its id2label's order (tasks/runner.py)
 PARSE_FIELDS = ("heads", "deprels")  # optional: a dependency tree (the conllu converter writes it; --augment wordorder)
 OUTSIDE = "O"
 BOUNDARY = "\u2581"  # SentencePiece's word-boundary mark
@@ -373,10 +372,6 @@ def compute_metrics(spec, records, lang):
     return metrics
 
 
-def is_iob(tags):
-    return all(tag == OUTSIDE or tag[:2] in ("B-", "I-") for tag in tags)
-
-
 def xtreme_chunks(sentences):
     """The set of (type, start, end) chunks that seqeval 0.0.12's get_entities finds in the sentences joined with
     an "O" after each: prefix = the tag's first letter, type = the tag after its last "-" (a POS tag: itself)."""
@@ -447,3 +442,28 @@ def metric_from_statistics(spec, sums, n):
     if spec.metric != "f1":
         return 100.0 * sums[..., 0] / np.maximum(sums[..., 1], 1)
     return 100.0 * 2 * sums[..., 0] / np.maximum(sums[..., 1] + sums[..., 2], 1)
+
+
+class Tagging(TrainedKind):
+    name = "tagging"
+    FIELDS = FIELDS
+    RAW_FORMATS = RAW_FORMATS
+    TEXT_FIELDS = ("tokens",)
+    LABEL_FIELD = "tags"
+    LABELLED_HEAD = True
+    SUBMISSION_FORMAT = "tags"
+    COST_SHAPE = "tagging"
+    CUSTOM_METRIC = "accuracy"
+    labels_from_data = staticmethod(labels_from_data)
+    from_hub = staticmethod(from_hub)
+    validate = staticmethod(validate)
+    model_class = staticmethod(model_class)
+    preprocess = staticmethod(preprocess)
+    data_collator = staticmethod(data_collator)
+    postprocess = staticmethod(postprocess)
+    compute_metrics = staticmethod(compute_metrics)
+    example_statistics = staticmethod(example_statistics)
+    metric_from_statistics = staticmethod(metric_from_statistics)
+
+
+KIND = Tagging()
