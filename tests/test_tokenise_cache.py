@@ -22,7 +22,7 @@ JOB = textwrap.dedent('''
     from utils.args import DataArguments, ModelArguments, XTrainingArguments
     from utils.modeling import load_tokenizer
     model_dir, data_dir, work, name = sys.argv[1:5]
-    real = C.preprocess
+    real = C.KIND.preprocess
 
     def counted(*args):
         function = real(*args)
@@ -32,7 +32,7 @@ JOB = textwrap.dedent('''
             time.sleep(3)  # long enough for the other job to reach the cache while this one writes it
             return function(batch)
         return tokenise
-    C.preprocess = counted
+    C.KIND.preprocess = counted  # the kind object the engine calls
     model_args = ModelArguments(model_dir)
     data = TaskData(get_task("mnli"), load_tokenizer(model_args), DataArguments(task="xnli", data_dir=data_dir),
                     model_args, XTrainingArguments(output_dir=str(Path(work) / name), use_cpu=True))
@@ -71,12 +71,12 @@ def test_two_jobs_sharing_a_cache_tokenise_once(tiny_model_dir, tmp_path):
 def test_a_second_target_run_reads_the_cache(tiny_model_dir, tiny_data_dir, tmp_path, monkeypatch):
     import run_target
     import tasks.classification as C
-    calls, real = [], C.preprocess
+    calls, real = [], C.KIND.preprocess
 
     def counted(spec, tokenizer, data_args, is_train):
         function = real(spec, tokenizer, data_args, is_train)
         return lambda batch: calls.append(spec.name) or function(batch)
-    monkeypatch.setattr(C, "preprocess", counted)
+    monkeypatch.setattr(C.KIND, "preprocess", counted)
     other = tmp_path / "other_encoder"
     shutil.copytree(tiny_model_dir, other)
     common = ["--task", "xnli", "--data_dir", str(tiny_data_dir), "--languages", "de", *FAST]
