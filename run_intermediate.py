@@ -13,8 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ li
 from dataclasses import replace  # noqa: E402
 
 from run_target import print_table  # noqa: E402
-from tasks import get_task  # noqa: E402
+from tasks import get_task, kind_of  # noqa: E402
 from tasks.custom import build_custom_task  # noqa: E402
+from tasks.kind import TrainedKind  # noqa: E402
 from tasks.multitask import resolve_tasks, run_multitask  # noqa: E402
 from tasks.preflight import check_multitask, check_run  # noqa: E402
 from tasks.runner import needs_run, run_task  # noqa: E402
@@ -56,8 +57,8 @@ def prepare(argv=None, planned=()):
             data_args = replace(data_args, data_dir=str(directory))
         else:
             spec = get_task(task)
-        if spec.kind == "retrieval":
-            raise InputError(f"--task {spec.name} has no training data (use run_retrieval.py)")
+        if not isinstance(kind_of(spec), TrainedKind):
+            raise InputError(f"--task {spec.name} has no training data (use {kind_of(spec).script})")
     if needs_run(out, data_args):
         check_run(spec, model_args, data_args, training_args, options, eval_splits=eval_splits, zero_shot=False,
                   planned=planned)

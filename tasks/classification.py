@@ -2,6 +2,8 @@
 
 Schema: {"id", "text_a", "text_b" (null for single sentences), "label" (a label name of the task)}.
 """
+from dataclasses import replace
+
 import datasets
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
@@ -112,6 +114,19 @@ def metric_from_statistics(spec, sums, n):
     return 100.0 * np.asarray(sums, dtype=float)[..., 0] / max(n, 1)
 
 
+def custom_row(values, label, where):
+    """1 or 2 text columns (text_a, text_b); the label: any value."""
+    if len(values) not in (1, 2):
+        raise ValueError(f"--text_columns: classification takes 1 or 2 columns, got {len(values)}")
+    return {"text_a": values[0], "text_b": values[1] if len(values) > 1 else None, "label": str(label)}
+
+
+def custom_spec(spec, train_rows):
+    """The label set read from the training file (sorted); two labels: F1 beside accuracy."""
+    labels = tuple(sorted({row["label"] for row in train_rows}))
+    return replace(spec, labels=labels, binary_f1=len(labels) == 2)
+
+
 class Classification(TrainedKind):
     name = "classification"
     FIELDS = FIELDS
@@ -122,6 +137,8 @@ class Classification(TrainedKind):
     SUBMISSION_FORMAT = "labels"
     COST_SHAPE = "pairs"
     CUSTOM_METRIC = "accuracy"
+    custom_row = staticmethod(custom_row)
+    custom_spec = staticmethod(custom_spec)
     from_hub = staticmethod(from_hub)
     validate = staticmethod(validate)
     model_class = staticmethod(model_class)

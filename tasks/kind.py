@@ -75,6 +75,15 @@ class Kind(ABC):
         """The metric from the statistics summed over n examples (resampled sums: arrays)."""
 
     # ---- optional hooks ----
+    def custom_row(self, values, label, where) -> dict:
+        """--task custom (a kind with CUSTOM_METRIC): one input row's --text_columns values and --label_column value
+        -> a row of FIELDS without its id; a ValueError names `where` (file:line)."""
+        raise ValueError(f"--task custom: kind {self.name!r} has no custom tasks")
+
+    def custom_spec(self, spec, train_rows):
+        """--task custom: the spec with what the converted training rows tell (classification: its labels)."""
+        return spec
+
     def repair(self, spec, dataset, path, published: bool):
         """(rows, {what was changed: count}): rows a published copy gets wrong, repaired where the kind knows how
         (span QA: answer offsets); default: unchanged."""

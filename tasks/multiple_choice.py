@@ -135,6 +135,15 @@ def metric_from_statistics(spec, sums, n):
     return 100.0 * np.asarray(sums, dtype=float)[..., 0] / max(n, 1)
 
 
+def custom_row(values, label, where):
+    """The context column, then one column per choice (or one column holding the list of choices); the label: the
+    index of the right choice (0-based)."""
+    choices = values[1] if len(values) == 2 and isinstance(values[1], list) else values[1:]
+    if str(label).strip().lstrip("-").isdigit() and 0 <= int(label) < len(choices):
+        return {"context": values[0], "choices": [str(c) for c in choices], "label": int(label)}
+    raise ValueError(f"{where}: label {label!r} is not the index of one of the {len(choices)} choices")
+
+
 class MultipleChoice(TrainedKind):
     name = "multiple_choice"
     FIELDS = FIELDS  # no RAW_FORMATS: the hub or the JSONL schema, no original raw format is converted
@@ -142,6 +151,7 @@ class MultipleChoice(TrainedKind):
     SUBMISSION_FORMAT = "choices"
     COST_SHAPE = "pairs"
     CUSTOM_METRIC = "accuracy"
+    custom_row = staticmethod(custom_row)
     from_hub = staticmethod(from_hub)
     validate = staticmethod(validate)
     model_class = staticmethod(model_class)

@@ -433,6 +433,21 @@ def metric_from_statistics(spec, sums, n):
     return 100.0 * (sums[..., 0] + sums[..., 1]) / 2 / max(n, 1)
 
 
+def custom_row(values, label, where):
+    """Context, question; the label: the answer text (its first occurrence in the context) or a SQuAD answers
+    object {"text": [..], "answer_start": [..]}."""
+    context = values[0]
+    if isinstance(label, dict):
+        answers = {"text": list(label.get("text", [])), "answer_start": list(label.get("answer_start", []))}
+    else:
+        text = "" if label is None else str(label)
+        start = context.find(text) if text else -1
+        if text and start < 0:
+            raise ValueError(f"{where}: the answer {text!r} does not occur in the context")
+        answers = {"text": [text], "answer_start": [start]} if text else {"text": [], "answer_start": []}
+    return {"context": context, "question": values[1], "answers": answers}
+
+
 class SpanQA(TrainedKind):
     name = "span_qa"
     FIELDS = SCHEMA
@@ -443,6 +458,7 @@ class SpanQA(TrainedKind):
     COST_SHAPE = "qa"
     CUSTOM_METRIC = "f1"
     CUSTOM_MAX_LENGTH = 384
+    custom_row = staticmethod(custom_row)
     repair = staticmethod(repair)
     check_arguments = staticmethod(check_arguments)
     from_hub = staticmethod(from_hub)

@@ -37,6 +37,7 @@ import logging
 import re
 from bisect import bisect_right
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -444,6 +445,20 @@ def metric_from_statistics(spec, sums, n):
     return 100.0 * 2 * sums[..., 0] / np.maximum(sums[..., 1] + sums[..., 2], 1)
 
 
+def custom_row(values, label, where):
+    """A tokens column (a list, or a string split on whitespace); the label: the tags (same form)."""
+    from tasks.custom import listed
+    tokens, tags = listed(values[0], where, "tokens"), listed(label, where, "tags")
+    if len(tokens) != len(tags):
+        raise ValueError(f"{where}: {len(tokens)} tokens but {len(tags)} tags; expected one tag per token")
+    return {"tokens": tokens, "tags": tags}
+
+
+def custom_spec(spec, train_rows):
+    """IOB tags: seqeval's entity F1 (else word accuracy)."""
+    return replace(spec, metric="f1") if is_iob({t for r in train_rows for t in r["tags"]}) else spec
+
+
 class Tagging(TrainedKind):
     name = "tagging"
     FIELDS = FIELDS
@@ -454,6 +469,8 @@ class Tagging(TrainedKind):
     SUBMISSION_FORMAT = "tags"
     COST_SHAPE = "tagging"
     CUSTOM_METRIC = "accuracy"
+    custom_row = staticmethod(custom_row)
+    custom_spec = staticmethod(custom_spec)
     labels_from_data = staticmethod(labels_from_data)
     from_hub = staticmethod(from_hub)
     validate = staticmethod(validate)

@@ -46,6 +46,9 @@ def test_custom_task_kinds_have_metrics_and_files():
     for name, kind in custom_kinds().items():
         assert kind.CUSTOM_METRIC in ("accuracy", "f1"), f"{name}: custom tasks report {kind.CUSTOM_METRIC!r}"
         assert kind.HAS_FILES and isinstance(kind, TrainedKind), f"{name}: custom tasks are local files, trained"
+        assert type(kind).custom_row is not Kind.custom_row, f"{name}: CUSTOM_METRIC without custom_row"
+    with pytest.raises(ValueError, match="kind 'dual_encoder' has no custom tasks"):
+        KINDS["dual_encoder"].custom_row(["q"], "a", "file:1")
 
 
 def test_raw_formats_are_owned_once():
