@@ -1,12 +1,13 @@
 """The kind contract: what a kind of task (classification, tagging, span QA, ...) must provide.
 
 A task is data (a TaskSpec in the registry, tasks/__init__.py); its behaviour is its kind's. Each kind module
-(tasks/<kind>.py) defines one subclass of `Kind` (or `TrainedKind`) and one instance, `KIND`, which owns every fact
-about the kind; tasks/__init__.py lists the instances in `KINDS` and `kind_of(spec)` returns a task's.
+(tasks/<kind>.py) defines one subclass of `TrainedKind` (a kind whose tasks train a head: run_target.py) or of
+tasks/retrieval.py `BitextKind` (an encoder evaluated as is: run_retrieval.py), and one instance of it, `KIND`, which
+owns every fact about the kind; tasks/__init__.py lists the instances in `KINDS` and `kind_of(spec)` returns a task's.
 
 Adding a kind: write tasks/<kind>.py with a subclass that sets the facts below and implements the abstract methods
 (Python refuses to build an instance that lacks one), add its KIND to the import in tasks/__init__.py, and give it a
-test; tests/test_kinds.py checks every kind against this contract. Nothing outside the kind module names the kind.
+test; tests/test_kinds.py checks every kind against this contract. No table outside the kind modules lists kinds.
 
 Facts (class attributes):
     name               the kind's name, what TaskSpec.kind holds
@@ -27,8 +28,6 @@ Facts (class attributes):
     CUSTOM_MAX_LENGTH  --task custom: max_seq_length of the task
     EXTRA_EVAL         --extra_eval: another domain's test set in the kind's schema can be evaluated
     CHECKS_LANGUAGES   --languages may name languages outside the task's lists: the kind checks them itself
-    options            the kind's own options (a dataclass the scripts parse beside the others), or None; only
-                       these arguments and the task's spec shape its preprocessing (utils/caching.py)
 
 Every kind reads its data (`from_hub`, `validate`) and scores per-example statistics (`example_statistics`,
 `metric_from_statistics`, scripts/report_stats.py's paired tests). A kind that is trained (`TrainedKind`) also names
@@ -54,7 +53,6 @@ class Kind(ABC):
     CUSTOM_MAX_LENGTH = 128
     CHECKS_LANGUAGES = False
     EXTRA_EVAL = True
-    options: type | None = None
 
     # ---- data ----
     @abstractmethod
