@@ -123,7 +123,7 @@ def script_run(name, model, out, languages):
         return run_retrieval, ["--task", name, "--model_name_or_path", str(model), "--output_dir", str(out),
                                "--max_seq_length", "32", "--batch_size", "8", *lang_flags]
     size = ["--max_seq_length", "64"] + (["--doc_stride", "24", "--max_query_length", "16"]
-                                         if kind_of(spec).__name__.endswith("span_qa") else [])
+                                         if spec.kind == "span_qa" else [])
     flags = ["--model_name_or_path", str(model), "--output_dir", str(out), *size, *FAST, "--max_steps", "2",
              "--eval_steps", "2", "--save_steps", "2", "--max_eval_samples", "4"]
     if spec.is_target:
