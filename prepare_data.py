@@ -15,25 +15,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
 
-from tasks import TASKS, get_task, kind_module, resolve_languages  # noqa: E402
+from tasks import KINDS, TASKS, get_task, kind_of, resolve_languages  # noqa: E402
+from tasks.kind import TrainedKind  # noqa: E402
 from tasks.spec import SPLITS  # noqa: E402
 from utils.data import load_hub, load_local, local_path  # noqa: E402
 from utils.results import write_jsonl_atomic  # noqa: E402
 
 logger = logging.getLogger("prepare_data")
-KINDS_WITH_FILES = ("classification", "multiple_choice", "span_qa", "tagging", "retrieval", "dual_encoder")
 
 
 def raw_formats() -> dict:
-    """Every converter of every kind module: format name -> (kind, function)."""
-    formats = {}
-    for kind in KINDS_WITH_FILES:
-        try:
-            module = kind_module(kind)
-        except ModuleNotFoundError:
-            continue
-        formats.update({name: (kind, fn) for name, fn in getattr(module, "RAW_FORMATS", {}).items()})
-    return formats
+    """Every converter of every kind with local files (Kind.RAW_FORMATS): format name -> (kind name, function)."""
+    return {name: (kind.name, fn) for kind in KINDS.values() if kind.HAS_FILES for name, fn in kind.RAW_FORMATS.items()}
 
 
 def write_rows(out, task, split, lang, rows):
@@ -75,13 +68,14 @@ def convert_raw(args):
     paths = write_rows(args.out, task, args.split, args.lang, rows)
     if kind == spec.kind and paths == [local_path(args.out, task, args.split, args.lang)]:  # check it (schema)
         keeps_tags = getattr(convert, "keeps_unknown_tags", False)  # listed, left for --extra_eval_label_map
-        kind_module(spec).validate(replace(spec, labels=None) if keeps_tags else spec, load_local(paths[0]), paths[0])
+        kind_of(spec).validate(replace(spec, labels=None) if keeps_tags else spec, load_local(paths[0]), paths[0])
     print("\n".join(str(p) for p in paths))
 
 
 def hub_splits(spec, lang):
-    """Which splits to export: targets have per-language evaluation sets; training tasks have all three."""
-    if spec.kind == "retrieval":
+    """Which splits to export: targets have per-language evaluation sets; training tasks have all three; a task
+    that is not trained (retrieval), the splits its registry entry names."""
+    if not isinstance(kind_of(spec), TrainedKind):
         return [s for s in SPLITS if s in spec.hub_splits]
     if spec.is_target and spec.train_task != spec.name:
         return ["validation", "test"]
@@ -91,8 +85,9 @@ def hub_splits(spec, lang):
 def export_hub(args):
     for name in args.tasks.split(","):
         spec = get_task(name.strip())
-        kind = kind_module(spec)
-        languages = resolve_languages(spec, args.languages) if spec.is_target or spec.kind == "retrieval" else ["en"]
+        kind = kind_of(spec)
+        trained = isinstance(kind, TrainedKind)
+        languages = resolve_languages(spec, args.languages) if spec.is_target or not trained else ["en"]
         for lang in languages:
             for split in args.splits.split(",") if args.splits else hub_splits(spec, lang):
                 if not spec.hub_has_split(split, lang):  # the registry knows (udpos Thai: test only)
@@ -104,8 +99,7 @@ def export_hub(args):
                 except ValueError as error:  # a split the hub does not have for this language
                     logger.warning("%s %s-%s: not on the hub (%s); skipped", spec.name, split, lang, error)
                     continue
-                dataset = kind.from_hub(spec, hub, lang)
-                rows = kind.export_rows(spec, dataset) if hasattr(kind, "export_rows") else dataset
+                rows = kind.from_hub(spec, hub, lang)
                 for path in write_rows(args.out, spec.data_task or spec.name, split, lang, rows):
                     logger.info("wrote %s", path)
 

@@ -13,12 +13,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and 
 from dataclasses import replace  # noqa: E402
 
 from run_target import print_table  # noqa: E402
-from tasks import get_task  # noqa: E402
+from tasks import get_task, kind_of  # noqa: E402
 from tasks.custom import build_custom_task  # noqa: E402
 from engine.multitask import plan_tasks, resolve_tasks, run_multitask  # noqa: E402
 from engine.plan import plan_run  # noqa: E402
 from engine.preflight import check_multitask, check_run  # noqa: E402
 from engine.runner import needs_run, run_task  # noqa: E402
+from tasks.kind import TrainedKind  # noqa: E402
 from tasks.spec import Recipe  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, MultiTaskArguments,  # noqa: E402
                         RunOptions, XTrainingArguments, cli, input_errors, parse_with_defaults,
@@ -48,8 +49,8 @@ def prepare(argv=None, planned=()):
             data_args = replace(data_args, data_dir=str(directory))
         else:
             spec = get_task(task)
-        if spec.kind == "retrieval":
-            raise InputError(f"--task {spec.name} has no training data (use run_retrieval.py)")
+        if not isinstance(kind_of(spec), TrainedKind):
+            raise InputError(f"--task {spec.name} has no training data (use {kind_of(spec).script})")
         plan = plan_run(spec, data_args, options, do_train=True, zero_shot=False)
     if needs_run(out, data_args):
         check_run(plan, model_args, data_args, training_args, options, planned=planned)

@@ -17,9 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and utils/ live beside this script
 
 from engine.retrieval import prepare, run  # noqa: E402,F401  (prepare: pipeline/preflight.py checks a stage with it)
+from tasks import get_task, kind_of  # noqa: E402
 from utils.args import cli  # noqa: E402
 
-SUMMARY = {"tatoeba": ("accuracy", "accuracy_reverse"), "bucc": ("f1", "precision", "recall")}  # the scores printed
 
 
 def main(argv=None):
@@ -31,7 +31,7 @@ def main(argv=None):
 
 
 def print_summary(document):
-    names = SUMMARY[document["retrieval"]]
+    names = kind_of(get_task(document["task"])).SUMMARY
     print(f"\n{document['task']}: layer {document['layer']} ({document['layer_rule']}), {document['pooling']} "
           f"pooling, max length {document['max_seq_length']}")
     for lang, splits in list(document["per_language"].items()) + [("avg", document["average"])]:

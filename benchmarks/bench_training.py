@@ -49,7 +49,7 @@ import transformers  # noqa: E402
 from transformers import PrinterCallback, TrainerCallback  # noqa: E402
 
 from tests.builders import SHARED, WORDS, build_tiny_model  # noqa: E402  (the tests' vocabulary and tiny model)
-from tasks import get_task, kind_module  # noqa: E402
+from tasks import get_task, kind_of  # noqa: E402
 from utils.args import DataArguments, ModelArguments, XTrainingArguments  # noqa: E402
 from utils.cost import parameter_counts  # noqa: E402
 from utils.device import cuda_capabilities, device_defaults  # noqa: E402
@@ -136,7 +136,7 @@ def features(shape, rows, tokenizer, pad):
     spec = get_task(get_task(target).train_task or target)
     data_args = DataArguments(max_seq_length=max_length, pad_to_max_length=pad)
     dataset = datasets.Dataset.from_list(rows)
-    out = dataset.map(kind_module(spec).preprocess(spec, tokenizer, data_args, True), batched=True,
+    out = dataset.map(kind_of(spec).preprocess(spec, tokenizer, data_args, True), batched=True,
                       remove_columns=dataset.column_names, load_from_cache_file=False)
     if shape == "qa":
         out = out.filter(lambda f: sum(f["attention_mask"]) == max_length, load_from_cache_file=False)
@@ -195,7 +195,7 @@ def measure(shape, setting, model_dir, tokenizer, rows, args, device):
     """One row of the table: the shape trained under one configuration for warmup + steps optimizer steps."""
     training, model_fields, pad = setting_arguments(setting, device)
     spec, data_args, train = features(shape, rows, tokenizer, pad)
-    kind = kind_module(spec)
+    kind = kind_of(spec)
     accumulation = args.grad_accum or SHAPES[shape][2]
     labels = {"num_labels": len(spec.labels), "id2label": dict(enumerate(spec.labels)),
               "label2id": {n: i for i, n in enumerate(spec.labels)}} if spec.labels else {}

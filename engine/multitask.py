@@ -18,7 +18,8 @@ from engine.plan import plan_run
 from engine.preflight import check_multitask
 from engine.runner import TaskData, _labels, evaluate_language, needs_run
 from engine.training_set import training_examples
-from tasks import INTERMEDIATE_TASKS, TASKS, get_task, mlm
+from tasks import INTERMEDIATE_TASKS, TASKS, get_task, kind_of, mlm
+from tasks.kind import TrainedKind
 from tasks.custom import build_custom_task
 from utils.cost import CostMeter
 from utils import device
@@ -92,7 +93,7 @@ def _selection_metrics(entry, prediction):
 def resolve_tasks(names: str, data_args, multi, output_dir) -> list:
     """[(training spec, its data arguments)] for --tasks: names, 'all' (the paper's nine), 'custom'."""
     wanted = list(INTERMEDIATE_TASKS) if names.strip() == "all" else [n.strip() for n in names.split(",") if n.strip()]
-    trainable = sorted(name for name, spec in TASKS.items() if spec.kind != "retrieval")
+    trainable = sorted(name for name, spec in TASKS.items() if isinstance(kind_of(spec), TrainedKind))
     resolved = {}
     for name in wanted:
         if name == "custom":

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.training_set import training_languages
-from tasks import get_task, kind_module, resolve_languages
+from tasks import get_task, kind_of, resolve_languages
 from tasks.spec import SPLITS
 from utils.args import InputError, extra_eval_sets, input_errors, split_list
 from utils.data import parse_label_map
@@ -83,7 +83,7 @@ def extra_eval_plan(spec, languages, domain):
         if value:
             raise InputError("--extra_eval_label_map maps the labels of --extra_eval sets; no --extra_eval given")
         return [], {}
-    if hasattr(kind_module(spec), "evaluate"):
+    if not kind_of(spec).EXTRA_EVAL:
         raise InputError(f"--extra_eval: task {spec.name!r} ({spec.kind}) is evaluated against a candidate pool; "
                          "extra test sets are for classification, multiple-choice, span QA and tagging tasks")
     with input_errors():

@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 
 from engine.training_set import has_language_configs, require_parses, resolve_augment, split_codes
-from tasks import HUB_EXPORT_REVISIONS, get_task, kind_module
+from tasks import HUB_EXPORT_REVISIONS, get_task, kind_of
+from tasks.kind import Kind
 from tasks.spec import SPLITS
 from utils.args import InputError, check_output_dir, input_errors
 from utils.data import load_extra_set, load_rows, local_path
@@ -161,7 +162,7 @@ def check_data(spec, split, lang, data_args, cache_dir=None):
     it for the run), or a task the hub has (hub files are read when the run needs them)."""
     with input_errors():
         if data_args.data_dir:
-            load_rows(spec, split, lang, data_args, kind_module(spec), cache_dir)
+            load_rows(spec, split, lang, data_args, kind_of(spec), cache_dir)
         elif spec.hub_path is None:
             raise InputError(f"task {spec.name!r} has no hub copy (its data is licensed); pass --data_dir with "
                              f"{local_path('DIR', spec.name, split, lang)} (prepare_data.py --from_raw converts "
@@ -209,20 +210,17 @@ def check_hub_splits(reads, data_args, eval_splits=()):
 
 def check_arguments(spec, data_args):
     """The kind's own argument checks, where it has them (span QA: --doc_stride against the window size)."""
-    check = getattr(kind_module(spec), "check_arguments", None)
-    if check:
-        with input_errors():
-            check(spec, data_args)
+    with input_errors():
+        kind_of(spec).check_arguments(spec, data_args)
 
 
 def check_encoder(spec, model_args, data_args, planned=()):
     """The kind's checks of the encoder against the task, from its config alone (no weights): dual encoders'
     --embedding_pooling pooler on an encoder without a pooler. A planned encoder is checked by its base model's
     stage; a hub id whose config cannot be read now is left to the run."""
-    check = getattr(kind_module(spec), "check_encoder", None)
-    path = str(model_args.model_name_or_path)
-    if not check or path in {str(p) for p in planned}:
-        return
+    kind, path = kind_of(spec), str(model_args.model_name_or_path)
+    if type(kind).check_encoder is Kind.check_encoder or path in {str(p) for p in planned}:
+        return  # the kind does not check encoders, or a stage before this one writes it
     from transformers import AutoConfig
     try:
         config = AutoConfig.from_pretrained(path, cache_dir=model_args.cache_dir,
@@ -230,7 +228,7 @@ def check_encoder(spec, model_args, data_args, planned=()):
     except (OSError, ValueError):
         return
     with input_errors():
-        check(spec, config, data_args)
+        kind.check_encoder(spec, config, data_args)
 
 
 def label_disagreement(spec, train_spec) -> str | None:
@@ -258,7 +256,7 @@ def check_labels(spec, model_args, training_args, planned=()):
         raise InputError(problem)
     path = str(model_args.model_name_or_path)
     if training_args.do_train or train_spec.labels is None or path in {str(p) for p in planned} \
-            or not getattr(kind_module(spec), "LABELLED_HEAD", False):
+            or not kind_of(spec).LABELLED_HEAD:
         return
     try:
         own = checkpoint_head_labels(model_args)
@@ -305,7 +303,7 @@ def check_parsed(plan, data_args, options, cache_dir=None):
     train_spec = plan.train_task
     with input_errors():
         for lang in plan.train_languages:
-            dataset = load_rows(train_spec, "train", lang, data_args, kind_module(train_spec), cache_dir) \
+            dataset = load_rows(train_spec, "train", lang, data_args, kind_of(train_spec), cache_dir) \
                 if data_args.data_dir and train_spec.kind == "tagging" else None
             require_parses(train_spec, data_args, dataset, where=f"train-{lang}")
 
@@ -315,7 +313,7 @@ def check_extra_eval(plan, data_args):
     for _, directory, languages in plan.extra_sets:
         for lang in languages:
             with input_errors():
-                load_extra_set(plan.task, directory, lang, kind_module(plan.task), plan.extra_label_map)
+                load_extra_set(plan.task, directory, lang, kind_of(plan.task), plan.extra_label_map)
 
 
 def check_train_languages(plan, data_args):
@@ -385,7 +383,7 @@ def check_mlm_corpus(source):
 def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=None, output_dir=None):
     """Every check of a run_retrieval.py run: the model (and --layer within its depth), and each language's files
     (Tatoeba's test pairs; BUCC's validation and test sentences and gold pairs, validated as the run reads them)."""
-    from tasks.retrieval import load_bucc, resolve_layer
+    from tasks.retrieval import resolve_layer
     check_output_dir(output_dir)
     check_model(model_args, planned)
     if layer is not None and (Path(model_args.model_name_or_path) / "config.json").is_file():
@@ -394,13 +392,10 @@ def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=No
             config = AutoConfig.from_pretrained(model_args.model_name_or_path,
                                                 trust_remote_code=model_args.trust_remote_code)
             resolve_layer(layer, config.num_hidden_layers)
-    for lang in languages:
-        if spec.retrieval == "bucc":
-            if data_args.data_dir:
-                with input_errors():
-                    for split in ("validation", "test"):
-                        load_bucc(spec, split, lang, data_args)
-            else:
-                check_hub_dataset(spec, model_args.cache_dir)
+    kind = kind_of(spec)
+    for lang, split in ((lang, split) for lang in languages for split in kind.EVAL_SPLITS):
+        if data_args.data_dir:
+            with input_errors():
+                kind.read(spec, split, lang, data_args, model_args.cache_dir)
         else:
-            check_data(spec, "test", lang, data_args, model_args.cache_dir)
+            check_data(spec, split, lang, data_args, model_args.cache_dir)

@@ -10,7 +10,7 @@ from transformers import set_seed
 from engine.lifecycle import Run
 from engine.preflight import check_run
 from engine.training_set import training_examples
-from tasks import kind_module
+from tasks import kind_of
 from utils.args import RunOptions
 from utils.cost import CostMeter
 from utils.caching import cache_lock, features_fingerprint
@@ -29,7 +29,7 @@ class TaskData:
     """Loads and tokenises the splits of one task (cached by datasets' fingerprinting)."""
 
     def __init__(self, spec, tokenizer, data_args, model_args, training_args):
-        self.spec, self.kind, self.tokenizer = spec, kind_module(spec), tokenizer
+        self.spec, self.kind, self.tokenizer = spec, kind_of(spec), tokenizer
         self.data_args, self.model_args, self.training_args = data_args, model_args, training_args
 
     def examples(self, split, lang, limit=None):
@@ -67,15 +67,15 @@ def _labels(train_spec, kind, train_examples, model_args):
     """The label list: evaluating a checkpoint's trained head (no training; a kind whose head outputs the labels,
     LABELLED_HEAD), the head's own in its order (the pre-flight checked they are the task's); else the registry's,
     else read from the training data, else (evaluation only) the model's."""
-    if train_examples is None and getattr(kind, "LABELLED_HEAD", False):
+    if train_examples is None and kind.LABELLED_HEAD:
         own = checkpoint_head_labels(model_args)
         if own:
             return own
     if train_spec.labels is not None:
         return list(train_spec.labels)
-    if hasattr(kind, "labels_from_data") and train_examples is not None:
+    if train_examples is not None:
         return kind.labels_from_data(train_spec, train_examples)
-    if hasattr(kind, "labels_from_data"):
+    if kind.LABELLED_HEAD:
         from transformers import AutoConfig
         config = AutoConfig.from_pretrained(model_args.model_name_or_path, cache_dir=model_args.cache_dir)
         return [config.id2label[i] for i in range(len(config.id2label))]
@@ -84,7 +84,7 @@ def _labels(train_spec, kind, train_examples, model_args):
 
 def decoded_with_head(spec, kind, model):
     """spec with the labels its predictions are decoded with: the model's own id2label (a LABELLED_HEAD kind)."""
-    labels = head_labels(model.config) if getattr(kind, "LABELLED_HEAD", False) else None
+    labels = head_labels(model.config) if kind.LABELLED_HEAD else None
     return replace(spec, labels=tuple(labels)) if labels and spec.labels is not None else spec
 
 
@@ -96,9 +96,8 @@ def evaluate_language(trainer, data, split, lang, out_dir, limit):
     if path.is_file():
         return kind.compute_metrics(spec, read_jsonl(path), lang)
     trainer.compute_metrics = None  # it scores the English dev set (checkpoint selection), not this split
-    if hasattr(kind, "evaluate"):  # the kind scores the split itself (dual encoders: queries against a pool)
-        records = kind.evaluate(trainer, data, split, lang, limit)
-    else:
+    records = kind.evaluate(trainer, data, split, lang, limit)  # dual encoders: queries against a pool
+    if records is None:
         examples = data.examples(split, lang, limit)
         features = data.features(examples, is_train=False)
         output = trainer.predict(features, metric_key_prefix=f"{split}_{lang}")
@@ -145,7 +144,7 @@ class TaskRun(Run):
         set_seed(training_args.seed)
         if getattr(data_args, "embedding_pooling", None):  # dual encoders: --embedding_pooling overrides the task's
             self.spec = replace(self.spec, pooling=data_args.embedding_pooling)
-        self.kind = kind_module(self.spec)
+        self.kind = kind_of(self.spec)
         self.tokenizer = load_tokenizer(model_args)
         self.train_data = TaskData(self.train_spec, self.tokenizer, data_args, model_args, training_args)
         settings = device.settings(training_args, model_args)

@@ -42,25 +42,23 @@ from pathlib import Path
 
 from engine.plan import plan_run
 from pipeline import layout
-from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages
+from tasks import INTERMEDIATE_TASKS, KINDS, TASKS, get_task, kind_of, resolve_languages
 from tasks.spec import Recipe
 from utils.args import InputError, given_flags, recipe_arguments, split_list
 from utils.data import iter_jsonl, local_path
 
-SHAPES = {"classification": "pairs", "multiple_choice": "pairs", "span_qa": "qa", "tagging": "tagging",
-          "dual_encoder": "dual_encoder", "retrieval": "retrieval"}
 EVAL_SPEEDUP = 3.0  # evaluation samples/s per training samples/s when not measured
 DEFAULT_CHOICES = 4  # a multiple-choice task whose number of choices the registry does not say (HellaSwag's 4)
 DEFAULT_MODEL = "xlm-roberta-large"  # ModelArguments' default
 
 
 def shape_of(spec) -> str:
-    """The benchmark shape whose throughput a task's examples run at."""
-    return SHAPES[spec.kind]
+    """The benchmark shape whose throughput a task's examples run at (its kind's COST_SHAPE)."""
+    return kind_of(spec).COST_SHAPE
 
 
 def known_shapes() -> set:
-    return {shape_of(spec) for spec in TASKS.values()}
+    return {kind.COST_SHAPE for kind in KINDS.values()}
 
 
 def name_of(model) -> str:
@@ -148,7 +146,7 @@ def from_runs(root) -> Throughput:
         devices.add(str(cost.get("device")))
         types.add(cost.get("device_type"))
         gpus = max(int(cost.get("gpus") or 0), 1)
-        if spec.kind == "retrieval" and cost.get("eval_sequences") and cost.get("wall_s"):
+        if shape_of(spec) == "retrieval" and cost.get("eval_sequences") and cost.get("wall_s"):
             evaluation[run.base_model, spec.kind].append(cost["eval_sequences"] / cost["wall_s"] / gpus)
         elif (cost.get("train") or {}).get("samples_per_second"):
             train[run.base_model, spec.kind].append(cost["train"]["samples_per_second"] / gpus)
@@ -290,7 +288,6 @@ def evaluated_sets(plan, given, evaluations):
 
 
 def retrieval_stage(argv, model, throughput) -> dict:
-    from tasks.retrieval import bucc_local_paths, tatoeba_language
     given = given_flags(argv)
     spec = get_task(given.get("task"))
     rate = throughput.rates(model, spec)[1]
@@ -301,12 +298,9 @@ def retrieval_stage(argv, model, throughput) -> dict:
         return {"note": "not estimated: hub sentence counts unknown (pass --data_dir)"}
     sentences = 0
     for lang in resolve_languages(spec, given.get("languages")):
-        if spec.retrieval == "tatoeba":
-            counts = [capped(count_lines(local_path(data_dir, spec.name, "test", tatoeba_language(lang))), limit)]
-            counts = [None if n is None else 2 * n for n in counts]  # each pair: a sentence and its English
-        else:
-            counts = [count_lines(path) for split in ("validation", "test")
-                      for part, path in bucc_local_paths(data_dir, split, lang).items() if part != "gold"]
+        counts = [None if n is None else per_line * n for path, per_line, is_capped in
+                  kind_of(spec).sentence_files(spec, data_dir, lang)
+                  for n in [capped(count_lines(path), limit) if is_capped else count_lines(path)]]
         if None in counts:
             return {"note": f"not estimated: a local file of {spec.name} {lang} is missing"}
         sentences += sum(counts)

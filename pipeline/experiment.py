@@ -54,7 +54,8 @@ import sys
 from pathlib import Path
 
 from pipeline.jobs import experiment_jobs
-from tasks import TASKS
+from tasks import TASKS, kind_of
+from tasks.kind import TrainedKind
 from utils.args import AugmentArguments, InputError, MultiTaskArguments
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,11 +145,16 @@ def substitute(value, names: dict):
 
 
 def trainable_tasks():
-    return sorted(name for name, spec in TASKS.items() if spec.kind != "retrieval")
+    return sorted(name for name, spec in TASKS.items() if isinstance(kind_of(spec), TrainedKind))
+
+
+def is_target(spec) -> bool:
+    """A target of a pipeline: a task trained from another's English data, or an encoder evaluated as it is."""
+    return spec.is_target or not isinstance(kind_of(spec), TrainedKind)
 
 
 def check_task(name, where):
-    if name == "custom" or (name in TASKS and TASKS[name].kind != "retrieval"):
+    if name == "custom" or (name in TASKS and isinstance(kind_of(TASKS[name]), TrainedKind)):
         return name
     raise InputError(f"{where}: unknown or untrainable task {name!r} (known: custom, {', '.join(trainable_tasks())})")
 
@@ -260,8 +266,8 @@ def load(path, mini=False, output_dir="runs", shared=None) -> Experiment:
     if not targets:
         raise InputError(f"{path}: 'targets' is required (e.g. [\"xnli\", \"panx\"])")
     for target in targets:
-        if target not in TASKS or not (TASKS[target].is_target or TASKS[target].kind == "retrieval"):
-            known = sorted(n for n, s in TASKS.items() if s.is_target or s.kind == "retrieval")
+        if target not in TASKS or not is_target(TASKS[target]):
+            known = sorted(name for name, spec in TASKS.items() if is_target(spec))
             raise InputError(f"{path}: targets: unknown target task {target!r} (known: {', '.join(known)})")
     seeds = doc.get("seeds", [1])
     if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):

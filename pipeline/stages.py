@@ -10,7 +10,7 @@ import shlex
 from pathlib import Path
 
 from pipeline import layout
-from tasks import TASKS, script_for
+from tasks import TASKS, kind_of
 
 ROOT = Path(__file__).resolve().parents[1]  # the run_*.py scripts
 DEFAULT_MODEL = "xlm-roberta-large"
@@ -118,7 +118,7 @@ def stages(options: Options) -> list:
                              "--output_dir", str(options.run_dir)]))
     languages = ["--languages", options.languages] if options.languages else []
     for target in options.targets:
-        script = script_for(TASKS[target]) if target in TASKS else "run_target.py"  # unknown: the check names it
+        script = kind_of(TASKS[target]).script if target in TASKS else "run_target.py"  # unknown: the check names it
         own = [*options.retrieval_flags, *common, *seed] if script == "run_retrieval.py" else \
             [*training, *options.target_flags]  # a stage's own flags come after the shared ones, so they win
         result.append(Stage(f"target {target}", script,

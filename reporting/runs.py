@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reporting.stats import mean
-from tasks import TASKS, resolve_languages
+from tasks import TASKS, kind_of, resolve_languages
 from tasks.spec import SPLITS
 from utils.results import is_done, read_json
 
@@ -93,7 +93,7 @@ def config_name(value) -> str:
 
 def is_target_task(name: str) -> bool:
     spec = TASKS.get(name)
-    return spec is None or spec.is_target or spec.kind == "retrieval"
+    return spec is None or spec.is_target or kind_of(spec).script == "run_retrieval.py"
 
 
 def setting(config: dict, key: str):

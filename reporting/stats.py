@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks import get_task, kind_module
+from tasks import get_task, kind_of
 from utils.data import read_jsonl
 
 RESAMPLES = 1000
@@ -122,8 +122,8 @@ def read_statistics(spec, run_dir: Path, split: str, lang: str):
     if not path.is_file():
         raise ValueError(f"{path}: no such predictions file; expected the run's predictions/<task>/<split>-<lang>"
                          ".jsonl")
-    kind = kind_module(spec)
-    extra = kind.statistics_inputs(spec, run_dir, split, lang) if hasattr(kind, "statistics_inputs") else {}
+    kind = kind_of(spec)
+    extra = kind.statistics_inputs(spec, run_dir, split, lang)
     ids, stats = kind.example_statistics(spec, read_jsonl(path), lang, **extra)
     if len(set(ids)) != len(ids):
         raise ValueError(f"{path}: repeated example ids; expected one line per example")
@@ -158,7 +158,7 @@ def pair_examples(ids_a, stats_a, ids_b, stats_b, union=False):
 # ---------------------------------------------------------------- bootstrap
 def resample_differences(spec, stats_a, stats_b, index):
     """metric(a) - metric(b) on each resample; index: (resamples, n) example positions drawn with replacement."""
-    metric, n = kind_module(spec).metric_from_statistics, index.shape[1]
+    metric, n = kind_of(spec).metric_from_statistics, index.shape[1]
     return metric(spec, resampled_sums(stats_a, index), n) - metric(spec, resampled_sums(stats_b, index), n)
 
 
@@ -224,7 +224,7 @@ class Comparison:
 def language_differences(spec, pairs, runs_root, split, lang, resamples, seed, union, cache):
     """Per seed pair: the observed difference (seed pairs,), its bootstrap replicates (seed pairs, resamples),
     and the fewest paired examples."""
-    metric = kind_module(spec).metric_from_statistics
+    metric = kind_of(spec).metric_from_statistics
     observed, differences, counts = [], [], []
     for number, (run_a, run_b) in enumerate(pairs):
         (ids_a, stats_a), (ids_b, stats_b) = (cached(cache, spec, runs_root, run, split, lang)
@@ -248,7 +248,7 @@ def compare(runs_a, runs_b, runs_root, split="test", languages=None, resamples=R
         raise ValueError(f"expected runs of one task on both sides, got {len(runs_a)} and {len(runs_b)} runs of "
                          f"{', '.join(sorted(tasks)) or 'no task'}")
     spec = get_task(tasks.pop())
-    union = getattr(kind_module(spec), "statistics_pairing", lambda spec: "common")(spec) == "union"
+    union = kind_of(spec).statistics_pairing(spec) == "union"
     pairs, pairing = seed_pairs(runs_a, runs_b)
     common = set.intersection(*(set(run.scores) for run in [*runs_a, *runs_b]))
     langs = [lang for lang in (languages or sorted(common)) if lang in common]

@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tasks/ and utils
 
 import datasets  # noqa: E402
 
-from tasks import HUB_EXPORT_REVISIONS, TASKS, get_task, kind_module  # noqa: E402
+from tasks import HUB_EXPORT_REVISIONS, TASKS, get_task, kind_of  # noqa: E402
+from tasks.kind import TrainedKind  # noqa: E402
 from tasks.spec import SPLITS  # noqa: E402
 from utils.data import PARQUET_REVISION, hub_read  # noqa: E402
 
@@ -31,7 +32,7 @@ HIDDEN = ("", "-1", -1)  # hidden test labels (GLUE, CommonsenseQA, HellaSwag te
 def registry_splits(spec, lang) -> list[str]:
     """The hub split names a run reads for one language: the evaluation splits, and train where the task trains
     on its own data (intermediate tasks; targets whose train_task is themselves); the hub's gaps left out."""
-    trains = spec.train_task == spec.name or (not spec.is_target and spec.kind != "retrieval")
+    trains = spec.train_task == spec.name or (not spec.is_target and isinstance(kind_of(spec), TrainedKind))
     ours = [s for s in SPLITS if (s != "train" or trains) and spec.hub_has_split(s, lang)]
     names = []
     for split in ours:
@@ -58,7 +59,7 @@ def expected_columns(spec) -> dict:
     """{column: [subfields]} the code reads from a hub row of the task."""
     wanted = {}
     values = [v for value in spec.hub_columns.values() for v in (value if isinstance(value, list) else [value])]
-    values += [spec.hub_columns.get(field, field) for field in kind_module(spec).HUB_FIELDS]  # span QA: SQuAD's
+    values += [spec.hub_columns.get(field, field) for field in kind_of(spec).HUB_FIELDS]  # span QA: SQuAD's
     if spec.hub_filter:
         values.append(spec.hub_filter[0])
     for value in values:

@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: reporting/, tasks/, utils/
 from reporting.runs import BENCHMARKS, benchmark_languages, collect, headline, read_object  # noqa: E402
 from reporting.stats import mean  # noqa: E402
-from tasks import TASKS  # noqa: E402
+from tasks import TASKS, kind_of  # noqa: E402
 from utils.args import InputError, cli, input_errors  # noqa: E402
 from utils.data import iter_jsonl  # noqa: E402
 from utils.results import write_text_atomic  # noqa: E402
@@ -133,17 +133,12 @@ FORMATS = {"labels": ("tsv", labels_file, False), "tags": ("tsv", tags_file, Fal
            "answers": ("json", answers_file, False), "indices": ("tsv", indices_file, False),
            "pairs": ("tsv", pairs_file, True), "choices": ("jsonl", choices_file, False),
            "ranked": ("json", ranked_file, False)}
-KIND_FORMATS = {"classification": "labels", "tagging": "tags", "span_qa": "answers", "multiple_choice": "choices",
-                "dual_encoder": "ranked"}  # dual encoders (LAReQA, Mewsli-X) rank a pool of candidates
-RETRIEVAL_FORMATS = {"tatoeba": "indices", "bucc": "pairs"}  # any other retrieval protocol ranks a pool: "ranked"
-
-
 def submission_format(spec) -> str:
-    if spec.kind == "retrieval":
-        return RETRIEVAL_FORMATS.get(spec.retrieval, "ranked")
-    if spec.kind not in KIND_FORMATS:
+    """The task's kind's format (Kind.SUBMISSION_FORMAT)."""
+    format_ = kind_of(spec).SUBMISSION_FORMAT
+    if format_ is None:
         raise InputError(f"task {spec.name!r}: no XTREME submission format for kind {spec.kind!r}")
-    return KIND_FORMATS[spec.kind]
+    return format_
 
 
 def xtreme_name(spec) -> str:

@@ -1,5 +1,5 @@
-"""The one registry of tasks. Adding a task is adding one entry to TASKS; behaviour lives in the kind modules."""
-import importlib
+"""The one registry of tasks and kinds. Adding a task is adding one entry to TASKS; behaviour lives in its kind
+(tasks/kind.py: the contract; KINDS, at the end of this file: one object per kind)."""
 from dataclasses import replace
 
 from tasks.spec import Recipe, TaskSpec
@@ -128,14 +128,14 @@ TASKS = {spec.name: spec for spec in [
        hub_config="tydiqa", hub_splits={"test": "validation"}, hub_lang_names=TYDIQA_NAMES,
        hub_filter=("id", "{lang}"), recipe=QA_RECIPE, **QA, category=QA_CAT, benchmarks=BOTH, train_size=3_696,
        description="TyDiQA-GoldP; language = the id's prefix"),
-    _T("bucc", "retrieval", "f1", languages=BUCC_LANGS, hub_path="google/xtreme", hub_config="bucc18.{lang}",
-       retrieval="bucc", category=RET, benchmarks=XTREME_ONLY, xtreme_name="bucc2018",
+    _T("bucc", "bitext_mining", "f1", languages=BUCC_LANGS, hub_path="google/xtreme", hub_config="bucc18.{lang}",
+       category=RET, benchmarks=XTREME_ONLY, xtreme_name="bucc2018",
        hub_splits={"validation": "validation", "test": "test"}, max_seq_length=512,
        hub_columns={"source": "source_sentence", "target": "target_sentence", "source_id": "source_lang",
                     "target_id": "target_lang"},  # the hub's bucc18 configs hold only the gold pairs
        description="BUCC 2018 mining; validation = BUCC 'sample', test = BUCC 'training' (XTREME's split)"),
-    _T("tatoeba", "retrieval", "accuracy", languages=TATOEBA_LANGS, xtreme_r_languages=TATOEBA_XTREME_R,
-       hub_missing=TATOEBA_XTREME_R, retrieval="tatoeba", category=RET, benchmarks=BOTH,
+    _T("tatoeba", "bitext_search", "accuracy", languages=TATOEBA_LANGS, xtreme_r_languages=TATOEBA_XTREME_R,
+       hub_missing=TATOEBA_XTREME_R, category=RET, benchmarks=BOTH,
        hub_columns={"source": "source_sentence", "target": "target_sentence"}, hub_path="google/xtreme",
        hub_config="tatoeba.{lang}", hub_lang_names=TATOEBA_NAMES, hub_splits={"test": "validation"},
        max_seq_length=512),
@@ -238,15 +238,13 @@ def get_task(name: str) -> TaskSpec:
         raise ValueError(f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}") from None
 
 
-def kind_module(spec: TaskSpec | str):
-    """The module that implements a task's kind (tasks/<kind>.py); takes a TaskSpec or a kind name."""
-    return importlib.import_module(f"tasks.{spec if isinstance(spec, str) else spec.kind}")
-
-
-def script_for(spec: TaskSpec) -> str:
-    """The entry script of a task's run: run_retrieval.py for a kind that evaluates the encoder as it is (no
-    training), else run_target.py."""
-    return "run_retrieval.py" if spec.kind == "retrieval" else "run_target.py"
+def kind_of(spec: TaskSpec | str):
+    """The kind of a task (a TaskSpec) or the kind of that name: its object in KINDS (tasks/kind.py)."""
+    name = spec if isinstance(spec, str) else spec.kind
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"unknown kind {name!r}; known kinds: {', '.join(KINDS)}") from None
 
 
 def resolve_languages(spec: TaskSpec, languages: str | None) -> list[str]:
@@ -261,7 +259,7 @@ def resolve_languages(spec: TaskSpec, languages: str | None) -> list[str]:
         return known
     wanted = [lang.strip() for lang in languages.split(",") if lang.strip()]
     codes = {lang: task_code(lang, known) for lang in wanted}
-    unknown = [lang for lang, code in codes.items() if code is None and spec.kind != "retrieval"]
+    unknown = [lang for lang, code in codes.items() if code is None and not kind_of(spec).CHECKS_LANGUAGES]
     if unknown:
         raise ValueError(f"--languages: {', '.join(unknown)} not a language of task {spec.name!r} "
                          f"(known: {', '.join(sorted(known))})")
@@ -276,3 +274,13 @@ def task_code(lang: str, codes) -> str | None:
         return None
     key = language(lang).key
     return next((code for code in codes if known_language(code) and language(code).key == key), None)
+
+
+# ---- The kinds: one object each (tasks/kind.py). Imported last: kind modules may read the registry above.
+from tasks import (bitext_mining, bitext_search, classification, dual_encoder, mlm, multiple_choice,  # noqa: E402
+                   span_qa, tagging)
+
+KINDS = {kind.name: kind for kind in (classification.KIND, multiple_choice.KIND, span_qa.KIND, tagging.KIND,
+                                      bitext_search.KIND, bitext_mining.KIND, dual_encoder.KIND, mlm.KIND)}
+for _spec in TASKS.values():
+    kind_of(_spec)  # every task names a known kind (a ValueError names the known ones)

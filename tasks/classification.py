@@ -2,15 +2,17 @@
 
 Schema: {"id", "text_a", "text_b" (null for single sentences), "label" (a label name of the task)}.
 """
+from dataclasses import replace
+
 import datasets
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding
 
+from tasks.kind import TrainedKind
 from utils.data import check_values, ensure_ids, require_columns
 
 FIELDS = ("id", "text_a", "text_b", "label")
-LABELLED_HEAD = True  # the head's outputs are the labels, in its id2label's order (engine/runner.py)
 
 
 def read_tsv(path, columns, has_header):
@@ -39,7 +41,6 @@ def pawsx_tsv(path, **_):
 
 
 RAW_FORMATS = {"xnli_tsv": xnli_tsv, "pawsx_tsv": pawsx_tsv}
-HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
 
 
 def from_hub(spec, dataset, lang):
@@ -111,3 +112,42 @@ def example_statistics(spec, records, lang):
 def metric_from_statistics(spec, sums, n):
     """The headline accuracy (percent) from statistics summed over n examples; vectorised over leading axes."""
     return 100.0 * np.asarray(sums, dtype=float)[..., 0] / max(n, 1)
+
+
+def custom_row(values, label, where):
+    """1 or 2 text columns (text_a, text_b); the label: any value."""
+    if len(values) not in (1, 2):
+        raise ValueError(f"--text_columns: classification takes 1 or 2 columns, got {len(values)}")
+    return {"text_a": values[0], "text_b": values[1] if len(values) > 1 else None, "label": str(label)}
+
+
+def custom_spec(spec, train_rows):
+    """The label set read from the training file (sorted); two labels: F1 beside accuracy."""
+    labels = tuple(sorted({row["label"] for row in train_rows}))
+    return replace(spec, labels=labels, binary_f1=len(labels) == 2)
+
+
+class Classification(TrainedKind):
+    name = "classification"
+    FIELDS = FIELDS
+    RAW_FORMATS = RAW_FORMATS
+    TEXT_FIELDS = ("text_a", "text_b")
+    LABEL_FIELD = "label"
+    LABELLED_HEAD = True
+    SUBMISSION_FORMAT = "labels"
+    COST_SHAPE = "pairs"
+    CUSTOM_METRIC = "accuracy"
+    custom_row = staticmethod(custom_row)
+    custom_spec = staticmethod(custom_spec)
+    from_hub = staticmethod(from_hub)
+    validate = staticmethod(validate)
+    model_class = staticmethod(model_class)
+    preprocess = staticmethod(preprocess)
+    data_collator = staticmethod(data_collator)
+    postprocess = staticmethod(postprocess)
+    compute_metrics = staticmethod(compute_metrics)
+    example_statistics = staticmethod(example_statistics)
+    metric_from_statistics = staticmethod(metric_from_statistics)
+
+
+KIND = Classification()

@@ -32,9 +32,10 @@ import torch.nn.functional as F
 from transformers import AutoModel, DataCollatorWithPadding, PreTrainedModel, default_data_collator
 from transformers.utils import ModelOutput
 
-from tasks import get_task, kind_module
-from tasks.dual_encoder_data import RAW_FORMATS  # noqa: F401 (prepare_data.py finds the converters here)
+from tasks import get_task, kind_of
+from tasks.dual_encoder_data import RAW_FORMATS
 from tasks.dual_encoder_data import candidate_text, lareqa_split, paragraphs_of_rows, squad_pairs
+from tasks.kind import TrainedKind
 from tasks.mining import knn_top
 from tasks.retrieval import cached_embeddings, default_cache_dir, pool
 from utils.args import InputError
@@ -44,7 +45,6 @@ from utils.heads import encoder_inputs
 from utils.modeling import has_pooler
 
 logger = logging.getLogger(__name__)
-HUB_FIELDS = ("id", "context", "question", "answers")  # SQuAD-shaped hub copies (SQuAD, XQuAD-R), as span QA
 K = 20                  # mAP@20: XTREME-R scores the top 20 of each query
 POOLINGS = ("pooler", "cls", "mean")
 LOGIT_SCALE = 100.0     # BertForRetrieval's logit_scale, a parameter initialised at 100
@@ -140,7 +140,7 @@ def check_encoder(spec, config, data_args):
 
 # ---- data -------------------------------------------------------------------------------------------------------
 def _data_kind(spec):
-    return kind_module(get_task(spec.data_task)) if spec.data_task else None
+    return kind_of(get_task(spec.data_task)) if spec.data_task else None
 
 
 def from_hub(spec, dataset, lang):
@@ -181,8 +181,7 @@ def _require_strings(dataset, path, fields):
 
 def repair(spec, dataset, path, published):
     """Rows of another kind (squad_retrieval: SQuAD's) are repaired as that kind repairs them (utils/data.load_rows)."""
-    fix = getattr(_data_kind(spec), "repair", None) if spec.data_task else None
-    return fix(spec, dataset, path, published) if fix else (dataset, {})
+    return _data_kind(spec).repair(spec, dataset, path, published) if spec.data_task else (dataset, {})
 
 
 def validate(spec, dataset, path):
@@ -215,12 +214,12 @@ def eval_split(spec, split, lang, data_args, cache_dir=None):
     """(query rows, pool ids, pool texts) of one language of a target: the local files, or the hub copy (read
     whole: its pool holds every language)."""
     if data_args.data_dir:
-        queries = load_rows(spec, split, lang, data_args, kind_module(spec), cache_dir).to_list()
+        queries = load_rows(spec, split, lang, data_args, kind_of(spec), cache_dir).to_list()
         pool_rows = _read_pool(Path(data_args.data_dir) / spec.name / "candidates.jsonl")[0]
         contexts = pool_rows["context"] if "context" in pool_rows.column_names else [None] * len(pool_rows)
         return queries, pool_rows["id"], [candidate_text(t, c) for t, c in zip(pool_rows["text"], contexts)]
     if (spec.name, split) not in _HUB:
-        qa = kind_module("span_qa")  # the hub copy is SQuAD rows: answer offsets re-aligned, recorded
+        qa = kind_of("span_qa")  # the hub copy is SQuAD rows: answer offsets re-aligned, recorded
         paragraphs = {code: paragraphs_of_rows(load_hub_rows(spec, split, code, qa, cache_dir))
                       for code in spec.languages}
         _HUB[spec.name, split] = lareqa_split(paragraphs)
@@ -409,3 +408,28 @@ def example_statistics(spec, records, lang):
 def metric_from_statistics(spec, sums, n):
     """mAP@20 (percent) from statistics summed over n queries; vectorised over leading axes."""
     return 100.0 * np.asarray(sums, dtype=float)[..., 0] / max(n, 1)
+
+
+class DualEncoderKind(TrainedKind):
+    name = "dual_encoder"
+    FIELDS = PAIR_FIELDS  # a training task's; a target's queries: QUERY_FIELDS, its pool: POOL_FIELDS
+    HUB_FIELDS = ("id", "context", "question", "answers")  # SQuAD-shaped hub copies (SQuAD, XQuAD-R), as span QA
+    RAW_FORMATS = RAW_FORMATS
+    SUBMISSION_FORMAT = "ranked"  # LAReQA and Mewsli-X rank a pool of candidates
+    COST_SHAPE = "dual_encoder"
+    EXTRA_EVAL = False  # its queries are scored against a candidate pool
+    repair = staticmethod(repair)
+    check_encoder = staticmethod(check_encoder)
+    evaluate = staticmethod(evaluate)
+    from_hub = staticmethod(from_hub)
+    validate = staticmethod(validate)
+    model_class = staticmethod(model_class)
+    preprocess = staticmethod(preprocess)
+    data_collator = staticmethod(data_collator)
+    postprocess = staticmethod(postprocess)
+    compute_metrics = staticmethod(compute_metrics)
+    example_statistics = staticmethod(example_statistics)
+    metric_from_statistics = staticmethod(metric_from_statistics)
+
+
+KIND = DualEncoderKind()

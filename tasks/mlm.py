@@ -10,6 +10,7 @@ from pathlib import Path
 import datasets
 from transformers import AutoModelForMaskedLM, DataCollatorForLanguageModeling
 
+from tasks.kind import TrainedKind
 from tasks.spec import TaskSpec
 from utils import data as data_utils
 from utils.data import require_columns
@@ -17,8 +18,6 @@ from utils.data import require_columns
 MLM_PROBABILITY = 0.15
 SPEC = TaskSpec("mlm", "mlm", "loss", hub_path=None, max_seq_length=128,
                 description="masked language modelling on the --mlm_corpus text")
-RAW_FORMATS = {}
-HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
 LOCAL_SUFFIXES = (".txt", ".text", ".raw", ".tok", ".jsonl")
 
 
@@ -92,3 +91,31 @@ def postprocess(spec, predictions, examples, features, data_args):
 
 def compute_metrics(spec, records, lang):
     raise NotImplementedError("MLM has no per-example predictions; its training loss is logged (loss_mlm)")
+
+
+def example_statistics(spec, records, lang):
+    raise NotImplementedError("MLM has no per-example predictions; its training loss is logged (loss_mlm)")
+
+
+def metric_from_statistics(spec, sums, n):
+    raise NotImplementedError("MLM has no per-example predictions; its training loss is logged (loss_mlm)")
+
+
+class MaskedLM(TrainedKind):
+    """An auxiliary objective of multi-task training (tasks/multitask.py), never a task of the registry."""
+    name = "mlm"
+    FIELDS = ("text",)
+    HAS_FILES = False
+    COST_SHAPE = "pairs"
+    from_hub = staticmethod(from_hub)
+    validate = staticmethod(validate)
+    model_class = staticmethod(model_class)
+    preprocess = staticmethod(preprocess)
+    data_collator = staticmethod(data_collator)
+    postprocess = staticmethod(postprocess)
+    compute_metrics = staticmethod(compute_metrics)
+    example_statistics = staticmethod(example_statistics)
+    metric_from_statistics = staticmethod(metric_from_statistics)
+
+
+KIND = MaskedLM()

@@ -15,11 +15,10 @@ import numpy as np
 import pyarrow.compute as pc
 from transformers import AutoModelForMultipleChoice, DataCollatorForMultipleChoice
 
+from tasks.kind import TrainedKind
 from utils.data import ensure_ids, fail_at, require_columns
 
 FIELDS = ("id", "context", "choices", "label")
-RAW_FORMATS = {}  # the hub or the JSONL schema; no original raw format is converted
-HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
 
 
 def _value(batch, path, i):
@@ -134,3 +133,34 @@ def example_statistics(spec, records, lang):
 def metric_from_statistics(spec, sums, n):
     """The headline accuracy (percent) from statistics summed over n examples; vectorised over leading axes."""
     return 100.0 * np.asarray(sums, dtype=float)[..., 0] / max(n, 1)
+
+
+def custom_row(values, label, where):
+    """The context column, then one column per choice (or one column holding the list of choices); the label: the
+    index of the right choice (0-based)."""
+    choices = values[1] if len(values) == 2 and isinstance(values[1], list) else values[1:]
+    if str(label).strip().lstrip("-").isdigit() and 0 <= int(label) < len(choices):
+        return {"context": values[0], "choices": [str(c) for c in choices], "label": int(label)}
+    raise ValueError(f"{where}: label {label!r} is not the index of one of the {len(choices)} choices")
+
+
+class MultipleChoice(TrainedKind):
+    name = "multiple_choice"
+    FIELDS = FIELDS  # no RAW_FORMATS: the hub or the JSONL schema, no original raw format is converted
+    TEXT_FIELDS = ("context", "choices")
+    SUBMISSION_FORMAT = "choices"
+    COST_SHAPE = "pairs"
+    CUSTOM_METRIC = "accuracy"
+    custom_row = staticmethod(custom_row)
+    from_hub = staticmethod(from_hub)
+    validate = staticmethod(validate)
+    model_class = staticmethod(model_class)
+    preprocess = staticmethod(preprocess)
+    data_collator = staticmethod(data_collator)
+    postprocess = staticmethod(postprocess)
+    compute_metrics = staticmethod(compute_metrics)
+    example_statistics = staticmethod(example_statistics)
+    metric_from_statistics = staticmethod(metric_from_statistics)
+
+
+KIND = MultipleChoice()

@@ -17,6 +17,7 @@ import os
 import re
 import tempfile
 import warnings
+from abc import abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,7 +25,8 @@ import numpy as np
 import torch
 
 from tasks.mining import best_threshold, knn, knn_both, mine, prf  # noqa: F401 (also re-exported)
-from utils.data import load_hub, read_jsonl, record_load, require_columns
+from tasks.kind import Kind
+from utils.data import load_hub, read_jsonl, record_load
 from utils.device import autocast, encoding_dtype, precision_key
 from utils.heads import encoder_inputs
 from utils.languages import LASER_TATOEBA  # LASER's 112 Tatoeba languages
@@ -312,28 +314,15 @@ def bucc_files(input_path, **_):
     return check_bucc(parts, where)
 
 
-RAW_FORMATS = {"tatoeba": tatoeba_pair, "bucc": bucc_files}
-HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
-
-
-def from_hub(spec, dataset, lang):
-    """tatoeba: the schema rows. bucc: {"source", "target", "gold"} datasets built from the hub's gold pairs."""
-    cols = spec.hub_columns
-    if spec.retrieval != "bucc":
-        strip = lambda b: {f: [s.strip() for s in b[cols[f]]] for f in ("source", "target")}
-        return dataset.map(strip, batched=True, remove_columns=dataset.column_names)
+def bucc_from_hub(spec, dataset):
+    """The hub's gold pairs as {"source", "target", "gold"} datasets (the hub's bucc18 configs hold nothing else)."""
     import datasets
+    cols = spec.hub_columns
     rows = dataset.to_dict()
     pairs = list(zip(*(rows[cols[f]] for f in ("source_id", "source", "target_id", "target"))))
     return {"source": datasets.Dataset.from_list([{"id": p[0], "text": p[1]} for p in pairs]),
             "target": datasets.Dataset.from_list([{"id": p[2], "text": p[3]} for p in pairs]),
             "gold": datasets.Dataset.from_list([{"source_id": p[0], "target_id": p[2]} for p in pairs])}
-
-
-def validate(spec, dataset, path):
-    require_columns(dataset, path, ("source", "target"))
-    if len(dataset) == 0:
-        raise ValueError(f"{path}: no rows; expected at least one {{'source', 'target'}} pair")
 
 
 def bucc_local_paths(data_dir, split, lang) -> dict:
@@ -347,7 +336,7 @@ def load_bucc(spec, split, lang, data_args, cache_dir=None):
                       "non-parallel sentences, so mining them is far easier than BUCC 2018 and the F1 is not "
                       "comparable; for real figures convert the original files with prepare_data.py --from_raw "
                       "bucc and pass --data_dir")
-        parts = from_hub(spec, load_hub(spec, split, lang, cache_dir), lang)
+        parts = bucc_from_hub(spec, load_hub(spec, split, lang, cache_dir))
         record_load(spec, split, lang, f"{spec.hub_path}:{spec.hub_config_for(lang)}:{split}", len(parts["gold"]), {},
                     published=True)  # run_config.json "data": not the official sets (TaskSpec.hub_differs)
         return check_bucc({k: v.to_list() for k, v in parts.items()}, {k: spec.hub_config_for(lang) for k in parts})
@@ -365,52 +354,41 @@ def load_bucc(spec, split, lang, data_args, cache_dir=None):
     return check_bucc(parts, where)
 
 
-# ---------------------------------------------------------------- per-example statistics (scripts/report_stats.py)
-def statistics_inputs(spec, run_dir, split, lang) -> dict:
-    """What example_statistics needs beyond a run's prediction file: BUCC's file lists only the mined pairs above
-    the threshold, so its gold pairs are read again from the data the run read (run_config.json's data_dir; the
-    hub's gold pairs without one) and checked against the count metrics.json recorded. Tatoeba needs nothing."""
-    from types import SimpleNamespace
-    from utils.results import read_json
-    if spec.retrieval != "bucc":
+# ---------------------------------------------------------------- the kinds (tasks/bitext_search.py, bitext_mining.py)
+class BitextKind(Kind):
+    """A kind run by run_retrieval.py: an encoder evaluated as is (no training) on parallel sentences. Each kind
+    owns its protocol: how the languages are named, how one language is scored, what metrics.json notes."""
+    script = "run_retrieval.py"
+    HUB_FIELDS = ()  # hub columns read under their schema names: none, hub_columns names all
+    COST_SHAPE = "retrieval"
+    EXTRA_EVAL = False
+    CHECKS_LANGUAGES = True  # languages() names the unknown ones (Tatoeba: any of LASER's codes)
+    PROTOCOL: str  # XTREME's name of the protocol, recorded in metrics.json ("retrieval")
+    SUMMARY: tuple  # the metrics run_retrieval.py prints
+
+    @abstractmethod
+    def languages(self, spec, languages) -> list:
+        """resolve_languages' codes -> the codes the data is read under; an unknown one is a ValueError."""
+
+    EVAL_SPLITS: tuple  # the splits one language's evaluation reads
+
+    @abstractmethod
+    def read(self, spec, split, lang, data_args, cache_dir=None):
+        """One split of one language, validated (the pre-flight reads every local one before the run)."""
+
+    @abstractmethod
+    def evaluate_language(self, spec, lang, encoder, data_args, args):
+        """({split: metrics}, {split: prediction records}) of one language."""
+
+    @abstractmethod
+    def sentence_files(self, spec, data_dir, lang) -> list:
+        """[(path, sentences per line, whether --max_eval_samples caps its lines)]: what one language encodes
+        (scripts/estimate_cost.py counts the lines)."""
+
+    def setting(self, args) -> dict:
+        """The protocol's settings recorded in run_config.json and metrics.json."""
         return {}
-    data_dir = (read_json(Path(run_dir) / "run_config.json").get("arguments") or {}).get("data_dir")
-    parts = load_bucc(spec, split, lang, SimpleNamespace(data_dir=data_dir))
-    gold = {(g["source_id"], g["target_id"]) for g in parts["gold"]}
-    recorded = read_json(Path(run_dir) / "metrics.json")["per_language"].get(lang, {}).get(split, {}).get("gold_pairs")
-    if recorded is not None and recorded != len(gold):
-        raise ValueError(f"{run_dir}: bucc {split}-{lang}: {len(gold)} gold pairs in {data_dir or 'the hub'}, but the "
-                         f"run scored {recorded}; expected the data the run read")
-    return {"gold": gold}
 
-
-def statistics_pairing(spec) -> str:
-    """How two runs' examples are paired: "union" for BUCC (a source sentence one run does not list has neither a
-    gold pair nor a prediction there: zero statistics), "common" (the ids both runs scored) for Tatoeba."""
-    return "union" if spec.retrieval == "bucc" else "common"
-
-
-def example_statistics(spec, records, lang, gold=None):
-    """(ids, stats). Tatoeba: one row per sentence pair, [1.0 if XTREME's direction found the translation]. BUCC:
-    one row per source sentence with a gold or a predicted pair, [true positive, predicted, gold] pairs at the
-    run's threshold (gold: the split's gold id pairs, statistics_inputs)."""
-    if spec.retrieval != "bucc":
-        return [r["id"] for r in records], np.array([float(r["prediction"] == r["label"]) for r in records])[:, None]
-    if gold is None:
-        raise ValueError("bucc: example statistics need the split's gold pairs (retrieval.statistics_inputs)")
-    rows = {}
-    for source, _ in gold:
-        rows.setdefault(source, [0, 0, 0])[2] += 1
-    for r in records:
-        row = rows.setdefault(r["id"], [0, 0, 0])
-        row[0] += (r["id"], r["prediction"]) in gold
-        row[1] += 1
-    return list(rows), np.array(list(rows.values()), dtype=float).reshape(len(rows), 3)
-
-
-def metric_from_statistics(spec, sums, n):
-    """Tatoeba accuracy, or BUCC F1 = 2 TP / (predicted + gold) (= 2PR / (P + R)), in percent; vectorised."""
-    sums = np.asarray(sums, dtype=float)
-    if spec.retrieval != "bucc":
-        return 100.0 * sums[..., 0] / max(n, 1)
-    return 100.0 * 2 * sums[..., 0] / np.maximum(sums[..., 1] + sums[..., 2], 1)
+    def notes(self, data_args) -> dict:
+        """What metrics.json notes about the scores."""
+        return {}

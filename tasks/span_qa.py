@@ -20,11 +20,11 @@ import numpy as np
 import pyarrow.compute as pc
 from transformers import AutoModelForQuestionAnswering, DataCollatorWithPadding, default_data_collator
 
+from tasks.kind import TrainedKind
 from tasks.qa_metrics import mlqa_normalizer, normalize_squad, qa_scores
 from utils.data import fail_at, require_columns
 
 SCHEMA = ("id", "context", "question", "answers")
-HUB_FIELDS = SCHEMA  # hub columns read under these names unless hub_columns renames them (scripts/check_hub.py)
 NULL_INDEX = 0                    # the CLS token: the label and the null answer of a window without the answer
 EVAL_ONLY = ("example_id", "offset_mapping", "max_context")  # for post-processing, never fed to the model
 QA_WINDOWS = ("xtreme", "hf_overlap")  # --qa_windows: what --doc_stride means (see the docstring)
@@ -431,3 +431,45 @@ def metric_from_statistics(spec, sums, n):
     """XTREME's one QA number, (EM + F1) / 2 in percent, from statistics summed over n questions."""
     sums = np.asarray(sums, dtype=float)
     return 100.0 * (sums[..., 0] + sums[..., 1]) / 2 / max(n, 1)
+
+
+def custom_row(values, label, where):
+    """Context, question; the label: the answer text (its first occurrence in the context) or a SQuAD answers
+    object {"text": [..], "answer_start": [..]}."""
+    context = values[0]
+    if isinstance(label, dict):
+        answers = {"text": list(label.get("text", [])), "answer_start": list(label.get("answer_start", []))}
+    else:
+        text = "" if label is None else str(label)
+        start = context.find(text) if text else -1
+        if text and start < 0:
+            raise ValueError(f"{where}: the answer {text!r} does not occur in the context")
+        answers = {"text": [text], "answer_start": [start]} if text else {"text": [], "answer_start": []}
+    return {"context": context, "question": values[1], "answers": answers}
+
+
+class SpanQA(TrainedKind):
+    name = "span_qa"
+    FIELDS = SCHEMA
+    HUB_FIELDS = SCHEMA  # SQuAD's column names
+    RAW_FORMATS = RAW_FORMATS
+    TEXT_FIELDS = ("question", "context")
+    SUBMISSION_FORMAT = "answers"
+    COST_SHAPE = "qa"
+    CUSTOM_METRIC = "f1"
+    CUSTOM_MAX_LENGTH = 384
+    custom_row = staticmethod(custom_row)
+    repair = staticmethod(repair)
+    check_arguments = staticmethod(check_arguments)
+    from_hub = staticmethod(from_hub)
+    validate = staticmethod(validate)
+    model_class = staticmethod(model_class)
+    preprocess = staticmethod(preprocess)
+    data_collator = staticmethod(data_collator)
+    postprocess = staticmethod(postprocess)
+    compute_metrics = staticmethod(compute_metrics)
+    example_statistics = staticmethod(example_statistics)
+    metric_from_statistics = staticmethod(metric_from_statistics)
+
+
+KIND = SpanQA()

@@ -37,18 +37,18 @@ import logging
 import re
 from bisect import bisect_right
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from seqeval.metrics import f1_score, precision_score, recall_score
 from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification
 
-from utils.data import fail_at, require_columns
+from tasks.kind import TrainedKind
+from utils.data import fail_at, is_iob, require_columns
 
 logger = logging.getLogger(__name__)
 FIELDS = ("id", "tokens", "tags")
-HUB_FIELDS = ()  # hub columns read under their schema names (scripts/check_hub.py): none, hub_columns names all
-LABELLED_HEAD = True  # the head's outputs are the labels, in its id2label's order (engine/runner.py)
 PARSE_FIELDS = ("heads", "deprels")  # optional: a dependency tree (the conllu converter writes it; --augment wordorder)
 OUTSIDE = "O"
 BOUNDARY = "\u2581"  # SentencePiece's word-boundary mark
@@ -373,10 +373,6 @@ def compute_metrics(spec, records, lang):
     return metrics
 
 
-def is_iob(tags):
-    return all(tag == OUTSIDE or tag[:2] in ("B-", "I-") for tag in tags)
-
-
 def xtreme_chunks(sentences):
     """The set of (type, start, end) chunks that seqeval 0.0.12's get_entities finds in the sentences joined with
     an "O" after each: prefix = the tag's first letter, type = the tag after its last "-" (a POS tag: itself)."""
@@ -447,3 +443,44 @@ def metric_from_statistics(spec, sums, n):
     if spec.metric != "f1":
         return 100.0 * sums[..., 0] / np.maximum(sums[..., 1], 1)
     return 100.0 * 2 * sums[..., 0] / np.maximum(sums[..., 1] + sums[..., 2], 1)
+
+
+def custom_row(values, label, where):
+    """A tokens column (a list, or a string split on whitespace); the label: the tags (same form)."""
+    from tasks.custom import listed
+    tokens, tags = listed(values[0], where, "tokens"), listed(label, where, "tags")
+    if len(tokens) != len(tags):
+        raise ValueError(f"{where}: {len(tokens)} tokens but {len(tags)} tags; expected one tag per token")
+    return {"tokens": tokens, "tags": tags}
+
+
+def custom_spec(spec, train_rows):
+    """IOB tags: seqeval's entity F1 (else word accuracy)."""
+    return replace(spec, metric="f1") if is_iob({t for r in train_rows for t in r["tags"]}) else spec
+
+
+class Tagging(TrainedKind):
+    name = "tagging"
+    FIELDS = FIELDS
+    RAW_FORMATS = RAW_FORMATS
+    TEXT_FIELDS = ("tokens",)
+    LABEL_FIELD = "tags"
+    LABELLED_HEAD = True
+    SUBMISSION_FORMAT = "tags"
+    COST_SHAPE = "tagging"
+    CUSTOM_METRIC = "accuracy"
+    custom_row = staticmethod(custom_row)
+    custom_spec = staticmethod(custom_spec)
+    labels_from_data = staticmethod(labels_from_data)
+    from_hub = staticmethod(from_hub)
+    validate = staticmethod(validate)
+    model_class = staticmethod(model_class)
+    preprocess = staticmethod(preprocess)
+    data_collator = staticmethod(data_collator)
+    postprocess = staticmethod(postprocess)
+    compute_metrics = staticmethod(compute_metrics)
+    example_statistics = staticmethod(example_statistics)
+    metric_from_statistics = staticmethod(metric_from_statistics)
+
+
+KIND = Tagging()

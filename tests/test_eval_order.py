@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from conftest import WORDS, make_sentence
-from tasks import get_task, kind_module
+from tasks import get_task, kind_of
 from utils.args import DataArguments, ModelArguments, XTrainingArguments
 from utils.modeling import load_tokenizer, load_with_new_head
 from utils.trainer import LengthSortedSampler, Trainer, feature_lengths
@@ -39,7 +39,7 @@ def rows_of(task, n=13, seed=0):
 
 
 def evaluate(task, model_dir, tmp_path, group_by_length):
-    spec, kind = get_task(task), kind_module(get_task(task))
+    spec, kind = get_task(task), kind_of(get_task(task))
     model_args = ModelArguments(str(model_dir))
     data_args = DataArguments(task=task, max_seq_length=64, doc_stride=16, max_query_length=16)
     tokenizer = load_tokenizer(model_args)

@@ -25,7 +25,7 @@ from seqeval.metrics import f1_score, precision_score, recall_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import export_submission as X  # noqa: E402
-from tasks import TASKS, kind_module, resolve_languages  # noqa: E402
+from tasks import TASKS, kind_of, resolve_languages  # noqa: E402
 from tasks import retrieval as R  # noqa: E402
 from tasks.spec import TaskSpec  # noqa: E402
 from tasks.tagging import chunk_scores, is_iob, xtreme_chunks  # noqa: E402
@@ -277,7 +277,7 @@ def make_run(root, task, config=CONFIG, gold_dir=None, languages=None, dev=None,
     for lang in langs:
         records, gold, metrics = CASES[X.submission_format(spec)](spec, lang, rng)
         write_jsonl_atomic(run / "predictions" / task / f"test-{lang}.jsonl", records)
-        per_language[lang] = {"test": metrics or kind_module(spec).compute_metrics(spec, records, lang)}
+        per_language[lang] = {"test": metrics or kind_of(spec).compute_metrics(spec, records, lang)}
         if gold_dir:
             folder = X.xtreme_name(spec)
             (gold_dir / folder).mkdir(parents=True, exist_ok=True)
@@ -301,8 +301,8 @@ def pools(monkeypatch):
     """Mewsli-X and LAReQA: the registry's entries when present, else stand-ins of the same shape."""
     for name, langs in (("mewslix", XTREME_R_LANGS["mewslix"]), ("lareqa", "ar,de,el,en,es,hi,ru,th,tr,vi,zh")):
         if not any(X.xtreme_name(s) == name for s in TASKS.values() if "xtreme_r" in s.benchmarks):
-            monkeypatch.setitem(TASKS, name, TaskSpec(name, "retrieval", "map@20", languages=tuple(langs.split(",")),
-                                                      retrieval=name, category="retrieval", benchmarks=("xtreme_r",)))
+            monkeypatch.setitem(TASKS, name, TaskSpec(name, "dual_encoder", "map@20", languages=tuple(langs.split(",")),
+                                                      category="retrieval", benchmarks=("xtreme_r",)))
 
 
 def export(root, out, *flags, benchmark="xtreme"):

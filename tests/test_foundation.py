@@ -9,7 +9,7 @@ from conftest import FAST, nli_rows, write_jsonl
 import prepare_data
 import run_intermediate
 import run_target
-from tasks import TASKS, get_task, kind_module, resolve_languages
+from tasks import TASKS, get_task, resolve_languages
 from tasks import classification
 from utils import data as data_utils
 from utils.args import DataArguments
@@ -25,9 +25,8 @@ def test_registry_names_and_errors():
     with pytest.raises(ValueError, match="--languages: xx not a language of task 'xnli'"):
         resolve_languages(get_task("xnli"), "de,xx")
     assert resolve_languages(get_task("xnli"), "de, fr") == ["de", "fr"]
-    for spec in TASKS.values():  # every train_task exists and every kind has a module
+    for spec in TASKS.values():  # every train_task and data_task exists (kinds: tests/test_kinds.py)
         assert spec.train_task is None or spec.train_task in TASKS
-        assert spec.kind in ("classification", "multiple_choice", "span_qa", "tagging", "retrieval", "dual_encoder")
         assert spec.data_task is None or spec.data_task in TASKS
 
 
@@ -46,26 +45,26 @@ def test_classification_metrics_hand_computed():
 def test_local_loading_and_bad_input(tmp_path):
     spec, args = get_task("xnli"), DataArguments(data_dir=str(tmp_path))
     write_jsonl(tmp_path / "xnli" / "test-de.jsonl", nli_rows(5, 0))
-    assert len(data_utils.load_rows(spec, "test", "de", args, classification)) == 5
+    assert len(data_utils.load_rows(spec, "test", "de", args, classification.KIND)) == 5
     with pytest.raises(FileNotFoundError, match=r"xnli/test-fr.jsonl: no such file"):
-        data_utils.load_rows(spec, "test", "fr", args, classification)
+        data_utils.load_rows(spec, "test", "fr", args, classification.KIND)
     bad = tmp_path / "xnli" / "test-fr.jsonl"
     bad.write_text(json.dumps(nli_rows(1, 0)[0]) + "\n{not json\n")
     with pytest.raises(ValueError, match=r"test-fr.jsonl:2: not a valid JSON line"):
-        data_utils.load_rows(spec, "test", "fr", args, classification)
+        data_utils.load_rows(spec, "test", "fr", args, classification.KIND)
     rows = nli_rows(3, 0)
     rows[2]["label"] = "maybe"
     write_jsonl(bad, rows)
     with pytest.raises(ValueError, match=r"test-fr.jsonl:3: label of task 'xnli': 'maybe' is not one of"):
-        data_utils.load_rows(spec, "test", "fr", args, classification)
+        data_utils.load_rows(spec, "test", "fr", args, classification.KIND)
     rows = nli_rows(3, 0)
     del rows[1]["text_a"]
     write_jsonl(bad, rows)
     with pytest.raises(ValueError, match=r"test-fr.jsonl:2: field 'text_a' is missing or null"):
-        data_utils.load_rows(spec, "test", "fr", args, classification)
+        data_utils.load_rows(spec, "test", "fr", args, classification.KIND)
     bad.write_text("")
     with pytest.raises(ValueError, match="test-fr.jsonl"):
-        data_utils.load_rows(spec, "test", "fr", args, classification)
+        data_utils.load_rows(spec, "test", "fr", args, classification.KIND)
 
 
 def test_hub_mapping_and_prepare_data(tmp_path, monkeypatch):

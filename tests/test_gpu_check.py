@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from conftest import ROOT
-from tasks import TASKS
+from tasks import TASKS, kind_of
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import gpu_check  # noqa: E402
@@ -19,10 +19,11 @@ TRAINING_CELLS = ("classification", "multiple_choice", "span_qa", "tagging", "du
 def test_the_plan_has_a_cell_of_every_kind(tmp_path):
     plan = gpu_check.cells(tmp_path / "model", tmp_path / "data", tmp_path / "runs", steps=2, batch=4, cpu=True)
     kinds = {spec.kind for spec in TASKS.values()}
-    assert kinds <= set(plan) | {"retrieval"}, kinds - set(plan)
+    assert kinds <= set(plan) | {"bitext_search", "bitext_mining"}, kinds - set(plan)  # cells retrieval, mining
     tasks = {argv[argv.index("--task") + 1] for _, argv in plan.values() if "--task" in argv}
     assert {TASKS[name].kind for name in tasks} == kinds  # each kind through a task of that kind
-    assert {TASKS[name].retrieval for name in tasks if TASKS[name].kind == "retrieval"} == {"tatoeba", "bucc"}
+    assert {TASKS[name].kind for name in tasks if kind_of(TASKS[name]).script == "run_retrieval.py"} == \
+        {"bitext_search", "bitext_mining"}
     assert all("--pad_to_max_length" in argv for name, (_, argv) in plan.items() if name in TRAINING_CELLS)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import FAST, ROOT, SHARED, write_jsonl
 from hub_replica import XQUAD_DIR, hub_repo, misaligned, use_mirror, xquad_hub_rows
-from tasks import TASKS, XQUAD_LANGS, get_task, span_qa
+from tasks import TASKS, XQUAD_LANGS, get_task, kind_of, span_qa
 from engine import preflight
 from engine.preflight import check_mlm_corpus
 from utils import data as data_utils
@@ -67,7 +67,7 @@ def test_xquad_hub_rows_are_realigned_to_the_original_answers(shared_data, tmp_p
     caplog.set_level(logging.WARNING, logger="utils.data")
     counts = {}
     for lang in XQUAD_LANGS:
-        rows = data_utils.load_rows(get_task("xquad"), "test", lang, DataArguments(), span_qa)
+        rows = data_utils.load_rows(get_task("xquad"), "test", lang, DataArguments(), span_qa.KIND)
         assert {r["id"]: r["answers"]["answer_start"] for r in rows} == original_starts(lang)
         counts[lang] = sum(misaligned(row) for row in tables[f"XQuAD.{lang}", "validation"])
     records = {r["lang"]: r for r in data_utils.data_records()}
@@ -87,21 +87,21 @@ def test_hub_rows_without_their_answer_are_dropped_local_ones_are_errors(tmp_pat
             qa(2, context, "Carl", 0), qa(3, "", "Anna", 0)]             # text absent; empty context
     stand_in_hub(monkeypatch, {("google/xtreme", "XQuAD.de"): rows})
     data_utils.reset_data_records()
-    loaded = data_utils.load_rows(get_task("xquad"), "test", "de", DataArguments(), span_qa)
+    loaded = data_utils.load_rows(get_task("xquad"), "test", "de", DataArguments(), span_qa.KIND)
     assert loaded["id"] == ["q0", "q1"] and loaded["answers"][1]["answer_start"] == [23]
     record = data_utils.data_records()[0]
     assert (record["rows"], record["realigned"], record["dropped"]) == (2, 1, 2)
     assert "1 answers realigned" in record["differs"] and "2 rows dropped" in record["differs"]
     write_jsonl(tmp_path / "xquad" / "test-de.jsonl", rows[:3])
     with pytest.raises(ValueError, match=r"test-de\.jsonl:3: the answer 'Carl' does not occur in the context"):
-        data_utils.load_rows(get_task("xquad"), "test", "de", DataArguments(data_dir=str(tmp_path)), span_qa)
+        data_utils.load_rows(get_task("xquad"), "test", "de", DataArguments(data_dir=str(tmp_path)), span_qa.KIND)
 
 
 def test_local_misaligned_answer_is_realigned_and_recorded(tmp_path):
     context = "Paris is big. Anna lives in Paris."
     write_jsonl(tmp_path / "squad" / "validation-en.jsonl", [qa(0, context, "Paris", 27), qa(1, context, "Anna", 0)])
     data_utils.reset_data_records()
-    rows = data_utils.load_rows(get_task("squad"), "validation", "en", DataArguments(data_dir=str(tmp_path)), span_qa)
+    rows = data_utils.load_rows(get_task("squad"), "validation", "en", DataArguments(data_dir=str(tmp_path)), span_qa.KIND)
     assert [a["answer_start"] for a in rows["answers"]] == [[28], [14]]   # the nearest Paris; Anna's only one
     record = data_utils.data_records()[0]
     assert record["realigned"] == 2 and record["differs"] == ["2 answers realigned"]
@@ -112,7 +112,7 @@ def test_squad_retrieval_reads_squad_rows_realigned(monkeypatch):
     context = " Anna has the red book. Bob reads."[1:]
     stand_in_hub(monkeypatch, {("rajpurkar/squad", None): [qa(0, context, "Bob", 24), qa(1, context, "Zed", 0)]})
     data_utils.reset_data_records()
-    rows = data_utils.load_rows(get_task("squad_retrieval"), "train", "en", DataArguments(), dual_encoder)
+    rows = data_utils.load_rows(get_task("squad_retrieval"), "train", "en", DataArguments(), dual_encoder.KIND)
     assert rows["answers"] == [{"text": ["Bob"], "answer_start": [23]}]
     ids, queries, candidates, _ = dual_encoder.pairs(get_task("squad_retrieval"), rows[:])
     assert candidates[0].startswith("Bob reads.")
@@ -196,10 +196,10 @@ def test_hub_sets_that_differ_are_named_with_the_route(monkeypatch, caplog):
                                ("google/xtreme", "PAWS-X.en"): [{"sentence1": "a", "sentence2": "b", "label": "1"}]})
     data_utils.reset_data_records()
     caplog.set_level(logging.WARNING, logger="utils.data")
-    data_utils.load_rows(get_task("udpos"), "test", "el", DataArguments(), __import__("tasks.tagging").tagging)
+    data_utils.load_rows(get_task("udpos"), "test", "el", DataArguments(), __import__("tasks.tagging").tagging.KIND)
     data_utils.load_rows(get_task("pawsx"), "train", "en", DataArguments(), __import__("tasks.classification")
-                         .classification)
-    data_utils.load_rows(get_task("udpos"), "train", "el", DataArguments(), __import__("tasks.tagging").tagging)
+                         .classification.KIND)
+    data_utils.load_rows(get_task("udpos"), "train", "el", DataArguments(), __import__("tasks.tagging").tagging.KIND)
     greek, paws, greek_train = data_utils.data_records()
     assert any("Ancient Greek" in note for note in greek["differs"]) and greek["official_rows"] is None
     assert "3 rows on the hub, 1,662 in the official data" in greek_train["differs"]
@@ -256,7 +256,7 @@ def test_registry_knows_the_hub_splits_of_every_config():
     records = schemas()
     for spec, split, lang in registry_cells():
         record = hub_record(records, spec, lang)
-        if record is None or spec.kind == "retrieval" and split == "train":
+        if record is None or kind_of(spec).script == "run_retrieval.py" and split == "train":
             continue
         names = spec.hub_split(split)
         present = all(name in record["splits"] for name in (names if isinstance(names, tuple) else (names,)))

@@ -9,7 +9,7 @@ from conftest import FAST
 
 import hub_replica
 from hub_replica import hub, mirror, use_mirror  # noqa: F401 (fixtures)
-from tasks import TASKS, get_task, kind_module
+from tasks import TASKS, get_task, kind_of
 from utils import data as data_utils
 from utils.args import DataArguments
 
@@ -67,7 +67,7 @@ def test_mirror_names_a_missing_folder(tmp_path, monkeypatch):
 
 
 def test_loading_script_dataset_reads_its_parquet_export(hub, caplog):
-    rows = data_utils.load_rows(get_task("socialiqa"), "train", "en", DataArguments(), kind_module("multiple_choice"))
+    rows = data_utils.load_rows(get_task("socialiqa"), "train", "en", DataArguments(), kind_of("multiple_choice"))
     assert len(rows) == hub_replica.ROWS and "refs/convert/parquet (a ref, not a pinned commit)" in caplog.text
 
 
@@ -105,9 +105,9 @@ def test_a_column_or_split_the_replica_lacks_fails(tmp_path, monkeypatch):
                                    skip={("nyu-mll/glue", "qqp", "validation")})
     use_mirror(monkeypatch, tmp_path)
     with pytest.raises((KeyError, ValueError), match="hypothesis"):
-        data_utils.load_rows(get_task("mnli"), "train", "en", DataArguments(), kind_module("classification"))
+        data_utils.load_rows(get_task("mnli"), "train", "en", DataArguments(), kind_of("classification"))
     with pytest.raises(ValueError, match="Unknown split \"validation\""):  # qqp's test set is the hub's validation
-        data_utils.load_rows(get_task("qqp"), "test", "en", DataArguments(), kind_module("classification"))
+        data_utils.load_rows(get_task("qqp"), "test", "en", DataArguments(), kind_of("classification"))
 
 
 # ---- every registry task with a hub copy, from its replica, through the scripts -------------------------------
@@ -119,11 +119,11 @@ def script_run(name, model, out, languages):
     import run_target
     spec = get_task(name)
     lang_flags = ["--languages", ",".join(languages)] if languages else []
-    if spec.kind == "retrieval":
+    if kind_of(spec).script == "run_retrieval.py":
         return run_retrieval, ["--task", name, "--model_name_or_path", str(model), "--output_dir", str(out),
                                "--max_seq_length", "32", "--batch_size", "8", *lang_flags]
     size = ["--max_seq_length", "64"] + (["--doc_stride", "24", "--max_query_length", "16"]
-                                         if kind_module(spec).__name__.endswith("span_qa") else [])
+                                         if spec.kind == "span_qa" else [])
     flags = ["--model_name_or_path", str(model), "--output_dir", str(out), *size, *FAST, "--max_steps", "2",
              "--eval_steps", "2", "--save_steps", "2", "--max_eval_samples", "4"]
     if spec.is_target:
@@ -143,7 +143,7 @@ def run_from_replica(name, tiny_model_dir, tmp_path, languages):
 def test_task_runs_from_its_replica(name, hub, tiny_model_dir, tmp_path):
     spec = get_task(name)
     languages = [lang for lang in spec.languages if lang not in spec.hub_missing][:2] if spec.is_target or \
-        spec.kind == "retrieval" else None
+        kind_of(spec).script == "run_retrieval.py" else None
     metrics = run_from_replica(name, tiny_model_dir, tmp_path, languages)
     assert set(metrics["per_language"]) == set(languages or ["en"])
 

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from conftest import ROOT, make_sentence, write_jsonl
-from tasks import get_task
+from tasks import get_task, kind_of
 from tasks import retrieval as R
 from utils.results import read_json
 
@@ -240,7 +240,7 @@ def test_default_layer_rule_and_bad_layer():
 def test_tatoeba_raw_pair_and_bad_files(tmp_path):
     (tmp_path / "tatoeba.deu-eng.deu").write_text("Hallo\nDanke\n", encoding="utf-8")
     (tmp_path / "tatoeba.deu-eng.eng").write_text("Hello\nThanks\n", encoding="utf-8")
-    rows = R.RAW_FORMATS["tatoeba"](str(tmp_path / "tatoeba.deu-eng.eng"))
+    rows = kind_of("bitext_search").RAW_FORMATS["tatoeba"](str(tmp_path / "tatoeba.deu-eng.eng"))
     assert rows == [{"source": "Hallo", "target": "Hello"}, {"source": "Danke", "target": "Thanks"}]
     (tmp_path / "tatoeba.deu-eng.eng").write_text("Hello\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"tatoeba\.deu-eng\.deu has 2 lines but .*tatoeba\.deu-eng\.eng has 1"):
@@ -261,7 +261,7 @@ def write_bucc_raw(directory, gold="de-1\ten-2\n", source="de-1\tHallo Welt\nde-
 
 
 def test_bucc_raw_files_and_bad_input(tmp_path):
-    parts = R.RAW_FORMATS["bucc"](str(write_bucc_raw(tmp_path)))
+    parts = kind_of("bitext_mining").RAW_FORMATS["bucc"](str(write_bucc_raw(tmp_path)))
     assert parts["source"][1] == {"id": "de-2", "text": "Guten Tag"}
     assert parts["gold"] == [{"source_id": "de-1", "target_id": "en-2"}]
     write_bucc_raw(tmp_path, gold="de-1\ten-2\nde-9\ten-1\n")
@@ -279,10 +279,10 @@ def test_from_hub_maps_the_xtreme_columns():
     import datasets
     hub = datasets.Dataset.from_dict({"source_sentence": ["Hallo\n"], "target_sentence": ["Hello\n"],
                                       "source_lang": ["deu"], "target_lang": ["eng"]})
-    assert R.from_hub(get_task("tatoeba"), hub, "de").to_list() == [{"source": "Hallo", "target": "Hello"}]
+    assert kind_of("bitext_search").from_hub(get_task("tatoeba"), hub, "de").to_list() == [{"source": "Hallo", "target": "Hello"}]
     hub = datasets.Dataset.from_dict({"source_sentence": ["Hallo"], "target_sentence": ["Hello"],
                                       "source_lang": ["de-000001"], "target_lang": ["en-000042"]})
-    parts = R.from_hub(get_task("bucc"), hub, "de")
+    parts = kind_of("bitext_mining").from_hub(get_task("bucc"), hub, "de")
     assert parts["gold"].to_list() == [{"source_id": "de-000001", "target_id": "en-000042"}]
     assert parts["target"].to_list() == [{"id": "en-000042", "text": "Hello"}]
 

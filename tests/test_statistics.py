@@ -20,19 +20,19 @@ from reporting.sections import fairness as report_fairness  # noqa: E402
 from reporting.sections import significance  # noqa: E402
 
 from conftest import write_jsonl  # noqa: E402
-from tasks import NER_TAGS, NLI_LABELS, TASKS, UPOS_TAGS, kind_module  # noqa: E402
+from tasks import NER_TAGS, NLI_LABELS, TASKS, UPOS_TAGS, kind_of  # noqa: E402
 from tasks import retrieval as R  # noqa: E402
 
 
 def summed_metric(spec, records, lang, **extra):
-    kind = kind_module(spec)
+    kind = kind_of(spec)
     ids, stats = kind.example_statistics(spec, records, lang, **extra)
     assert len(ids) == len(stats)
     return float(kind.metric_from_statistics(spec, stats.sum(0), len(stats)))
 
 
 def kind_headline(spec, records, lang):
-    metrics = kind_module(spec).compute_metrics(spec, records, lang)
+    metrics = kind_of(spec).compute_metrics(spec, records, lang)
     return headline(metrics, spec.metric)
 
 
@@ -138,10 +138,10 @@ def test_bucc_statistics_give_bucc_f1(seed):
     metrics, records = R.bucc_scores(candidates, gold, 0.4)
     spec = TASKS["bucc"]
     assert summed_metric(spec, records, "de", gold=gold) == pytest.approx(metrics["f1"])
-    ids, stats = R.example_statistics(spec, records, "de", gold=gold)
+    ids, stats = kind_of(spec).example_statistics(spec, records, "de", gold=gold)
     assert stats[ids.index("de-0"), 2] == 2 and stats[:, 2].sum() == len(gold) and stats[:, 1].sum() == len(records)
     with pytest.raises(ValueError, match="gold pairs"):
-        R.example_statistics(spec, records, "de")
+        kind_of(spec).example_statistics(spec, records, "de")
 
 
 # ---------------------------------------------------------------- the bootstrap, by hand
@@ -215,7 +215,7 @@ def make_run(root, rel, task, records_by_lang, intermediate="baseline", seed=1, 
     per_language = {}
     for lang, records in records_by_lang.items():
         write_jsonl(out / "predictions" / task / f"test-{lang}.jsonl", records)
-        scores = extra_metrics[lang] if extra_metrics else kind_module(spec).compute_metrics(spec, records, lang)
+        scores = extra_metrics[lang] if extra_metrics else kind_of(spec).compute_metrics(spec, records, lang)
         per_language[lang] = {"test": scores}
     (out / "metrics.json").write_text(json.dumps({"task": task, "metric": spec.metric, "per_language": per_language}))
     (out / "run_config.json").write_text(json.dumps({

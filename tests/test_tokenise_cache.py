@@ -22,7 +22,7 @@ JOB = textwrap.dedent('''
     from utils.args import DataArguments, ModelArguments, XTrainingArguments
     from utils.modeling import load_tokenizer
     model_dir, data_dir, work, name = sys.argv[1:5]
-    real = C.preprocess
+    real = C.KIND.preprocess
 
     def counted(*args):
         function = real(*args)
@@ -32,7 +32,7 @@ JOB = textwrap.dedent('''
             time.sleep(3)  # long enough for the other job to reach the cache while this one writes it
             return function(batch)
         return tokenise
-    C.preprocess = counted
+    C.KIND.preprocess = counted  # the kind object the engine calls
     model_args = ModelArguments(model_dir)
     data = TaskData(get_task("mnli"), load_tokenizer(model_args), DataArguments(task="xnli", data_dir=data_dir),
                     model_args, XTrainingArguments(output_dir=str(Path(work) / name), use_cpu=True))
@@ -71,12 +71,12 @@ def test_two_jobs_sharing_a_cache_tokenise_once(tiny_model_dir, tmp_path):
 def test_a_second_target_run_reads_the_cache(tiny_model_dir, tiny_data_dir, tmp_path, monkeypatch):
     import run_target
     import tasks.classification as C
-    calls, real = [], C.preprocess
+    calls, real = [], C.KIND.preprocess
 
     def counted(spec, tokenizer, data_args, is_train):
         function = real(spec, tokenizer, data_args, is_train)
         return lambda batch: calls.append(spec.name) or function(batch)
-    monkeypatch.setattr(C, "preprocess", counted)
+    monkeypatch.setattr(C.KIND, "preprocess", counted)
     other = tmp_path / "other_encoder"
     shutil.copytree(tiny_model_dir, other)
     common = ["--task", "xnli", "--data_dir", str(tiny_data_dir), "--languages", "de", *FAST]
@@ -103,17 +103,40 @@ def test_fingerprint_names_what_shapes_the_features(tiny_model_dir, tmp_path):
     tokenizer = load_tokenizer(ModelArguments(str(tiny_model_dir)))
     examples = datasets.Dataset.from_list(nli_rows(4, 0))
     spec, args = get_task("mnli"), DataArguments(task="xnli")
-    base = features_fingerprint(examples, classification, spec, tokenizer, args, False)
+    base = features_fingerprint(examples, classification.KIND, spec, tokenizer, args, False)
     same = [replace(args, languages="de", overwrite=True, max_eval_samples=3, task="pawsx", data_dir="elsewhere")]
-    assert all(features_fingerprint(examples, classification, spec, tokenizer, a, False) == base for a in same)
-    changed = [features_fingerprint(examples, classification, spec, tokenizer, replace(args, max_seq_length=16), False),
-               features_fingerprint(examples, classification, spec, tokenizer, args, True),
-               features_fingerprint(examples, tagging, spec, tokenizer, args, False),
-               features_fingerprint(examples, classification, get_task("qqp"), tokenizer, args, False),
-               features_fingerprint(examples.select([0, 1]), classification, spec, tokenizer, args, False)]
+    assert all(features_fingerprint(examples, classification.KIND, spec, tokenizer, a, False) == base for a in same)
+    changed = [features_fingerprint(examples, classification.KIND, spec, tokenizer, replace(args, max_seq_length=16), False),
+               features_fingerprint(examples, classification.KIND, spec, tokenizer, args, True),
+               features_fingerprint(examples, tagging.KIND, spec, tokenizer, args, False),
+               features_fingerprint(examples, classification.KIND, get_task("qqp"), tokenizer, args, False),
+               features_fingerprint(examples.select([0, 1]), classification.KIND, spec, tokenizer, args, False)]
     tokenizer.add_tokens(["newword"])
-    changed.append(features_fingerprint(examples, classification, spec, tokenizer, args, False))
+    changed.append(features_fingerprint(examples, classification.KIND, spec, tokenizer, args, False))
     assert len(set(changed + [base])) == len(changed) + 1
+
+
+def test_only_the_kind_module_source_is_the_code_key(tmp_path, monkeypatch):
+    """Editing the registry or the engine beside a kind module keeps its cache; editing the module does not."""
+    import importlib.util
+    import sys
+    from utils.caching import code_fingerprint
+    package = tmp_path / "mytasks"
+    package.mkdir()
+    (package / "__init__.py").write_text("TASKS = {}\n")
+    (package / "runner.py").write_text("def run():\n    pass\n")
+    module_path = package / "mykind.py"
+    module_path.write_text("class MyKind:\n    name = 'mykind'\n\n\nKIND = MyKind()\n")
+    spec = importlib.util.spec_from_file_location("mytasks_mykind", module_path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "mytasks_mykind", module)
+    spec.loader.exec_module(module)
+    base = code_fingerprint(module.KIND)
+    (package / "__init__.py").write_text("TASKS = {'another': 'task'}\n")
+    (package / "runner.py").write_text("def run():\n    return 1\n")
+    assert code_fingerprint(module.KIND) == base
+    module_path.write_text(module_path.read_text() + "# preprocessing changed\n")
+    assert code_fingerprint(module.KIND) != base
 
 
 @pytest.mark.parametrize("in_memory", [True, False])

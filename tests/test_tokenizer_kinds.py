@@ -100,20 +100,26 @@ def test_piece_words_maps_pieces_by_character_offsets():
     assert tagging.piece_words(offsets, sequence_ids, ends) == [None, 0, 2, 2, None]
 
 
-def test_the_tokenisation_cache_key_follows_the_tagging_code(tmp_path, tokenizers):
-    """features_fingerprint hashes tasks/*.py: a cache written by another version of preprocess is not read."""
+def test_the_tokenisation_cache_key_follows_the_tagging_code(tmp_path, tokenizers, monkeypatch):
+    """features_fingerprint hashes the kind's module (tasks/tagging.py): a cache written by another version of
+    preprocess is not read."""
+    import importlib.util
+    import sys
     from utils.caching import features_fingerprint
     tokenizer = tokenizers["bytelevel"]
     examples = datasets.Dataset.from_list([{"id": "a", "tokens": ["the", "cat"], "tags": ["DET", "NOUN"]}])
     args, spec = SimpleNamespace(max_seq_length=32), get_task("udpos")
     copy = tmp_path / "tasks"
     shutil.copytree(Path(tagging.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    module = SimpleNamespace(__name__=tagging.__name__, __file__=str(copy / "tagging.py"))
-    key = features_fingerprint(examples, tagging, spec, tokenizer, args, False)
-    assert features_fingerprint(examples, module, spec, tokenizer, args, False) == key
+    loader = importlib.util.spec_from_file_location("tagging_copy", copy / "tagging.py")
+    module = importlib.util.module_from_spec(loader)
+    monkeypatch.setitem(sys.modules, "tagging_copy", module)
+    loader.loader.exec_module(module)
+    key = features_fingerprint(examples, tagging.KIND, spec, tokenizer, args, False)
+    assert features_fingerprint(examples, module.KIND, spec, tokenizer, args, False) == key
     source = (copy / "tagging.py").read_text()
     (copy / "tagging.py").write_text(source.replace("return_offsets_mapping=True", "is_split_into_words=True"))
-    assert features_fingerprint(examples, module, spec, tokenizer, args, False) != key
+    assert features_fingerprint(examples, module.KIND, spec, tokenizer, args, False) != key
 
 
 def test_a_sentencepiece_only_checkpoint_loads_and_preprocesses(tmp_path):

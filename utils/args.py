@@ -350,8 +350,8 @@ class MultiTaskArguments:
     mlm_weight: float | None = field(default=None, metadata={
         "help": "MLM's share of the batches, in (0, 1); default: sampled like any task by its size."})
     task_kind: str | None = field(default=None, metadata={
-        "help": "--task custom: the kind of the task.",
-        "choices": ["classification", "multiple_choice", "span_qa", "tagging"]})
+        "help": "--task custom: the kind of the task, one that supports custom tasks (tasks/kind.py CUSTOM_METRIC: "
+                "classification, multiple_choice, span_qa, tagging)."})
     train_file: str | None = field(default=None, metadata={"help": "--task custom: training data (.jsonl/.csv/.tsv)."})
     validation_file: str | None = field(default=None, metadata={"help": "--task custom: English dev data."})
     test_file: str | None = field(default=None, metadata={"help": "--task custom: optional test data."})

@@ -26,8 +26,6 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 WORD = re.compile(r"[^\W\d_]+")
-TEXT_FIELDS = {"classification": ("text_a", "text_b"), "multiple_choice": ("context", "choices"),
-               "span_qa": ("question", "context"), "tagging": ("tokens",)}
 
 
 def read_dictionary(path) -> dict:
@@ -131,9 +129,9 @@ class CodeSwitcher:
     def switch(self, example: dict, kind: str, index: int) -> dict:
         """The example with its share of candidate words replaced (a new dict; the input is unchanged)."""
         rng = random.Random(f"{self.seed}:{index}")
-        answers = example.get("answers") if kind == "span_qa" else None
+        answers = example.get("answers")  # span QA: the answers' characters are kept
         protected = [(s, s + len(t)) for s, t in zip(answers["answer_start"], answers["text"])] if answers else []
-        candidates = [c for field in TEXT_FIELDS[kind] if field in example for c in self._candidates(
+        candidates = [c for field in text_fields(kind) if field in example for c in self._candidates(
             field, example[field], protected=protected if field == "context" else ())]
         chosen = rng.sample(candidates, math.floor(self.ratio * len(candidates) + 0.5))
         chosen.sort(key=lambda c: (c[0], -1 if c[1] is None else c[1], c[2] or 0))  # text order
@@ -155,9 +153,15 @@ class CodeSwitcher:
         return out
 
 
+def text_fields(kind: str) -> tuple:
+    """The fields of a kind's rows that code-switching rewrites (Kind.TEXT_FIELDS); () for an unknown kind."""
+    from tasks import KINDS
+    return KINDS[kind].TEXT_FIELDS if kind in KINDS else ()
+
+
 def augment_dataset(dataset, kind: str, switcher: CodeSwitcher, fingerprint_extra: str = "", log_examples: int = 3):
     """dataset.map of CodeSwitcher.switch over every row (cached under a fingerprint of the inputs)."""
-    if kind not in TEXT_FIELDS:
+    if not text_fields(kind):
         raise ValueError(f"--augment codeswitch: tasks of kind {kind!r} have no text fields to augment")
     columns = dataset.column_names
 
@@ -169,7 +173,7 @@ def augment_dataset(dataset, kind: str, switcher: CodeSwitcher, fingerprint_extr
     key = f"{dataset._fingerprint}|{kind}|{switcher.ratio}|{switcher.seed}|{switcher.languages}|{fingerprint_extra}"
     augmented = dataset.map(switch_batch, batched=True, with_indices=True, desc="Code-switching",
                             new_fingerprint=hashlib.sha256(key.encode()).hexdigest()[:16])
-    fields = [f for f in TEXT_FIELDS[kind] if f in columns]
+    fields = [f for f in text_fields(kind) if f in columns]
     shown = 0
     for before, after in zip(dataset.select(range(min(100, len(dataset)))), augmented):  # the first changed ones
         if shown < log_examples and before != after:

@@ -3,13 +3,15 @@
 datasets caches a map() under a fingerprint of its function, which hashes the tokenizer together with the path it
 was loaded from, so each intermediate task's encoder (each with its own copy of one tokenizer) would tokenise every
 target again. features_fingerprint names the features by content instead: the examples' fingerprint, the
-tokenizer's vocabulary and settings, the arguments that shape preprocessing, the task's spec, the task code and
+tokenizer's vocabulary and settings, the arguments that shape preprocessing, the task's spec, the source of its
+kind's module (not the rest of tasks/: editing another task's registry entry or the engine keeps the cache) and
 the library versions. cache_lock serialises jobs that share one cache directory (scripts/sweep.sh with several
 GPUs or Slurm jobs): the first tokenises and writes the cache file, the others wait, then read it.
 """
 import dataclasses
 import hashlib
 import json
+import sys
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -37,13 +39,10 @@ def tokenizer_fingerprint(tokenizer) -> str:
     return Hasher.hash([type(tokenizer).__name__, state, settings, special])
 
 
-def code_fingerprint(module) -> str:
-    """The source files of the module's package (tasks/): its preprocessing and every helper it may call."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(module.__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+def code_fingerprint(kind) -> str:
+    """The source of the module that defines the kind (tasks/<kind>.py): its preprocessing."""
+    path = Path(sys.modules[type(kind).__module__].__file__)
+    return hashlib.sha256(path.name.encode() + path.read_bytes()).hexdigest()
 
 
 def features_fingerprint(examples, kind, spec, tokenizer, data_args, is_train: bool) -> str:
@@ -52,7 +51,7 @@ def features_fingerprint(examples, kind, spec, tokenizer, data_args, is_train: b
     import transformers
     fields = dataclasses.asdict(data_args) if dataclasses.is_dataclass(data_args) else dict(vars(data_args))
     arguments = {name: value for name, value in sorted(fields.items()) if name not in NOT_PREPROCESSING}
-    return Hasher.hash([examples._fingerprint, kind.__name__, code_fingerprint(kind), repr(spec), arguments,
+    return Hasher.hash([examples._fingerprint, kind.name, code_fingerprint(kind), repr(spec), arguments,
                         tokenizer_fingerprint(tokenizer), bool(is_train), datasets.__version__,
                         transformers.__version__, tokenizers.__version__])
 

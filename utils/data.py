@@ -50,15 +50,6 @@ def line_of(path, row: int) -> int:
     return row + 1
 
 
-def check_fields(path, rows, required_fields):
-    """Every row has every required field (not null, except those allowed to be null)."""
-    for index, row in enumerate(rows):
-        missing = [name for name in required_fields if name not in row]
-        if missing:
-            raise ValueError(f"{path}:{line_of(path, index)}: missing field(s) {', '.join(missing)}; "
-                             f"expected fields {', '.join(required_fields)}")
-
-
 def load_local(path) -> datasets.Dataset:
     path = Path(path)
     if not path.is_file():
@@ -166,8 +157,7 @@ def load_rows(spec, split: str, lang: str, data_args, kind, cache_dir=None) -> d
         where = f"{spec.hub_path}:{spec.hub_config_for(lang)}:{split}"
         dataset = kind.from_hub(spec, load_hub(spec, split, lang, cache_dir), lang)
     published = not data_args.data_dir
-    repair = getattr(kind, "repair", None)
-    dataset, changes = repair(spec, dataset, where, published) if repair else (dataset, {})
+    dataset, changes = kind.repair(spec, dataset, where, published)
     kind.validate(spec, dataset, where)
     record_load(spec, split, lang, where, len(dataset), changes, published)
     return dataset
@@ -262,9 +252,6 @@ def check_values(dataset: datasets.Dataset, path, column: str, allowed, what: st
 
 
 # ---- --extra_eval sets (run_target.py): another domain's test set of the same task, its labels mapped ----
-LABEL_FIELDS = {"classification": "label", "tagging": "tags"}  # the schema field holding label names, per kind
-
-
 def is_iob(labels) -> bool:
     return all(label == "O" or label[:2] in ("B-", "I-") for label in labels)
 
@@ -274,7 +261,8 @@ def parse_label_map(value, spec) -> dict:
     labels; with IOB tags a key without B-/I- is an entity type and its target a type or O."""
     if not value:
         return {}
-    if spec.labels is None or spec.kind not in LABEL_FIELDS:
+    from tasks import kind_of
+    if spec.labels is None or kind_of(spec).LABEL_FIELD is None:
         raise ValueError(f"--extra_eval_label_map: task {spec.name!r} has no label set to map")
     types = sorted({label[2:] for label in spec.labels if label != "O"}) if is_iob(spec.labels) else None
     mapping = {}
@@ -309,7 +297,7 @@ def load_extra_set(spec, directory, lang: str, kind, mapping=None) -> datasets.D
     then the schema validated."""
     path = local_path(directory, spec.data_task or spec.name, "test", lang)
     dataset = load_local(path)
-    field_name = LABEL_FIELDS.get(spec.kind)
+    field_name = kind.LABEL_FIELD
     if field_name not in dataset.column_names or spec.labels is None:
         kind.validate(spec, dataset, path)
         return dataset

@@ -1,0 +1,136 @@
+"""The kind contract: what a kind of task (classification, tagging, span QA, ...) must provide.
+
+A task is data (a TaskSpec in the registry, tasks/__init__.py); its behaviour is its kind's. Each kind module
+(tasks/<kind>.py) defines one subclass of `TrainedKind` (a kind whose tasks train a head: run_target.py) or of
+tasks/retrieval.py `BitextKind` (an encoder evaluated as is: run_retrieval.py), and one instance of it, `KIND`, which
+owns every fact about the kind; tasks/__init__.py lists the instances in `KINDS` and `kind_of(spec)` returns a task's.
+
+Adding a kind: write tasks/<kind>.py with a subclass that sets the facts below and implements the abstract methods
+(Python refuses to build an instance that lacks one), add its KIND to the import in tasks/__init__.py, and give it a
+test; tests/test_kinds.py checks every kind against this contract. No table outside the kind modules lists kinds.
+
+Facts (class attributes):
+    name               the kind's name, what TaskSpec.kind holds
+    script             the entry script that runs a task of this kind: "run_target.py" (trained), or
+                       "run_retrieval.py" (the encoder evaluated as is, without training)
+    FIELDS             the fields of one row of the local layout (DIR/<task>/<split>-<lang>.jsonl)
+    HUB_FIELDS         hub columns read under their schema names unless hub_columns renames them
+                       (scripts/check_hub.py)
+    RAW_FORMATS        converters of original public formats: name -> function(input_path, **options) -> rows
+                       (prepare_data.py --from_raw)
+    HAS_FILES          whether prepare_data.py writes the kind's tasks as local files
+    TEXT_FIELDS        the fields --augment codeswitch may rewrite; () = the kind cannot be augmented
+    LABEL_FIELD        the field holding label names (--extra_eval_label_map maps it); None = no label names
+    LABELLED_HEAD      the head's outputs are the labels, in its id2label's order (a checkpoint knows its labels)
+    SUBMISSION_FORMAT  XTREME's submission format (scripts/export_submission.py FORMATS); None = none
+    COST_SHAPE         the throughput shape the cost model measures the kind with (scripts/estimate_cost.py)
+    CUSTOM_METRIC      --task custom --task_kind <name>: the metric reported; None = no custom tasks of this kind
+    CUSTOM_MAX_LENGTH  --task custom: max_seq_length of the task
+    EXTRA_EVAL         --extra_eval: another domain's test set in the kind's schema can be evaluated
+    CHECKS_LANGUAGES   --languages may name languages outside the task's lists: the kind checks them itself
+
+Every kind reads its data (`from_hub`, `validate`) and scores per-example statistics (`example_statistics`,
+`metric_from_statistics`, scripts/report_stats.py's paired tests). A kind that is trained (`TrainedKind`) also names
+its model class, tokenises (`preprocess`), batches (`data_collator`), turns predictions into records
+(`postprocess`) and scores them (`compute_metrics`). The optional hooks below have defaults that do nothing.
+"""
+from abc import ABC, abstractmethod
+
+
+class Kind(ABC):
+    name: str
+    script = "run_target.py"
+    FIELDS: tuple = ()
+    HUB_FIELDS: tuple = ()
+    RAW_FORMATS: dict = {}
+    HAS_FILES = True
+    TEXT_FIELDS: tuple = ()
+    LABEL_FIELD: str | None = None
+    LABELLED_HEAD = False
+    SUBMISSION_FORMAT: str | None = None
+    COST_SHAPE: str
+    CUSTOM_METRIC: str | None = None
+    CUSTOM_MAX_LENGTH = 128
+    CHECKS_LANGUAGES = False
+    EXTRA_EVAL = True
+
+    # ---- data ----
+    @abstractmethod
+    def from_hub(self, spec, dataset, lang):
+        """The hub's rows of one language -> rows of the kind's schema (FIELDS)."""
+
+    @abstractmethod
+    def validate(self, spec, dataset, path):
+        """Raise InputError (utils/args.py) naming the file and line of the first row that breaks the schema."""
+
+    # ---- per-example statistics (paired significance tests) ----
+    @abstractmethod
+    def example_statistics(self, spec, records, lang, **inputs):
+        """Per-example sufficient statistics of the metric: an array of (examples, statistics)."""
+
+    @abstractmethod
+    def metric_from_statistics(self, spec, sums, n):
+        """The metric from the statistics summed over n examples (resampled sums: arrays)."""
+
+    # ---- optional hooks ----
+    def custom_row(self, values, label, where) -> dict:
+        """--task custom (a kind with CUSTOM_METRIC): one input row's --text_columns values and --label_column value
+        -> a row of FIELDS without its id; a ValueError names `where` (file:line)."""
+        raise ValueError(f"--task custom: kind {self.name!r} has no custom tasks")
+
+    def custom_spec(self, spec, train_rows):
+        """--task custom: the spec with what the converted training rows tell (classification: its labels)."""
+        return spec
+
+    def repair(self, spec, dataset, path, published: bool):
+        """(rows, {what was changed: count}): rows a published copy gets wrong, repaired where the kind knows how
+        (span QA: answer offsets); default: unchanged."""
+        return dataset, {}
+
+    def labels_from_data(self, spec, train_dataset) -> list | None:
+        """The label names read from the training data, where the registry lists none; None = not read."""
+        return None
+
+    def check_arguments(self, spec, data_args) -> None:
+        """Raise InputError for arguments this kind cannot run with (the pre-flight calls it before any work)."""
+
+    def check_encoder(self, spec, config, data_args) -> None:
+        """Raise InputError for an encoder this kind cannot use (its config, before the model is loaded)."""
+
+    def evaluate(self, trainer, data, split, lang, limit=None) -> list | None:
+        """The records of one split scored by the kind itself (dual encoders: queries against a pool); None = the
+        engine predicts with the trainer and calls postprocess."""
+        return None
+
+    def statistics_inputs(self, spec, run_dir, split, lang) -> dict:
+        """More inputs of example_statistics, read from a run's folder (BUCC: the gold pairs); {} = none."""
+        return {}
+
+    def statistics_pairing(self, spec) -> str:
+        """How two runs' examples are paired: "common" (the examples both scored) or "union" (every example either
+        run predicted, e.g. mined pairs)."""
+        return "common"
+
+
+class TrainedKind(Kind):
+    """A kind whose tasks train a head on the encoder (run_target.py, run_intermediate.py)."""
+
+    @abstractmethod
+    def model_class(self, spec):
+        """The transformers auto class of the model (or a class with from_pretrained)."""
+
+    @abstractmethod
+    def preprocess(self, spec, tokenizer, data_args, is_train):
+        """A batched map function: rows -> features."""
+
+    @abstractmethod
+    def data_collator(self, spec, tokenizer, data_args):
+        """The collator of the features."""
+
+    @abstractmethod
+    def postprocess(self, spec, predictions, examples, features, data_args):
+        """Model predictions -> one record per example (written to predictions/<task>/<split>-<lang>.jsonl)."""
+
+    @abstractmethod
+    def compute_metrics(self, spec, records, lang) -> dict:
+        """The metrics of the records of one language."""
