@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
 
-from tasks import KINDS, TASKS, get_task, kind_of, resolve_languages  # noqa: E402
+from tasks import TASKS, get_task, resolve_languages  # noqa: E402
+from tasks.kinds import KINDS, kind_of  # noqa: E402
 from tasks.kind import TrainedKind  # noqa: E402
 from tasks.spec import SPLITS  # noqa: E402
 from utils.data import load_hub, load_local, local_path  # noqa: E402

@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and 
 from dataclasses import replace  # noqa: E402
 
 from run_target import print_table  # noqa: E402
-from tasks import get_task, kind_of  # noqa: E402
+from tasks import get_task  # noqa: E402
+from tasks.kinds import kind_of  # noqa: E402
 from tasks.custom import build_custom_task  # noqa: E402
 from engine.multitask import plan_tasks, resolve_tasks, run_multitask  # noqa: E402
 from engine.plan import plan_run  # noqa: E402

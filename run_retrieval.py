@@ -17,7 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and utils/ live beside this script
 
 from engine.retrieval import prepare, run  # noqa: E402,F401  (prepare: pipeline/preflight.py checks a stage with it)
-from tasks import get_task, kind_of  # noqa: E402
+from tasks import get_task  # noqa: E402
+from tasks.kinds import kind_of  # noqa: E402
 from utils.args import cli  # noqa: E402
 
 

@@ -49,7 +49,8 @@ import transformers  # noqa: E402
 from transformers import PrinterCallback, TrainerCallback  # noqa: E402
 
 from tests.builders import SHARED, WORDS, build_tiny_model  # noqa: E402  (the tests' vocabulary and tiny model)
-from tasks import get_task, kind_of  # noqa: E402
+from tasks import get_task  # noqa: E402
+from tasks.kinds import kind_of  # noqa: E402
 from utils.args import DataArguments, ModelArguments, XTrainingArguments  # noqa: E402
 from utils.cost import parameter_counts  # noqa: E402
 from utils.device import cuda_capabilities, device_defaults  # noqa: E402

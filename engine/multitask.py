@@ -18,7 +18,8 @@ from engine.plan import plan_run
 from engine.preflight import check_multitask
 from engine.runner import TaskData, _labels, evaluate_language, needs_run
 from engine.training_set import training_examples
-from tasks import INTERMEDIATE_TASKS, TASKS, get_task, kind_of, mlm
+from tasks import INTERMEDIATE_TASKS, TASKS, get_task, mlm
+from tasks.kinds import kind_of
 from tasks.kind import TrainedKind
 from tasks.custom import build_custom_task
 from utils.cost import CostMeter

@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.training_set import training_languages
-from tasks import get_task, kind_of, resolve_languages
+from tasks import get_task, resolve_languages
+from tasks.kinds import kind_of
 from tasks.spec import SPLITS
 from utils.args import InputError, extra_eval_sets, input_errors, split_list
 from utils.data import parse_label_map
@@ -87,7 +88,7 @@ def extra_eval_plan(spec, languages, domain):
         raise InputError(f"--extra_eval: task {spec.name!r} ({spec.kind}) is evaluated against a candidate pool; "
                          "extra test sets are for classification, multiple-choice, span QA and tagging tasks")
     with input_errors():
-        mapping = parse_label_map(value, spec)
+        mapping = parse_label_map(value, spec, kind_of(spec))
     plan = []
     for name, directory in sets.items():
         folder = Path(directory) / (spec.data_task or spec.name)

@@ -12,7 +12,9 @@ import re
 from pathlib import Path
 
 from engine.training_set import has_language_configs, require_parses, resolve_augment, split_codes
-from tasks import HUB_EXPORT_REVISIONS, get_task, kind_of
+from tasks import get_task
+from utils.hub_access import HUB_EXPORT_REVISIONS
+from tasks.kinds import kind_of
 from tasks.kind import Kind
 from tasks.spec import SPLITS
 from utils.args import InputError, check_output_dir, input_errors
@@ -135,7 +137,7 @@ def check_hub_export(spec):
     for folder in sorted({spec.hub_config_for(lang) or "default" for lang in spec.languages}):
         problem = _export_missing(spec.hub_path, revision, folder)
         if problem:
-            raise InputError(str(data.no_hub_route(spec.hub_path, folder, problem)))
+            raise InputError(str(data.no_hub_route(spec.hub_path, folder, problem, [spec.name])))
 
 
 @functools.lru_cache(maxsize=None)

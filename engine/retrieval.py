@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from engine.lifecycle import Run
 from engine.preflight import check_retrieval
 from engine.runner import needs_run, provenance
-from tasks import TASKS, get_task, kind_of, resolve_languages
+from tasks import TASKS, get_task, resolve_languages
+from tasks.kinds import kind_of
 from tasks import retrieval
 from utils.args import DataArguments, InputError, ModelArguments, RetrievalArguments, input_errors, parse_args
 from utils.cost import CostMeter

@@ -10,7 +10,7 @@ from transformers import set_seed
 from engine.lifecycle import Run
 from engine.preflight import check_run
 from engine.training_set import training_examples
-from tasks import kind_of
+from tasks.kinds import kind_of
 from utils.args import RunOptions
 from utils.cost import CostMeter
 from utils.caching import cache_lock, features_fingerprint

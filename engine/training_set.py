@@ -12,6 +12,7 @@ from pathlib import Path
 
 import datasets
 
+from tasks.kinds import kind_of
 from utils.augment import CodeSwitcher, augment_dataset, auto_codeswitch, dictionary_languages, load_dictionaries
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def training_examples(data, limit=None, options=None, seed=0):
         switcher = CodeSwitcher(load_dictionaries(augment.dictionaries, codes), ratio, seed)
         files = [Path(augment.dictionaries or ".") / f"en-{code}.txt" for code in codes]
         stamp = ";".join(f"{f}:{f.stat().st_mtime_ns}:{f.stat().st_size}" for f in files)  # edits invalidate the cache
-        dataset = augment_dataset(dataset, spec.kind, switcher, fingerprint_extra=stamp)
+        dataset = augment_dataset(dataset, kind_of(spec), switcher, fingerprint_extra=stamp)
     return dataset
 
 

@@ -42,7 +42,8 @@ from pathlib import Path
 
 from engine.plan import plan_run
 from pipeline import layout
-from tasks import INTERMEDIATE_TASKS, KINDS, TASKS, get_task, kind_of, resolve_languages
+from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages
+from tasks.kinds import KINDS, kind_of
 from tasks.spec import Recipe
 from utils.args import InputError, given_flags, recipe_arguments, split_list
 from utils.data import iter_jsonl, local_path

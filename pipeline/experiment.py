@@ -54,7 +54,8 @@ import sys
 from pathlib import Path
 
 from pipeline.jobs import experiment_jobs
-from tasks import TASKS, kind_of
+from tasks import TASKS
+from tasks.kinds import kind_of
 from tasks.kind import TrainedKind
 from utils.args import AugmentArguments, InputError, MultiTaskArguments
 

@@ -10,7 +10,8 @@ import shlex
 from pathlib import Path
 
 from pipeline import layout
-from tasks import TASKS, kind_of
+from tasks import TASKS
+from tasks.kinds import kind_of
 
 ROOT = Path(__file__).resolve().parents[1]  # the run_*.py scripts
 DEFAULT_MODEL = "xlm-roberta-large"

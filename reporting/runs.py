@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reporting.stats import mean
-from tasks import TASKS, kind_of, resolve_languages
+from tasks import TASKS, resolve_languages
+from tasks.kinds import kind_of
 from tasks.spec import SPLITS
 from utils.results import is_done, read_json
 

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks import get_task, kind_of
+from tasks import get_task
+from tasks.kinds import kind_of
 from utils.data import read_jsonl
 
 RESAMPLES = 1000

@@ -21,7 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tasks/ and utils
 
 import datasets  # noqa: E402
 
-from tasks import HUB_EXPORT_REVISIONS, TASKS, get_task, kind_of  # noqa: E402
+from tasks import TASKS, get_task  # noqa: E402
+from utils.hub_access import HUB_EXPORT_REVISIONS  # noqa: E402
+from tasks.kinds import kind_of  # noqa: E402
 from tasks.kind import TrainedKind  # noqa: E402
 from tasks.spec import SPLITS  # noqa: E402
 from utils.data import PARQUET_REVISION, hub_read  # noqa: E402

@@ -39,7 +39,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: reporting/, tasks/, utils/
 from reporting.runs import BENCHMARKS, benchmark_languages, collect, headline, read_object  # noqa: E402
 from reporting.stats import mean  # noqa: E402
-from tasks import TASKS, kind_of  # noqa: E402
+from tasks import TASKS  # noqa: E402
+from tasks.kinds import kind_of  # noqa: E402
 from utils.args import InputError, cli, input_errors  # noqa: E402
 from utils.data import iter_jsonl  # noqa: E402
 from utils.results import write_text_atomic  # noqa: E402

@@ -1,5 +1,5 @@
-"""The one registry of tasks and kinds. Adding a task is adding one entry to TASKS; behaviour lives in its kind
-(tasks/kind.py: the contract; KINDS, at the end of this file: one object per kind)."""
+"""The one registry of tasks. Adding a task is adding one entry to TASKS; behaviour lives in its kind (tasks/kind.py:
+the contract; tasks/kinds.py: one object per kind)."""
 from dataclasses import replace
 
 from tasks.spec import Recipe, TaskSpec
@@ -47,11 +47,6 @@ PAPER = {"paper_intermediate": True}              # the paper's nine intermediat
 CLS, STRUCT, QA_CAT, RET = "classification", "structured prediction", "question answering", "retrieval"
 BOTH, XTREME_ONLY = ("xtreme", "xtreme_r"), ("xtreme",)
 
-# Hub ids still published as loading scripts (datasets >= 4 refuses them): the revision of the hub's Parquet export
-# (refs/convert/parquet, one folder per config) that utils/data.py reads instead. No commit of either export could
-# be verified offline (../shared/hub/schemas.json cites SocialIQA's export tree, not a commit; whether CosmosQA has
-# an export is unknown), so the ref is pinned by name; put a 40-hex commit here once one is verified.
-HUB_EXPORT_REVISIONS = {"allenai/social_i_qa": "refs/convert/parquet", "allenai/cosmos_qa": "refs/convert/parquet"}
 
 _T = TaskSpec
 TASKS = {spec.name: spec for spec in [
@@ -129,13 +124,13 @@ TASKS = {spec.name: spec for spec in [
        hub_filter=("id", "{lang}"), recipe=QA_RECIPE, **QA, category=QA_CAT, benchmarks=BOTH, train_size=3_696,
        description="TyDiQA-GoldP; language = the id's prefix"),
     _T("bucc", "bitext_mining", "f1", languages=BUCC_LANGS, hub_path="google/xtreme", hub_config="bucc18.{lang}",
-       category=RET, benchmarks=XTREME_ONLY, xtreme_name="bucc2018",
+       open_languages=True, category=RET, benchmarks=XTREME_ONLY, xtreme_name="bucc2018",
        hub_splits={"validation": "validation", "test": "test"}, max_seq_length=512,
        hub_columns={"source": "source_sentence", "target": "target_sentence", "source_id": "source_lang",
                     "target_id": "target_lang"},  # the hub's bucc18 configs hold only the gold pairs
        description="BUCC 2018 mining; validation = BUCC 'sample', test = BUCC 'training' (XTREME's split)"),
     _T("tatoeba", "bitext_search", "accuracy", languages=TATOEBA_LANGS, xtreme_r_languages=TATOEBA_XTREME_R,
-       hub_missing=TATOEBA_XTREME_R, category=RET, benchmarks=BOTH,
+       hub_missing=TATOEBA_XTREME_R, open_languages=True, category=RET, benchmarks=BOTH,
        hub_columns={"source": "source_sentence", "target": "target_sentence"}, hub_path="google/xtreme",
        hub_config="tatoeba.{lang}", hub_lang_names=TATOEBA_NAMES, hub_splits={"test": "validation"},
        max_seq_length=512),
@@ -238,15 +233,6 @@ def get_task(name: str) -> TaskSpec:
         raise ValueError(f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}") from None
 
 
-def kind_of(spec: TaskSpec | str):
-    """The kind of a task (a TaskSpec) or the kind of that name: its object in KINDS (tasks/kind.py)."""
-    name = spec if isinstance(spec, str) else spec.kind
-    try:
-        return KINDS[name]
-    except KeyError:
-        raise ValueError(f"unknown kind {name!r}; known kinds: {', '.join(KINDS)}") from None
-
-
 def resolve_languages(spec: TaskSpec, languages: str | None) -> list[str]:
     """`--languages`: None = the task's XTREME languages (`spec.languages`); 'xtreme_r' = XTREME-R's set, those plus
     `spec.xtreme_r_languages` (XTREME-R drops no language of a task it shares with XTREME; a task outside XTREME-R
@@ -259,7 +245,7 @@ def resolve_languages(spec: TaskSpec, languages: str | None) -> list[str]:
         return known
     wanted = [lang.strip() for lang in languages.split(",") if lang.strip()]
     codes = {lang: task_code(lang, known) for lang in wanted}
-    unknown = [lang for lang, code in codes.items() if code is None and not kind_of(spec).CHECKS_LANGUAGES]
+    unknown = [lang for lang, code in codes.items() if code is None and not spec.open_languages]
     if unknown:
         raise ValueError(f"--languages: {', '.join(unknown)} not a language of task {spec.name!r} "
                          f"(known: {', '.join(sorted(known))})")
@@ -274,13 +260,3 @@ def task_code(lang: str, codes) -> str | None:
         return None
     key = language(lang).key
     return next((code for code in codes if known_language(code) and language(code).key == key), None)
-
-
-# ---- The kinds: one object each (tasks/kind.py). Imported last: kind modules may read the registry above.
-from tasks import (bitext_mining, bitext_search, classification, dual_encoder, mlm, multiple_choice,  # noqa: E402
-                   span_qa, tagging)
-
-KINDS = {kind.name: kind for kind in (classification.KIND, multiple_choice.KIND, span_qa.KIND, tagging.KIND,
-                                      bitext_search.KIND, bitext_mining.KIND, dual_encoder.KIND, mlm.KIND)}
-for _spec in TASKS.values():
-    kind_of(_spec)  # every task names a known kind (a ValueError names the known ones)

@@ -16,7 +16,7 @@ from utils.results import write_jsonl_atomic
 
 def custom_kinds() -> dict:
     """The kinds --task custom supports (Kind.CUSTOM_METRIC): name -> kind."""
-    from tasks import KINDS
+    from tasks.kinds import KINDS
     return {name: kind for name, kind in KINDS.items() if kind.CUSTOM_METRIC}
 
 
@@ -34,15 +34,6 @@ def read_table(path):
         reader = csv.DictReader(f, delimiter="\t" if path.suffix == ".tsv" else ",")
         for row in reader:
             yield reader.line_num, row
-
-
-def listed(value, where, what):
-    """A list, or a string split on whitespace: a row's tokens or tags."""
-    if isinstance(value, str):
-        return value.split()
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    raise ValueError(f"{where}: {what} must be a list or a whitespace-separated string, got {value!r}")
 
 
 def convert_file(path, split, kind, texts, label):

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from transformers import AutoModel, DataCollatorWithPadding, PreTrainedModel, default_data_collator
 from transformers.utils import ModelOutput
 
-from tasks import get_task, kind_of
+from tasks import get_task, span_qa
 from tasks.dual_encoder_data import RAW_FORMATS
 from tasks.dual_encoder_data import candidate_text, lareqa_split, paragraphs_of_rows, squad_pairs
 from tasks.kind import TrainedKind
@@ -140,7 +140,14 @@ def check_encoder(spec, config, data_args):
 
 # ---- data -------------------------------------------------------------------------------------------------------
 def _data_kind(spec):
-    return kind_of(get_task(spec.data_task)) if spec.data_task else None
+    """The kind whose rows a task's data are: a task with a data_task reads SQuAD-style span-QA rows (squad_retrieval:
+    SQuAD's), None for its own."""
+    if not spec.data_task:
+        return None
+    if get_task(spec.data_task).kind != span_qa.KIND.name:
+        raise ValueError(f"task {spec.name}: data_task {spec.data_task!r} is not a span-QA task (a dual encoder "
+                         "reads its queries and candidates from span-QA rows)")
+    return span_qa.KIND
 
 
 def from_hub(spec, dataset, lang):
@@ -214,12 +221,12 @@ def eval_split(spec, split, lang, data_args, cache_dir=None):
     """(query rows, pool ids, pool texts) of one language of a target: the local files, or the hub copy (read
     whole: its pool holds every language)."""
     if data_args.data_dir:
-        queries = load_rows(spec, split, lang, data_args, kind_of(spec), cache_dir).to_list()
+        queries = load_rows(spec, split, lang, data_args, KIND, cache_dir).to_list()
         pool_rows = _read_pool(Path(data_args.data_dir) / spec.name / "candidates.jsonl")[0]
         contexts = pool_rows["context"] if "context" in pool_rows.column_names else [None] * len(pool_rows)
         return queries, pool_rows["id"], [candidate_text(t, c) for t, c in zip(pool_rows["text"], contexts)]
     if (spec.name, split) not in _HUB:
-        qa = kind_of("span_qa")  # the hub copy is SQuAD rows: answer offsets re-aligned, recorded
+        qa = span_qa.KIND  # the hub copy is SQuAD rows: answer offsets re-aligned, recorded
         paragraphs = {code: paragraphs_of_rows(load_hub_rows(spec, split, code, qa, cache_dir))
                       for code in spec.languages}
         _HUB[spec.name, split] = lareqa_split(paragraphs)

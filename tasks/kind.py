@@ -3,10 +3,10 @@
 A task is data (a TaskSpec in the registry, tasks/__init__.py); its behaviour is its kind's. Each kind module
 (tasks/<kind>.py) defines one subclass of `TrainedKind` (a kind whose tasks train a head: run_target.py) or of
 tasks/retrieval.py `BitextKind` (an encoder evaluated as is: run_retrieval.py), and one instance of it, `KIND`, which
-owns every fact about the kind; tasks/__init__.py lists the instances in `KINDS` and `kind_of(spec)` returns a task's.
+owns every fact about the kind; tasks/kinds.py lists the instances in `KINDS` and `kind_of(spec)` returns a task's.
 
 Adding a kind: write tasks/<kind>.py with a subclass that sets the facts below and implements the abstract methods
-(Python refuses to build an instance that lacks one), add its KIND to the import in tasks/__init__.py, and give it a
+(Python refuses to build an instance that lacks one), add its KIND to tasks/kinds.py, and give it a
 test; tests/test_kinds.py checks every kind against this contract. No table outside the kind modules lists kinds.
 
 Facts (class attributes):
@@ -27,7 +27,6 @@ Facts (class attributes):
     CUSTOM_METRIC      --task custom --task_kind <name>: the metric reported; None = no custom tasks of this kind
     CUSTOM_MAX_LENGTH  --task custom: max_seq_length of the task
     EXTRA_EVAL         --extra_eval: another domain's test set in the kind's schema can be evaluated
-    CHECKS_LANGUAGES   --languages may name languages outside the task's lists: the kind checks them itself
 
 Every kind reads its data (`from_hub`, `validate`) and scores per-example statistics (`example_statistics`,
 `metric_from_statistics`, scripts/report_stats.py's paired tests). A kind that is trained (`TrainedKind`) also names
@@ -51,7 +50,6 @@ class Kind(ABC):
     COST_SHAPE: str
     CUSTOM_METRIC: str | None = None
     CUSTOM_MAX_LENGTH = 128
-    CHECKS_LANGUAGES = False
     EXTRA_EVAL = True
 
     # ---- data ----

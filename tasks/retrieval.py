@@ -362,7 +362,6 @@ class BitextKind(Kind):
     HUB_FIELDS = ()  # hub columns read under their schema names: none, hub_columns names all
     COST_SHAPE = "retrieval"
     EXTRA_EVAL = False
-    CHECKS_LANGUAGES = True  # languages() names the unknown ones (Tatoeba: any of LASER's codes)
     PROTOCOL: str  # XTREME's name of the protocol, recorded in metrics.json ("retrieval")
     SUMMARY: tuple  # the metrics run_retrieval.py prints
 

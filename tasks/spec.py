@@ -47,6 +47,8 @@ class TaskSpec:
     benchmarks: tuple = ()                       # the benchmarks the task belongs to: "xtreme", "xtreme_r"
     paper_intermediate: bool = False             # one of the paper's nine intermediate tasks (--tasks all)
     xtreme_name: str | None = None               # the task's name in XTREME's evaluate.py, if not `name`
+    open_languages: bool = False                 # --languages may name codes beyond its lists: its kind resolves
+                                                 # and checks them (Tatoeba: any of LASER's 112 languages)
     train_size: int | None = None                # English training examples of the hub copy (published; the
                                                  # cost model's, pipeline/cost.py); None = unknown
     hub_lang_splits: dict = field(default_factory=dict)  # lang -> our splits its hub config has, where they differ

@@ -445,9 +445,17 @@ def metric_from_statistics(spec, sums, n):
     return 100.0 * 2 * sums[..., 0] / np.maximum(sums[..., 1] + sums[..., 2], 1)
 
 
+def listed(value, where, what):
+    """A list, or a string split on whitespace: a row's tokens or tags."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    raise ValueError(f"{where}: {what} must be a list or a whitespace-separated string, got {value!r}")
+
+
 def custom_row(values, label, where):
     """A tokens column (a list, or a string split on whitespace); the label: the tags (same form)."""
-    from tasks.custom import listed
     tokens, tags = listed(values[0], where, "tokens"), listed(label, where, "tags")
     if len(tokens) != len(tags):
         raise ValueError(f"{where}: {len(tokens)} tokens but {len(tags)} tags; expected one tag per token")

@@ -17,7 +17,8 @@ import run_retrieval
 import run_target
 from conftest import FAST, ROOT, write_jsonl
 from engine import preflight
-from tasks import HUB_EXPORT_REVISIONS, get_task
+from tasks import get_task
+from utils.hub_access import HUB_EXPORT_REVISIONS
 from utils import hub_access
 from utils.args import InputError, cli
 from utils.hub_access import cached_dataset

@@ -16,6 +16,7 @@ import prepare_data
 import run_target
 from tasks import get_task, tagging
 from utils.args import InputError
+from tasks.kinds import kind_of
 from utils.data import map_label, parse_label_map, read_jsonl
 
 from reporting import runs as report_runs
@@ -201,15 +202,15 @@ def test_label_map_on_a_task_without_labels_and_on_a_pool_task(tmp_path, tiny_mo
 
 def test_label_map_semantics():
     panx, xnli = get_task("panx"), get_task("xnli")
-    mapping = parse_label_map("MISC=O, PER=PER, B-EVENT=B-ORG, LOCATION=LOC", panx)
+    mapping = parse_label_map("MISC=O, PER=PER, B-EVENT=B-ORG, LOCATION=LOC", panx, kind_of(panx))
     assert [map_label(tag, mapping, iob=True) for tag in
             ["B-MISC", "I-MISC", "B-PER", "I-PER", "B-EVENT", "I-EVENT", "I-LOCATION", "O", "B-LOC"]] == \
         ["O", "O", "B-PER", "I-PER", "B-ORG", "I-EVENT", "I-LOC", "O", "B-LOC"]
-    mapping = parse_label_map("entails=entailment,contradicts=contradiction", xnli)
+    mapping = parse_label_map("entails=entailment,contradicts=contradiction", xnli, kind_of(xnli))
     assert [map_label(label, mapping, iob=False) for label in ["entails", "neutral", "contradicts"]] == \
         ["entailment", "neutral", "contradiction"]
     with pytest.raises(ValueError, match=r"'maybe' is not a label of task 'xnli'"):
-        parse_label_map("unsure=maybe", xnli)
+        parse_label_map("unsure=maybe", xnli, kind_of(xnli))
 
 
 # ---- runs ----

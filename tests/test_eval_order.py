@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from conftest import WORDS, make_sentence
-from tasks import get_task, kind_of
+from tasks import get_task
+from tasks.kinds import kind_of
 from utils.args import DataArguments, ModelArguments, XTrainingArguments
 from utils.modeling import load_tokenizer, load_with_new_head
 from utils.trainer import LengthSortedSampler, Trainer, feature_lengths

@@ -25,7 +25,8 @@ from seqeval.metrics import f1_score, precision_score, recall_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import export_submission as X  # noqa: E402
-from tasks import TASKS, kind_of, resolve_languages  # noqa: E402
+from tasks import TASKS, resolve_languages  # noqa: E402
+from tasks.kinds import kind_of  # noqa: E402
 from tasks import retrieval as R  # noqa: E402
 from tasks.spec import TaskSpec  # noqa: E402
 from tasks.tagging import chunk_scores, is_iob, xtreme_chunks  # noqa: E402

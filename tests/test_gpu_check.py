@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from conftest import ROOT
-from tasks import TASKS, kind_of
+from tasks import TASKS
+from tasks.kinds import kind_of
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import gpu_check  # noqa: E402

@@ -11,7 +11,8 @@ import pytest
 
 from conftest import FAST, ROOT, SHARED, write_jsonl
 from hub_replica import XQUAD_DIR, hub_repo, misaligned, use_mirror, xquad_hub_rows
-from tasks import TASKS, XQUAD_LANGS, get_task, kind_of, span_qa
+from tasks import TASKS, XQUAD_LANGS, get_task, span_qa
+from tasks.kinds import kind_of
 from engine import preflight
 from engine.preflight import check_mlm_corpus
 from utils import data as data_utils

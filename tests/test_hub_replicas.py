@@ -9,7 +9,8 @@ from conftest import FAST
 
 import hub_replica
 from hub_replica import hub, mirror, use_mirror  # noqa: F401 (fixtures)
-from tasks import TASKS, get_task, kind_of
+from tasks import TASKS, get_task
+from tasks.kinds import kind_of
 from utils import data as data_utils
 from utils.args import DataArguments
 

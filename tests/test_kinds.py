@@ -4,13 +4,14 @@ import inspect
 
 import pytest
 
-from tasks import KINDS, TASKS, kind_of
+from tasks import TASKS
+from tasks.kinds import KINDS, kind_of
 from tasks.custom import custom_kinds
 from tasks.kind import Kind, TrainedKind
 from tasks.retrieval import BitextKind
 
 FACTS = {"FIELDS": tuple, "HUB_FIELDS": tuple, "RAW_FORMATS": dict, "HAS_FILES": bool, "TEXT_FIELDS": tuple,
-         "LABELLED_HEAD": bool, "COST_SHAPE": str, "CUSTOM_MAX_LENGTH": int, "CHECKS_LANGUAGES": bool,
+         "LABELLED_HEAD": bool, "COST_SHAPE": str, "CUSTOM_MAX_LENGTH": int,
          "EXTRA_EVAL": bool, "name": str, "script": str}
 OPTIONAL = {"LABEL_FIELD": str, "SUBMISSION_FORMAT": str, "CUSTOM_METRIC": str}
 SCRIPTS = {TrainedKind: "run_target.py", BitextKind: "run_retrieval.py"}

@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from conftest import ROOT, make_sentence, write_jsonl
-from tasks import get_task, kind_of
+from tasks import get_task
+from tasks.kinds import kind_of
 from tasks import retrieval as R
 from utils.results import read_json
 

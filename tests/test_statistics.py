@@ -20,7 +20,8 @@ from reporting.sections import fairness as report_fairness  # noqa: E402
 from reporting.sections import significance  # noqa: E402
 
 from conftest import write_jsonl  # noqa: E402
-from tasks import NER_TAGS, NLI_LABELS, TASKS, UPOS_TAGS, kind_of  # noqa: E402
+from tasks import NER_TAGS, NLI_LABELS, TASKS, UPOS_TAGS  # noqa: E402
+from tasks.kinds import kind_of  # noqa: E402
 from tasks import retrieval as R  # noqa: E402
 
 

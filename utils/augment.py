@@ -126,12 +126,13 @@ class CodeSwitcher:
         return [(field, item, m.start(), m.end(), m.group()) for m in WORD.finditer(value)
                 if self._known(m.group()) and not any(m.start() < e and s < m.end() for s, e in protected)]
 
-    def switch(self, example: dict, kind: str, index: int) -> dict:
-        """The example with its share of candidate words replaced (a new dict; the input is unchanged)."""
+    def switch(self, example: dict, fields: tuple, index: int) -> dict:
+        """The example with its share of candidate words in `fields` (its kind's TEXT_FIELDS) replaced (a new dict;
+        the input is unchanged)."""
         rng = random.Random(f"{self.seed}:{index}")
         answers = example.get("answers")  # span QA: the answers' characters are kept
         protected = [(s, s + len(t)) for s, t in zip(answers["answer_start"], answers["text"])] if answers else []
-        candidates = [c for field in text_fields(kind) if field in example for c in self._candidates(
+        candidates = [c for field in fields if field in example for c in self._candidates(
             field, example[field], protected=protected if field == "context" else ())]
         chosen = rng.sample(candidates, math.floor(self.ratio * len(candidates) + 0.5))
         chosen.sort(key=lambda c: (c[0], -1 if c[1] is None else c[1], c[2] or 0))  # text order
@@ -153,27 +154,23 @@ class CodeSwitcher:
         return out
 
 
-def text_fields(kind: str) -> tuple:
-    """The fields of a kind's rows that code-switching rewrites (Kind.TEXT_FIELDS); () for an unknown kind."""
-    from tasks import KINDS
-    return KINDS[kind].TEXT_FIELDS if kind in KINDS else ()
-
-
-def augment_dataset(dataset, kind: str, switcher: CodeSwitcher, fingerprint_extra: str = "", log_examples: int = 3):
-    """dataset.map of CodeSwitcher.switch over every row (cached under a fingerprint of the inputs)."""
-    if not text_fields(kind):
-        raise ValueError(f"--augment codeswitch: tasks of kind {kind!r} have no text fields to augment")
+def augment_dataset(dataset, kind, switcher: CodeSwitcher, fingerprint_extra: str = "", log_examples: int = 3):
+    """dataset.map of CodeSwitcher.switch over every row of the kind's TEXT_FIELDS (kind: a tasks/kind.py object;
+    cached under a fingerprint of the inputs)."""
+    if not kind.TEXT_FIELDS:
+        raise ValueError(f"--augment codeswitch: tasks of kind {kind.name!r} have no text fields to augment")
     columns = dataset.column_names
 
     def switch_batch(batch, indices):
         rows = [dict(zip(columns, values)) for values in zip(*(batch[c] for c in columns))]
-        switched = [switcher.switch(row, kind, index) for row, index in zip(rows, indices)]
+        switched = [switcher.switch(row, kind.TEXT_FIELDS, index) for row, index in zip(rows, indices)]
         return {c: [row[c] for row in switched] for c in columns}
 
-    key = f"{dataset._fingerprint}|{kind}|{switcher.ratio}|{switcher.seed}|{switcher.languages}|{fingerprint_extra}"
+    key = (f"{dataset._fingerprint}|{kind.name}|{switcher.ratio}|{switcher.seed}|{switcher.languages}|"
+           f"{fingerprint_extra}")
     augmented = dataset.map(switch_batch, batched=True, with_indices=True, desc="Code-switching",
                             new_fingerprint=hashlib.sha256(key.encode()).hexdigest()[:16])
-    fields = [f for f in text_fields(kind) if f in columns]
+    fields = [f for f in kind.TEXT_FIELDS if f in columns]
     shown = 0
     for before, after in zip(dataset.select(range(min(100, len(dataset)))), augmented):  # the first changed ones
         if shown < log_examples and before != after:

@@ -14,6 +14,8 @@ from urllib.parse import quote
 import datasets
 from datasets.exceptions import DatasetNotFoundError
 
+from utils.hub_access import HUB_EXPORT_REVISIONS
+
 logger = logging.getLogger(__name__)
 hub_load = datasets.load_dataset  # tests replace this with a stand-in loader
 
@@ -86,22 +88,22 @@ def hub_location(hub_id: str, revision: str | None = None) -> tuple:
     return str(folder), None
 
 
-def _hub_split(path, config, split, cache_dir):
-    """One hub split, by hub_read's route."""
-    return hub_read(path, config, split=split, cache_dir=cache_dir)[0]
+def _hub_split(path, config, split, cache_dir, task):
+    """One hub split of a task, by hub_read's route."""
+    return hub_read(path, config, split=split, cache_dir=cache_dir, tasks=(task,))[0]
 
 
-def hub_read(path, config, **options) -> tuple:
+def hub_read(path, config, tasks=(), **options) -> tuple:
     """(load_dataset(path, config, **options), whether it came from the Parquet export). A dataset still published
     as a loading script (datasets >= 4 refuses those: allenai/social_i_qa, allenai/cosmos_qa) is read from the hub's
-    Parquet export at the registry's revision (tasks.HUB_EXPORT_REVISIONS). The export holds one folder per config
+    Parquet export at its pinned revision (utils.hub_access.HUB_EXPORT_REVISIONS); tasks: the tasks reading it, named
+    when neither route exists. The export holds one folder per config
     and no README, so datasets sees a single config "default": the config is selected by its folder (data_dir)."""
     try:
         return hub_load(hub_location(path)[0], config, **options), False
     except RuntimeError as error:
         if SCRIPT_REFUSED not in str(error):
             raise
-    from tasks import HUB_EXPORT_REVISIONS
     revision, folder = HUB_EXPORT_REVISIONS.get(path, PARQUET_REVISION), config or "default"
     logger.warning("%s is a loading-script dataset: reading %s/ of its Parquet export at %s%s", path, folder,
                    revision, "" if re.fullmatch(r"[0-9a-f]{40}", revision) else " (a ref, not a pinned commit)")
@@ -109,15 +111,15 @@ def hub_read(path, config, **options) -> tuple:
         location, revision = hub_location(path, revision)
         return hub_load(location, revision=revision, data_dir=folder, **options), True
     except (FileNotFoundError, DatasetNotFoundError) as error:
-        raise no_hub_route(path, folder, error) from None
+        raise no_hub_route(path, folder, error, tasks) from None
 
 
-def no_hub_route(path, folder, error) -> ValueError:
-    """Neither the repository (a loading script) nor its Parquet export can be read: the tasks need --data_dir (an
-    InputError: one line, which the pre-flight raises where the hub answers, engine/preflight.check_hub_export)."""
-    from tasks import TASKS
+def no_hub_route(path, folder, error, names=()) -> ValueError:
+    """Neither the repository (a loading script) nor its Parquet export can be read: the tasks reading it (names)
+    need --data_dir (an InputError: one line, which the pre-flight raises where the hub answers,
+    engine/preflight.check_hub_export)."""
     from utils.args import InputError
-    names = [name for name, spec in TASKS.items() if spec.hub_path == path]
+    names = list(names) or ["<task>"]
     files = ", ".join(f"DIR/{name}/<split>-<lang>.jsonl" for name in names)
     reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return InputError(f"{path} is a loading script (datasets >= 4 refuses it) and its Parquet export has no "
@@ -131,7 +133,7 @@ def load_hub(spec, split: str, lang: str, cache_dir=None) -> datasets.Dataset:
     names = spec.hub_split(split)
     names = names if isinstance(names, tuple) else (names,)
     config = spec.hub_config_for(lang)
-    parts = [_hub_split(spec.hub_path, config, name, cache_dir) for name in names]
+    parts = [_hub_split(spec.hub_path, config, name, cache_dir, spec.name) for name in names]
     dataset = parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
     if spec.hub_filter:
         column, pattern = spec.hub_filter
@@ -256,13 +258,13 @@ def is_iob(labels) -> bool:
     return all(label == "O" or label[:2] in ("B-", "I-") for label in labels)
 
 
-def parse_label_map(value, spec) -> dict:
+def parse_label_map(value, spec, kind) -> dict:
     """--extra_eval_label_map "MISC=O,PER=PER" -> {"MISC": "O", "PER": "PER"}. Every target is one of the task's
-    labels; with IOB tags a key without B-/I- is an entity type and its target a type or O."""
+    labels (kind: the task's tasks/kind.py object, whose LABEL_FIELD holds them); with IOB tags a key without B-/I-
+    is an entity type and its target a type or O."""
     if not value:
         return {}
-    from tasks import kind_of
-    if spec.labels is None or kind_of(spec).LABEL_FIELD is None:
+    if spec.labels is None or kind.LABEL_FIELD is None:
         raise ValueError(f"--extra_eval_label_map: task {spec.name!r} has no label set to map")
     types = sorted({label[2:] for label in spec.labels if label != "O"}) if is_iob(spec.labels) else None
     mapping = {}
