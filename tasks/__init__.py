@@ -282,5 +282,6 @@ from tasks import (bitext_mining, bitext_search, classification, dual_encoder, m
 
 KINDS = {kind.name: kind for kind in (classification.KIND, multiple_choice.KIND, span_qa.KIND, tagging.KIND,
                                       bitext_search.KIND, bitext_mining.KIND, dual_encoder.KIND, mlm.KIND)}
+KIND_OPTIONS = tuple(kind.OPTIONS for kind in KINDS.values() if kind.OPTIONS)  # the scripts parse each as a group
 for _spec in TASKS.values():
     kind_of(_spec)  # every task names a known kind (a ValueError names the known ones)
