@@ -14,7 +14,7 @@ from dataclasses import replace  # noqa: E402
 
 from run_target import print_table  # noqa: E402
 from tasks import get_task  # noqa: E402
-from tasks.kinds import kind_of  # noqa: E402
+from tasks.kinds import KIND_OPTIONS, kind_of  # noqa: E402
 from tasks.custom import build_custom_task  # noqa: E402
 from engine.multitask import plan_tasks, resolve_tasks, run_multitask  # noqa: E402
 from engine.plan import plan_run  # noqa: E402
@@ -26,7 +26,8 @@ from utils.args import (AugmentArguments, DataArguments, InputError, ModelArgume
                         RunOptions, XTrainingArguments, cli, input_errors, parse_with_defaults,
                         setup_logging)
 
-GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments, AugmentArguments)
+GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments, AugmentArguments,
+          *KIND_OPTIONS)  # the kinds' own options (tasks/kind.py OPTIONS), each a group
 
 
 def prepare(argv=None, planned=()):
@@ -34,7 +35,8 @@ def prepare(argv=None, planned=()):
     will read; returns (run function, its keyword arguments). planned: encoders earlier stages will write."""
     with input_errors():  # the task's recipe fills in the training flags not given
         parsed, given, record = parse_with_defaults(GROUPS, argv, intermediate_recipe)
-        model_args, data_args, training_args, multi_args, augment_args = parsed
+        (model_args, data_args, training_args, multi_args, augment_args), kinds = parsed[:5], parsed[5:]
+        data_args.kind_options = kinds  # each kind's own options (tasks/kind.py OPTIONS)
         task, several = data_args.task, is_multitask(given)
         training_args.do_train = True
         options, out = RunOptions(multitask=multi_args, augment=augment_args), training_args.output_dir

@@ -11,6 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and utils/ live beside this script
 
 from tasks import get_task  # noqa: E402
+from tasks.kinds import KIND_OPTIONS  # noqa: E402
 from engine.plan import plan_run  # noqa: E402
 from engine.preflight import check_run  # noqa: E402
 from engine.runner import needs_run, run_task  # noqa: E402
@@ -18,7 +19,8 @@ from utils.args import (AugmentArguments, DataArguments, DomainArguments, InputE
                         RunOptions, XTrainingArguments, cli, input_errors, parse_with_defaults,
                         setup_logging)
 
-GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, DomainArguments)
+GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, DomainArguments,
+          *KIND_OPTIONS)  # the kinds' own options (tasks/kind.py OPTIONS), each a group
 
 
 def prepare(argv=None, planned=()):
@@ -26,7 +28,8 @@ def prepare(argv=None, planned=()):
     loaded or written); returns run_task's arguments. planned: encoders earlier pipeline stages will write."""
     with input_errors():  # the task's recipe fills in the training flags not given
         parsed, given, recipe = parse_with_defaults(GROUPS, argv, target_recipe)
-        model_args, data_args, training_args, augment_args, domain_args = parsed
+        (model_args, data_args, training_args, augment_args, domain_args), kinds = parsed[:5], parsed[5:]
+        data_args.kind_options = kinds  # each kind's own options (tasks/kind.py OPTIONS)
         spec, options = get_task(data_args.task), RunOptions(augment=augment_args, domain=domain_args)
     if not any(name.startswith("do_") for name in given):
         training_args.do_train = True  # the whole phase by default: train, then evaluate

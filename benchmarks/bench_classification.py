@@ -45,7 +45,7 @@ def training_throughput(model_args, features, tokenizer, batch_size, steps, samp
                                   eval_strategy="no", save_strategy="no", load_best_model_at_end=False,
                                   train_sampling_strategy=sampling, logging_steps=10 ** 6, use_cpu=True,
                                   dataloader_num_workers=0, learning_rate=1e-5, warmup_steps=0)
-        model = load_with_new_head(classification.model_class(None), model_args, num_labels=3)
+        model = load_with_new_head(classification.model_class(None, None), model_args, num_labels=3)
         trainer = Trainer(model=model, args=args, train_dataset=features, processing_class=tokenizer,
                           data_collator=classification.data_collator(None, tokenizer, None))
         start = time.perf_counter()

@@ -122,7 +122,8 @@ def main():
     datasets.disable_progress_bars()
     with tempfile.TemporaryDirectory() as tmp:
         tokenizer = AutoTokenizer.from_pretrained(args.tokenizer or tiny_tokenizer(tmp))
-        spec, data_args = get_task("xquad"), DataArguments(max_seq_length=384, doc_stride=128)
+        spec, options = get_task("xquad"), span_qa.SpanQAOptions(doc_stride=128)
+        data_args = DataArguments(max_seq_length=384, kind_options=(options,))
         examples = datasets.Dataset.from_dict(synthetic_examples(args.examples))
         features = examples.map(span_qa.preprocess(spec, tokenizer, data_args, is_train=False), batched=True,
                                 remove_columns=examples.column_names)
@@ -136,7 +137,7 @@ def main():
     fast_time, records = timed(lambda: span_qa.postprocess(spec, (start_logits, end_logits), examples, features,
                                                            data_args), args.repeat)
     loop_time, loop_answers = timed(lambda: loop_postprocess(start_logits, end_logits, examples, features,
-                                                             data_args.n_best_size, data_args.max_answer_length), 1)
+                                                             options.n_best_size, options.max_answer_length), 1)
     answers = [record["prediction"] for record in records]
     differ = sum(a != b for a, b in zip(answers, loop_answers))
     assert differ == 0, f"{differ} of {len(answers)} answers differ between the two implementations"
@@ -148,8 +149,8 @@ def main():
     print(f"speed-up:                {loop_time / fast_time:.1f}x")
     if hf_utils_qa:
         hf_time, hf_answers = timed(lambda: hf_utils_qa.postprocess_qa_predictions(
-            examples, features, (start_logits, end_logits), n_best_size=data_args.n_best_size,
-            max_answer_length=data_args.max_answer_length), 1)
+            examples, features, (start_logits, end_logits), n_best_size=options.n_best_size,
+            max_answer_length=options.max_answer_length), 1)
         differ = sum(record["prediction"] != hf_answers[record["id"]] for record in records)
         print(f"HF utils_qa.postprocess_qa_predictions ({hf_file}): {hf_time * per_10k:.3f} s per 10,000 "
               f"features; answers differing from ours: {differ} of {len(records)}")

@@ -202,7 +202,7 @@ def measure(shape, setting, model_dir, tokenizer, rows, args, device):
               "label2id": {n: i for i, n in enumerate(spec.labels)}} if spec.labels else {}
     model_args = ModelArguments(model_name_or_path=str(model_dir), freeze_embeddings=args.freeze_embeddings,
                                 **model_fields)
-    model = load_with_new_head(kind.model_class(spec), model_args, **labels)
+    model = load_with_new_head(kind.model_class(spec, data_args), model_args, **labels)
     with tempfile.TemporaryDirectory() as out:
         training_args = XTrainingArguments(
             output_dir=out, per_device_train_batch_size=args.batch_size, gradient_accumulation_steps=accumulation,

@@ -60,20 +60,20 @@ class TaggedTaskData(TaskData):
         return features.add_column("task_id", [self.task_id] * len(features))
 
 
-def task_model(spec, kind, train_examples, model_args):
+def task_model(spec, kind, train_examples, model_args, data_args):
     """(spec with its labels, model): the kind's model class with a new head, labels as run_task reads them."""
     labels = _labels(spec, kind, train_examples, model_args)
     if labels and spec.labels is None:
         spec = replace(spec, labels=tuple(labels))
     kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
               "label2id": {n: i for i, n in enumerate(labels)}} if labels else {}
-    return spec, load_with_new_head(kind.model_class(spec), model_args, **kwargs)
+    return spec, load_with_new_head(kind.model_class(spec, data_args), model_args, **kwargs)
 
 
 def build_entry(data, train_examples, model_args, selection_limit=None):
     """Tokenise one task's training set (and English dev set, its first selection_limit examples) and build its
     model; data: a TaggedTaskData."""
-    spec, model = task_model(data.spec, data.kind, train_examples, model_args)
+    spec, model = task_model(data.spec, data.kind, train_examples, model_args, data.data_args)
     data.spec = spec
     entry = TaskEntry(spec.name, spec, data.kind, data, model, data.features(train_examples, True))
     if spec.kind != "mlm":
@@ -186,7 +186,8 @@ class MultiTaskRun(Run):
         self.tokenizer = load_tokenizer(model_args)
         settings = device.settings(training_args, model_args)
         logger.info(device.summary(settings))
-        return run_config(model_args, self.data_args, training_args, *self.options.groups(), task="multitask",
+        return run_config(model_args, self.data_args, training_args, *self.options.groups(),
+                          *self.data_args.kind_options, task="multitask",
                           intermediate_tasks=[plan.task.name for plan, _ in self.plans],
                           base_model=model_args.model_name_or_path, device_settings=settings, **self.extra)
 

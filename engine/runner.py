@@ -142,14 +142,13 @@ class TaskRun(Run):
     def start(self):
         model_args, data_args, training_args = self.model_args, self.data_args, self.training_args
         set_seed(training_args.seed)
-        if getattr(data_args, "embedding_pooling", None):  # dual encoders: --embedding_pooling overrides the task's
-            self.spec = replace(self.spec, pooling=data_args.embedding_pooling)
         self.kind = kind_of(self.spec)
         self.tokenizer = load_tokenizer(model_args)
         self.train_data = TaskData(self.train_spec, self.tokenizer, data_args, model_args, training_args)
         settings = device.settings(training_args, model_args)
         logger.info(device.summary(settings))
-        return run_config(model_args, data_args, training_args, *self.options.groups(), task=self.spec.name,
+        return run_config(model_args, data_args, training_args, *self.options.groups(), *data_args.kind_options,
+                          task=self.spec.name,
                           train_task=self.train_spec.name, **provenance(model_args.model_name_or_path),
                           device_settings=settings, **self.extra)
 
@@ -163,7 +162,7 @@ class TaskRun(Run):
         if labels and self.spec.labels is None:  # labels read from the training data (CCG)
             self.spec, self.train_spec = replace(self.spec, labels=tuple(labels)), \
                 replace(self.train_spec, labels=tuple(labels))
-        model = load_with_new_head(kind.model_class(self.spec), model_args, **label_kwargs)
+        model = load_with_new_head(kind.model_class(self.spec, data_args), model_args, **label_kwargs)
         self.spec, self.train_spec = decoded_with_head(self.spec, kind, model), \
             decoded_with_head(self.train_spec, kind, model)
         self.train_data.spec = train_spec = self.train_spec

@@ -20,7 +20,7 @@ Pool and query encodings are cached on disk (tasks/retrieval.cached_embeddings) 
 """
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
@@ -53,6 +53,23 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 # ---- the model --------------------------------------------------------------------------------------------------
+@dataclass
+class DualEncoderOptions:
+    """The dual encoders' own options (tasks/kind.py OPTIONS): how a text becomes one vector."""
+    embedding_pooling: str | None = field(default=None, metadata={
+        "help": "Dual-encoder tasks: how a text becomes one vector: pooler (XTREME-R's: the model's pooler on the "
+                "first token), cls (the first token's last hidden state) or mean (the mean of the last hidden "
+                "states, e.g. for sentence encoders such as e5). Default: pooler where the architecture has one, "
+                "else cls (DeBERTa-v2, ModernBERT, ELECTRA, DistilBERT, EuroBERT).",
+        "choices": ["pooler", "cls", "mean"]})
+
+
+def run_pooling(spec, data_args):
+    """The pooling the run asks for: --embedding_pooling, else the task's registry entry (None: resolve_pooling's
+    default)."""
+    return KIND.options(data_args).embedding_pooling or spec.pooling
+
+
 @dataclass
 class DualEncoderOutput(ModelOutput):
     loss: torch.Tensor | None = None
@@ -124,16 +141,16 @@ class DualEncoder(PreTrainedModel):
         return DualEncoderOutput(loss=loss, query_embeddings=query, candidate_embeddings=candidate)
 
 
-def model_class(spec):
-    """What utils/modeling.load_with_new_head loads into: a DualEncoder with the task's pooling (None: the
+def model_class(spec, data_args):
+    """What utils/modeling.load_with_new_head loads into: a DualEncoder with the run's pooling (None: the
     encoder's pooler where it has one, else CLS)."""
-    return SimpleNamespace(from_pretrained=partial(DualEncoder.from_pretrained, pooling=spec.pooling))
+    pooling = run_pooling(spec, data_args)
+    return SimpleNamespace(from_pretrained=partial(DualEncoder.from_pretrained, pooling=pooling))
 
 
 def check_encoder(spec, config, data_args):
     """Pre-flight (engine/preflight.py), from the encoder's config alone: a pooling it lacks is an InputError."""
-    pooling = getattr(data_args, "embedding_pooling", None) or spec.pooling
-    if pooling == "pooler" and has_pooler(config) is False:
+    if run_pooling(spec, data_args) == "pooler" and has_pooler(config) is False:
         raise InputError(f"--embedding_pooling pooler: {config.model_type} encoders have no pooler; expected cls or "
                          "mean (or leave it out: the pooler where the encoder has one, else CLS)")
 
@@ -425,6 +442,7 @@ class DualEncoderKind(TrainedKind):
     SUBMISSION_FORMAT = "ranked"  # LAReQA and Mewsli-X rank a pool of candidates
     COST_SHAPE = "dual_encoder"
     EXTRA_EVAL = False  # its queries are scored against a candidate pool
+    OPTIONS = DualEncoderOptions
     repair = staticmethod(repair)
     check_encoder = staticmethod(check_encoder)
     evaluate = staticmethod(evaluate)

@@ -27,6 +27,14 @@ Facts (class attributes):
     CUSTOM_METRIC      --task custom --task_kind <name>: the metric reported; None = no custom tasks of this kind
     CUSTOM_MAX_LENGTH  --task custom: max_seq_length of the task
     EXTRA_EVAL         --extra_eval: another domain's test set in the kind's schema can be evaluated
+    OPTIONS            the kind's own options: a dataclass of command-line flags (span QA's --doc_stride, ...) that
+                       the scripts parse beside the other argument groups; None = none
+
+Options: the shared data arguments (utils/args.py DataArguments: max_seq_length, pad_to_max_length, ...) reach every
+method as `data_args`; a kind's own options travel in it, typed, as `data_args.kind_options` (every kind's parsed
+OPTIONS instance), and the kind reads its own with `self.options(data_args)` (the defaults where the run gave none).
+What preprocessing reads is therefore the shared preprocessing fields and the kind's options: with the spec and the
+kind module's source they are the tokenisation cache key (utils/caching.py).
 
 Every kind reads its data (`from_hub`, `validate`) and scores per-example statistics (`example_statistics`,
 `metric_from_statistics`, scripts/report_stats.py's paired tests). A kind that is trained (`TrainedKind`) also names
@@ -34,6 +42,13 @@ its model class, tokenises (`preprocess`), batches (`data_collator`), turns pred
 (`postprocess`) and scores them (`compute_metrics`). The optional hooks below have defaults that do nothing.
 """
 from abc import ABC, abstractmethod
+
+
+def options_of(data_args, options_class):
+    """The instance of options_class that data_args.kind_options holds, else its defaults (also where data_args
+    carries no kind options: None, or a test's namespace of the shared fields)."""
+    given = [options for options in getattr(data_args, "kind_options", ()) if isinstance(options, options_class)]
+    return given[0] if given else options_class()
 
 
 class Kind(ABC):
@@ -51,6 +66,11 @@ class Kind(ABC):
     CUSTOM_METRIC: str | None = None
     CUSTOM_MAX_LENGTH = 128
     EXTRA_EVAL = True
+    OPTIONS: type | None = None
+
+    def options(self, data_args):
+        """The run's options of this kind (an OPTIONS instance); None for a kind without options."""
+        return options_of(data_args, self.OPTIONS) if self.OPTIONS else None
 
     # ---- data ----
     @abstractmethod
@@ -114,8 +134,9 @@ class TrainedKind(Kind):
     """A kind whose tasks train a head on the encoder (run_target.py, run_intermediate.py)."""
 
     @abstractmethod
-    def model_class(self, spec):
-        """The transformers auto class of the model (or a class with from_pretrained)."""
+    def model_class(self, spec, data_args):
+        """The transformers auto class of the model (or a class with from_pretrained), for the run's arguments
+        (dual encoders: --embedding_pooling)."""
 
     @abstractmethod
     def preprocess(self, spec, tokenizer, data_args, is_train):

@@ -6,6 +6,7 @@ from tasks.spec import TaskSpec
 
 KINDS = {kind.name: kind for kind in (classification.KIND, multiple_choice.KIND, span_qa.KIND, tagging.KIND,
                                       bitext_search.KIND, bitext_mining.KIND, dual_encoder.KIND, mlm.KIND)}
+KIND_OPTIONS = tuple(kind.OPTIONS for kind in KINDS.values() if kind.OPTIONS)  # the scripts parse each as a group
 
 
 def kind_of(spec: TaskSpec | str):

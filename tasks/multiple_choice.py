@@ -102,7 +102,7 @@ def preprocess(spec, tokenizer, data_args, is_train):
     return tokenize
 
 
-def model_class(spec):
+def model_class(spec, data_args):
     return AutoModelForMultipleChoice
 
 

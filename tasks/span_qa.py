@@ -12,6 +12,7 @@ without spaces (Chinese, Thai) come out exactly. Post-processing is vectorised w
 language: no Python loop per feature over start/end candidates.
 """
 import json
+from dataclasses import dataclass, field
 from bisect import bisect_left, bisect_right
 from itertools import groupby
 from pathlib import Path
@@ -29,6 +30,22 @@ NULL_INDEX = 0                    # the CLS token: the label and the null answer
 EVAL_ONLY = ("example_id", "offset_mapping", "max_context")  # for post-processing, never fed to the model
 QA_WINDOWS = ("xtreme", "hf_overlap")  # --qa_windows: what --doc_stride means (see the docstring)
 CHUNK = 4096                      # features scored at once (bounds the memory of post-processing)
+
+
+@dataclass
+class SpanQAOptions:
+    """Span QA's own options (tasks/kind.py OPTIONS): its windows (the tokenisation cache key) and answer search."""
+    doc_stride: int = field(default=128, metadata={
+        "help": "QA: under --qa_windows xtreme, the step between the starts of consecutive context windows, in "
+                "context tokens (1 to the context tokens a window holds); under hf_overlap, their overlap."})
+    qa_windows: str = field(default="xtreme", metadata={
+        "help": "QA: xtreme (XTREME's and jiant's windows: a start every --doc_stride tokens; an answer may only "
+                "start at a token whose max context is its window) or hf_overlap (HF run_qa.py's: --doc_stride "
+                "is the overlap).", "choices": ["xtreme", "hf_overlap"]})
+    max_query_length: int = field(default=64, metadata={"help": "QA: question tokens kept."})
+    n_best_size: int = field(default=20, metadata={"help": "QA: start/end candidates per feature."})
+    max_answer_length: int = field(default=30, metadata={"help": "QA: longest answer in tokens."})
+    null_score_diff_threshold: float = field(default=0.0, metadata={"help": "SQuAD v2: no-answer threshold."})
 
 
 # ---- data: checks, raw SQuAD JSON, hub -------------------------------------------------------------------
@@ -212,21 +229,20 @@ def max_context(starts, lengths) -> list[np.ndarray]:
     return [best[start:start + length] == w for w, (start, length) in enumerate(zip(starts, lengths))]
 
 
-def _encode_windows(tokenizer, questions, contexts, rooms, data_args, max_length):
+def _encode_windows(tokenizer, questions, contexts, rooms, options, max_length, padding):
     """Tokenise the pairs into context windows: [(example, encoding, row of the encoding)], in example order.
 
     The tokenizer's `stride` is the overlap of consecutive windows. Under hf_overlap it is --doc_stride. Under
     xtreme windows start every --doc_stride context tokens, so the overlap is the window's room for context minus
     --doc_stride, which depends on the question's length: one tokenizer call per room."""
-    xtreme = data_args.qa_windows == "xtreme"
+    xtreme = options.qa_windows == "xtreme"
     groups = [np.flatnonzero(rooms == room) for room in np.unique(rooms)] if xtreme else [np.arange(len(rooms))]
     windows = []
     for rows in groups:
-        overlap = rooms[rows[0]] - data_args.doc_stride if xtreme else data_args.doc_stride
+        overlap = rooms[rows[0]] - options.doc_stride if xtreme else options.doc_stride
         encoded = tokenizer([questions[i] for i in rows], [contexts[i] for i in rows], truncation="only_second",
                             max_length=max_length, stride=int(overlap), return_overflowing_tokens=True,
-                            return_offsets_mapping=True,
-                            padding="max_length" if data_args.pad_to_max_length else False)
+                            return_offsets_mapping=True, padding=padding)
         windows += [(rows[sample], encoded, j) for j, sample in enumerate(encoded["overflow_to_sample_mapping"])]
     return sorted(windows, key=lambda window: window[0])  # stable: each example's windows stay in order
 
@@ -241,28 +257,29 @@ def _keep_max_context(masks, examples, step):
             mask[first:first + flags.size] = flags.tolist()
 
 
-def _check_doc_stride(data_args, rooms, max_length, longest, specials):
+def _check_doc_stride(options, rooms, max_length, longest, specials):
     """Under xtreme --doc_stride is a step (1 to the smallest room); under hf_overlap an overlap (below it)."""
     room = int(rooms.min())
     budget = (f"max_seq_length ({max_length}) - question tokens ({longest}, at most --max_query_length) - special "
               f"tokens ({specials}) = {room}")
-    if data_args.qa_windows == "xtreme" and not 0 < data_args.doc_stride <= room:
-        raise ValueError(f"--doc_stride {data_args.doc_stride}: under --qa_windows xtreme, the step between the "
+    if options.qa_windows == "xtreme" and not 0 < options.doc_stride <= room:
+        raise ValueError(f"--doc_stride {options.doc_stride}: under --qa_windows xtreme, the step between the "
                          f"starts of context windows must be at least 1 and at most the context tokens a window "
                          f"holds: {budget}")
-    if data_args.qa_windows == "hf_overlap" and not 0 <= data_args.doc_stride < room:
-        raise ValueError(f"--doc_stride {data_args.doc_stride}: under --qa_windows hf_overlap, the overlap of "
+    if options.qa_windows == "hf_overlap" and not 0 <= options.doc_stride < room:
+        raise ValueError(f"--doc_stride {options.doc_stride}: under --qa_windows hf_overlap, the overlap of "
                          f"context windows must be below the context tokens a window holds: {budget}")
 
 
 def check_arguments(spec, data_args):
     """Before the run (engine/preflight.py): --qa_windows and --doc_stride fit the longest allowed question
     (--max_query_length) and a pair's special tokens (at most 4, XLM-R's)."""
-    if data_args.qa_windows not in QA_WINDOWS:
-        raise ValueError(f"--qa_windows {data_args.qa_windows!r}: expected one of {', '.join(QA_WINDOWS)}")
+    options = KIND.options(data_args)
+    if options.qa_windows not in QA_WINDOWS:
+        raise ValueError(f"--qa_windows {options.qa_windows!r}: expected one of {', '.join(QA_WINDOWS)}")
     max_length = data_args.max_seq_length or spec.max_seq_length
-    _check_doc_stride(data_args, np.array([max_length - data_args.max_query_length - 4]), max_length,
-                      data_args.max_query_length, 4)
+    _check_doc_stride(options, np.array([max_length - options.max_query_length - 4]), max_length,
+                      options.max_query_length, 4)
 
 
 def preprocess(spec, tokenizer, data_args, is_train: bool):
@@ -272,16 +289,17 @@ def preprocess(spec, tokenizer, data_args, is_train: bool):
     (None outside the context) and max_context (True where an answer may start: under xtreme the context tokens
     whose maximum context is this window, under hf_overlap every context token) for postprocess."""
     max_length = data_args.max_seq_length or spec.max_seq_length
-    specials = tokenizer.num_special_tokens_to_add(pair=True)
-    if data_args.qa_windows not in QA_WINDOWS:
-        raise ValueError(f"--qa_windows {data_args.qa_windows!r}: expected one of {', '.join(QA_WINDOWS)}")
-    xtreme = data_args.qa_windows == "xtreme"
+    specials, options = tokenizer.num_special_tokens_to_add(pair=True), KIND.options(data_args)
+    padding = "max_length" if data_args.pad_to_max_length else False
+    if options.qa_windows not in QA_WINDOWS:
+        raise ValueError(f"--qa_windows {options.qa_windows!r}: expected one of {', '.join(QA_WINDOWS)}")
+    xtreme = options.qa_windows == "xtreme"
 
     def prepare(batch):
-        questions, lengths = _truncate_questions(tokenizer, batch["question"], data_args.max_query_length)
+        questions, lengths = _truncate_questions(tokenizer, batch["question"], options.max_query_length)
         rooms = max_length - specials - np.array(lengths)   # context tokens a window holds, per question
-        _check_doc_stride(data_args, rooms, max_length, max(lengths), specials)
-        windows = _encode_windows(tokenizer, questions, batch["context"], rooms, data_args, max_length)
+        _check_doc_stride(options, rooms, max_length, max(lengths), specials)
+        windows = _encode_windows(tokenizer, questions, batch["context"], rooms, options, max_length, padding)
         inputs = [k for k in windows[0][1] if k not in ("offset_mapping", "overflow_to_sample_mapping")]
         columns = inputs + ["start_positions", "end_positions"] + ([] if is_train else list(EVAL_ONLY))
         features = {column: [] for column in columns}
@@ -298,13 +316,13 @@ def preprocess(spec, tokenizer, data_args, is_train: bool):
                                                    for o, s in zip(offsets, sequence_ids)])
                 features["max_context"].append([s == 1 for s in sequence_ids])
         if xtreme and not is_train:
-            _keep_max_context(features["max_context"], [example for example, _, _ in windows], data_args.doc_stride)
+            _keep_max_context(features["max_context"], [example for example, _, _ in windows], options.doc_stride)
         return features
 
     return prepare
 
 
-def model_class(spec):
+def model_class(spec, data_args):
     return AutoModelForQuestionAnswering
 
 
@@ -340,14 +358,14 @@ def _flat_offsets(features):
     return np.append(starts, -1), np.append(ends, -1), np.append(may_start, False), first, lengths
 
 
-def _best_spans(start_logits, end_logits, offsets, data_args):
+def _best_spans(start_logits, end_logits, offsets, options):
     """Best valid span of each feature: (score, start char, end char); score -inf when a feature has none.
 
     As in SQuAD's reference code: the n_best_size highest start and end logits of a feature are paired; a pair
     counts when both tokens lie in the context, the start token may start an answer in this window (max
     context), end >= start and the span has at most max_answer_length tokens."""
     flat_start, flat_end, may_start, first, lengths = offsets
-    k = min(data_args.n_best_size, start_logits.shape[1])
+    k = min(options.n_best_size, start_logits.shape[1])
     top_start = np.argpartition(-start_logits, k - 1, axis=1)[:, :k]
     top_end = np.argpartition(-end_logits, k - 1, axis=1)[:, :k]
 
@@ -357,7 +375,7 @@ def _best_spans(start_logits, end_logits, offsets, data_args):
     start_at, end_at = flat(top_start), flat(top_end)
     start_char, end_char = flat_start[start_at], flat_end[end_at]
     length = top_end[:, None, :] - top_start[:, :, None]
-    valid = (length >= 0) & (length < data_args.max_answer_length) \
+    valid = (length >= 0) & (length < options.max_answer_length) \
         & ((start_char >= 0) & may_start[start_at])[:, :, None] & (end_char >= 0)[:, None, :]
     score = np.take_along_axis(start_logits, top_start, 1)[:, :, None] \
         + np.take_along_axis(end_logits, top_end, 1)[:, None, :]
@@ -374,6 +392,7 @@ def postprocess(spec, predictions, examples, features, data_args):
     positions lie past a feature's offsets, so they are never chosen). For SQuAD v2 the empty answer wins when
     the smallest null (CLS) score of the example's windows beats the best span by null_score_diff_threshold."""
     start_logits, end_logits = (np.asarray(p, dtype=np.float32) for p in predictions[:2])
+    options = KIND.options(data_args)
     if len(start_logits) != len(features):
         raise ValueError(f"postprocess: {len(start_logits)} rows of logits for {len(features)} features")
     examples = _columns(examples, ["id", "context", "answers"])
@@ -385,7 +404,7 @@ def postprocess(spec, predictions, examples, features, data_args):
     for lo in range(0, len(features), CHUNK):
         part = slice(lo, lo + CHUNK)
         chunk_offsets = (*offsets[:3], offsets[3][part], offsets[4][part])
-        parts.append(_best_spans(start_logits[part], end_logits[part], chunk_offsets, data_args))
+        parts.append(_best_spans(start_logits[part], end_logits[part], chunk_offsets, options))
     score, start_char, end_char = (np.concatenate(arrays) for arrays in zip(*parts))
 
     order = np.lexsort((-score, owner))                   # per example, its best feature first (stable)
@@ -399,7 +418,7 @@ def postprocess(spec, predictions, examples, features, data_args):
     for i, (example_id, context, answers) in enumerate(zip(ids, examples["context"], examples["answers"])):
         f = best[i]
         empty = f < 0 or score[f] == -np.inf \
-            or (with_null and null[i] - score[f] > data_args.null_score_diff_threshold)
+            or (with_null and null[i] - score[f] > options.null_score_diff_threshold)
         prediction = "" if empty else context[start_char[f]:end_char[f]]
         records.append({"id": example_id, "prediction": prediction, "label": list(answers["text"])})
     return records
@@ -458,6 +477,7 @@ class SpanQA(TrainedKind):
     COST_SHAPE = "qa"
     CUSTOM_METRIC = "f1"
     CUSTOM_MAX_LENGTH = 384
+    OPTIONS = SpanQAOptions
     custom_row = staticmethod(custom_row)
     repair = staticmethod(repair)
     check_arguments = staticmethod(check_arguments)

@@ -37,7 +37,7 @@ import logging
 import re
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,15 @@ from transformers import AutoModelForTokenClassification, DataCollatorForTokenCl
 
 from tasks.kind import TrainedKind
 from utils.data import fail_at, is_iob, require_columns
+
+
+@dataclass
+class TaggingOptions:
+    """Tagging's own options (tasks/kind.py OPTIONS): which sub-word of a word is labelled (the cache key)."""
+    label_first_char_piece: bool = field(default=False, metadata={
+        "help": "Tagging: label (and read the prediction of) each word's first sub-word that has characters, "
+                "not a bare word-boundary piece '\u2581' (XLM-R gives one to most zh/ja/th words; XTREME labels "
+                "it). Off by default (as XTREME)."})
 
 logger = logging.getLogger(__name__)
 FIELDS = ("id", "tokens", "tags")
@@ -272,6 +281,7 @@ def preprocess(spec, tokenizer, data_args, is_train):
     label_ids = {name: i for i, name in enumerate(spec.labels)}
     max_length = data_args.max_seq_length or spec.max_seq_length
     padding = "max_length" if data_args.pad_to_max_length else False
+    first_char_piece = KIND.options(data_args).label_first_char_piece
 
     def tokenize(batch):
         texts = [running_text(words) for words in batch["tokens"]]
@@ -283,7 +293,7 @@ def preprocess(spec, tokenizer, data_args, is_train):
         for window, sample in enumerate(samples):
             continued = window > 0 and samples[window - 1] == sample
             words = first_subwords(word_ids[window], word_ids[window - 1] if continued else ())
-            if getattr(data_args, "label_first_char_piece", False):
+            if first_char_piece:
                 pieces = tokenizer.convert_ids_to_tokens(features["input_ids"][window])
                 words = first_char_pieces(words, word_ids[window], pieces)
             tags = batch["tags"][sample]
@@ -337,7 +347,7 @@ def first_char_pieces(words, word_ids, pieces):
     return moved
 
 
-def model_class(spec):
+def model_class(spec, data_args):
     return AutoModelForTokenClassification
 
 
@@ -474,6 +484,7 @@ class Tagging(TrainedKind):
     TEXT_FIELDS = ("tokens",)
     LABEL_FIELD = "tags"
     LABELLED_HEAD = True
+    OPTIONS = TaggingOptions
     SUBMISSION_FORMAT = "tags"
     COST_SHAPE = "tagging"
     CUSTOM_METRIC = "accuracy"

@@ -10,6 +10,7 @@ import torch
 from conftest import WORDS, make_sentence
 from tasks import get_task
 from tasks.kinds import kind_of
+from tasks.span_qa import SpanQAOptions
 from utils.args import DataArguments, ModelArguments, XTrainingArguments
 from utils.modeling import load_tokenizer, load_with_new_head
 from utils.trainer import LengthSortedSampler, Trainer, feature_lengths
@@ -42,14 +43,15 @@ def rows_of(task, n=13, seed=0):
 def evaluate(task, model_dir, tmp_path, group_by_length):
     spec, kind = get_task(task), kind_of(get_task(task))
     model_args = ModelArguments(str(model_dir))
-    data_args = DataArguments(task=task, max_seq_length=64, doc_stride=16, max_query_length=16)
+    data_args = DataArguments(task=task, max_seq_length=64,
+                              kind_options=(SpanQAOptions(doc_stride=16, max_query_length=16),))
     tokenizer = load_tokenizer(model_args)
     examples = datasets.Dataset.from_list(rows_of(task))
     features = examples.map(kind.preprocess(spec, tokenizer, data_args, False), batched=True,
                             remove_columns=examples.column_names)
     labels = {"num_labels": len(spec.labels)} if spec.labels else {}
     torch.manual_seed(0)  # the same fresh head for both paths
-    model = load_with_new_head(kind.model_class(spec), model_args, **labels).eval()
+    model = load_with_new_head(kind.model_class(spec, data_args), model_args, **labels).eval()
     args = XTrainingArguments(output_dir=str(tmp_path / task), per_device_eval_batch_size=3, use_cpu=True,
                               eval_strategy="no", load_best_model_at_end=False, report_to="none",
                               eval_group_by_length=group_by_length)

@@ -76,3 +76,24 @@ def test_a_kind_missing_a_method_cannot_be_built():
 
     with pytest.raises(TypeError, match="abstract"):
         Half()
+
+
+def test_kind_options_are_typed_groups_with_flags_of_their_own():
+    """A kind's OPTIONS is a dataclass (or None) that the training scripts parse as a group: its flags are its own
+    (no other group or kind declares them) and a kind reads its own instance from the data arguments."""
+    import dataclasses
+    import run_intermediate
+    import run_target
+    from utils.args import DataArguments
+    with_options = [kind for kind in KINDS.values() if kind.OPTIONS is not None]
+    assert {kind.name for kind in with_options} == {"span_qa", "tagging", "dual_encoder"}
+    for groups in (run_target.GROUPS, run_intermediate.GROUPS):
+        assert all(kind.OPTIONS in groups for kind in with_options)
+        names = [f.name for group in groups for f in dataclasses.fields(group) if f.init]
+        assert len(names) == len(set(names))
+    for kind in with_options:
+        assert dataclasses.is_dataclass(kind.OPTIONS) and kind.options(DataArguments()) == kind.OPTIONS()
+        given = kind.OPTIONS(**{f.name: "x" for f in dataclasses.fields(kind.OPTIONS)})
+        others = tuple(other.OPTIONS() for other in with_options if other is not kind)
+        assert kind.options(DataArguments(kind_options=(*others, given))) is given
+    assert all(kind.options(DataArguments()) is None for kind in KINDS.values() if kind.OPTIONS is None)

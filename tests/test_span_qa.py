@@ -1,5 +1,6 @@
 """Span QA: metrics by hand (SQuAD and MLQA normalisation), features with doc stride, vectorised post-processing,
 bad input, raw SQuAD JSON, a tiny end-to-end run squad -> xquad, and (slow) real XQuAD zero-shot transfer."""
+import dataclasses
 import json
 import random
 import re
@@ -13,6 +14,7 @@ import pytest
 from builders import long_context, qa_row, synthetic_qa_rows
 from conftest import FAST, ROOT, write_jsonl
 from tasks import get_task, span_qa
+from tasks.span_qa import SpanQAOptions
 from tasks.qa_metrics import mixed_segmentation, normalize_mlqa, normalize_squad, qa_scores, token_f1
 from utils.args import DataArguments
 
@@ -101,7 +103,8 @@ def char_tokenizer(texts):
 
 def featurize(rows, tokenizer, spec=XQUAD, is_train=False, **args):
     examples = datasets.Dataset.from_list(rows)
-    data_args = DataArguments(**args)
+    options = {name: args.pop(name) for name in [f.name for f in dataclasses.fields(SpanQAOptions)] if name in args}
+    data_args = DataArguments(**args, kind_options=(SpanQAOptions(**options),))
     function = span_qa.preprocess(spec, tokenizer, data_args, is_train)
     return examples, examples.map(function, batched=True, remove_columns=examples.column_names), data_args
 
@@ -347,7 +350,7 @@ def test_squad_v2_null_threshold(tiny_tokenizer):
     start[0, 0] = end[0, 0] = 11         # null score 22 > span score 10 + 10
     assert span_qa.postprocess(SQUAD_V2, (start, end), examples, features, data_args)[0]["prediction"] == ""
     assert span_qa.postprocess(XQUAD, (start, end), examples, features, data_args)[0]["prediction"] == "Anna"
-    data_args.null_score_diff_threshold = 3.0
+    span_qa.KIND.options(data_args).null_score_diff_threshold = 3.0
     assert span_qa.postprocess(SQUAD_V2, (start, end), examples, features, data_args)[0]["prediction"] == "Anna"
 
 
@@ -356,7 +359,7 @@ def test_collator_drops_postprocessing_columns(tiny_tokenizer):
     _, features, data_args = featurize(rows, tiny_tokenizer)
     batch = span_qa.data_collator(XQUAD, tiny_tokenizer, data_args)([features[0], features[1]])
     assert set(batch) == {"input_ids", "attention_mask", "start_positions", "end_positions"}
-    assert batch["input_ids"].shape[0] == 2 and span_qa.model_class(XQUAD).__name__ == "AutoModelForQuestionAnswering"
+    assert batch["input_ids"].shape[0] == 2 and span_qa.model_class(XQUAD, data_args).__name__ == "AutoModelForQuestionAnswering"
 
 
 # ---- data: bad input, raw SQuAD JSON, hub --------------------------------------------------------------------
@@ -489,18 +492,18 @@ def test_real_xquad_zero_shot_beats_fixed_position_baseline(tmp_path, real_model
     started = time.time()
     tokenizer = AutoTokenizer.from_pretrained(real_model_dir)
     train = datasets.Dataset.from_list(xquad_rows(shared_data, "en", slice(0, 36)))
-    train_args = DataArguments(max_seq_length=SLOW["max_seq_length"], max_query_length=SLOW["max_query_length"],
-                               doc_stride=SLOW["doc_stride"])
+    train_args = DataArguments(max_seq_length=SLOW["max_seq_length"], kind_options=(
+        SpanQAOptions(max_query_length=SLOW["max_query_length"], doc_stride=SLOW["doc_stride"]),))
     features = train.map(span_qa.preprocess(XQUAD, tokenizer, train_args, is_train=True), batched=True,
                          remove_columns=train.column_names)
     features = features.filter(lambda starts: [s > 0 for s in starts], input_columns="start_positions", batched=True)
     features = features.shuffle(seed=0).select(range(min(SLOW["train_features"], len(features))))
     import torch
     torch.manual_seed(0)
-    model = span_qa.model_class(XQUAD).from_pretrained(real_model_dir)
+    model = span_qa.model_class(XQUAD, train_args).from_pretrained(real_model_dir)
     for frozen in [model.base_model.embeddings, *model.base_model.encoder.layer[:SLOW["frozen_layers"]]]:
         frozen.requires_grad_(False)
-    eval_args = DataArguments(max_query_length=SLOW["max_query_length"])
+    eval_args = DataArguments(kind_options=(SpanQAOptions(max_query_length=SLOW["max_query_length"]),))
     trainer = Trainer(model=model, data_collator=span_qa.data_collator(XQUAD, tokenizer, eval_args),
                       train_dataset=features,
                       args=TrainingArguments(output_dir=str(tmp_path), per_device_train_batch_size=16,
@@ -555,7 +558,8 @@ def test_real_xquad_windows_match_xtreme(real_model_dir, shared_data):
         path = shared_data / "xquad" / f"xquad.{lang}.json"
         examples = datasets.Dataset.from_list(list(span_qa.read_squad_json(str(path))))
         for mode in ("hf_overlap", "xtreme"):   # the loop ends with xtreme's features, checked below
-            data_args = DataArguments(max_seq_length=384, doc_stride=128, max_query_length=64, qa_windows=mode)
+            data_args = DataArguments(max_seq_length=384, kind_options=(
+                SpanQAOptions(doc_stride=128, max_query_length=64, qa_windows=mode),))
             features = examples.map(span_qa.preprocess(XQUAD, tokenizer, data_args, is_train=False), batched=True,
                                     remove_columns=examples.column_names)
             counts[lang, mode] = len(features)

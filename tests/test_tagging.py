@@ -14,6 +14,7 @@ from conftest import FAST, WORDS, write_jsonl
 
 from tasks import get_task
 from tasks import tagging
+from tasks.tagging import TaggingOptions
 from utils.data import load_local
 
 
@@ -205,7 +206,8 @@ def test_label_first_char_piece_option_in_preprocess_and_postprocess(max_length,
     tokenizer, spec = boundary_tokenizer(), get_task("udpos")
     batch = {"id": ["s"], "tokens": [["\u4e2d\u56fd", "\u7684", "cats"]], "tags": [["NOUN", "PART", "NOUN"]]}
     for option, labelled in ((False, without), (True, with_option)):
-        args = SimpleNamespace(max_seq_length=max_length, pad_to_max_length=False, label_first_char_piece=option)
+        args = SimpleNamespace(max_seq_length=max_length, pad_to_max_length=False,
+                               kind_options=(TaggingOptions(label_first_char_piece=option),))
         features = tagging.preprocess(spec, tokenizer, args, False)(batch)
         assert labelled_pieces(tokenizer, features, spec) == labelled
         check_every_word_labelled_once(features, batch, spec.labels)
@@ -224,7 +226,8 @@ def test_label_first_char_piece_with_the_real_tokenizer(real_model_dir):
                                                         "NOUN", "NOUN", "PUNCT"]]}
     first = {}
     for option in (False, True):
-        args = SimpleNamespace(max_seq_length=64, pad_to_max_length=False, label_first_char_piece=option)
+        args = SimpleNamespace(max_seq_length=64, pad_to_max_length=False,
+                               kind_options=(TaggingOptions(label_first_char_piece=option),))
         features = tagging.preprocess(spec, tokenizer, args, False)(batch)
         first[option] = [piece for piece, _ in labelled_pieces(tokenizer, features, spec)[0]]
         check_every_word_labelled_once(features, batch, spec.labels)

@@ -152,3 +152,28 @@ def test_the_lock_sits_beside_the_cache_file(tmp_path, in_memory):
     lock = cache_lock(examples, "0123456789abcdef")
     folder = os.path.dirname(examples.cache_files[0]["filename"])
     assert lock.lock_file == os.path.join(folder, "xstilts-tokenise-0123456789abcdef.lock")
+
+
+def test_the_kind_options_are_the_key_and_only_the_kinds_own(tiny_model_dir):
+    """A kind's own options (tasks/kind.py OPTIONS) shape its features, so they are in its key; another kind's
+    options and the data arguments preprocessing does not read are not."""
+    import datasets
+    from dataclasses import replace
+    from tasks import classification, get_task, span_qa, tagging
+    from utils.args import DataArguments, ModelArguments
+    from utils.caching import features_fingerprint
+    from utils.modeling import load_tokenizer
+    tokenizer = load_tokenizer(ModelArguments(str(tiny_model_dir)))
+    examples = datasets.Dataset.from_list(nli_rows(4, 0))
+    args = DataArguments(task="xquad")
+    qa = get_task("xquad")
+    base = features_fingerprint(examples, span_qa.KIND, qa, tokenizer, args, False)
+    same = [replace(args, variant="v", train_languages="de", eval_splits="test", encoding_precision="fp32"),
+            replace(args, kind_options=(span_qa.SpanQAOptions(),)),  # the defaults, given
+            replace(args, kind_options=(tagging.TaggingOptions(label_first_char_piece=True),))]
+    assert all(features_fingerprint(examples, span_qa.KIND, qa, tokenizer, a, False) == base for a in same)
+    assert features_fingerprint(examples, span_qa.KIND, qa, tokenizer,
+                                replace(args, kind_options=(span_qa.SpanQAOptions(doc_stride=64),)), False) != base
+    spec = get_task("mnli")  # a kind without options: every kind's options leave its key alone
+    assert features_fingerprint(examples, classification.KIND, spec, tokenizer, same[2], False) == \
+        features_fingerprint(examples, classification.KIND, spec, tokenizer, args, False)

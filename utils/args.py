@@ -2,6 +2,7 @@
 
 A single `.json` argument is read as a config file. Every TrainingArguments flag is accepted after ours.
 """
+import argparse
 import dataclasses
 import re
 import sys
@@ -94,34 +95,14 @@ class DataArguments:
                 "e.g. translations); default en (checkpoints are then selected on the English dev set, else on these languages' dev sets). --max_train_samples applies per language."})
     eval_splits: str | None = field(default=None, metadata={
         "help": "Comma list of splits evaluated per language; default: test for targets, validation otherwise."})
-    # span QA
-    doc_stride: int = field(default=128, metadata={
-        "help": "QA: under --qa_windows xtreme, the step between the starts of consecutive context windows, in "
-                "context tokens (1 to the context tokens a window holds); under hf_overlap, their overlap."})
-    qa_windows: str = field(default="xtreme", metadata={
-        "help": "QA: xtreme (XTREME's and jiant's windows: a start every --doc_stride tokens; an answer may only "
-                "start at a token whose max context is its window) or hf_overlap (HF run_qa.py's: --doc_stride "
-                "is the overlap).", "choices": ["xtreme", "hf_overlap"]})
-    max_query_length: int = field(default=64, metadata={"help": "QA: question tokens kept."})
-    n_best_size: int = field(default=20, metadata={"help": "QA: start/end candidates per feature."})
-    max_answer_length: int = field(default=30, metadata={"help": "QA: longest answer in tokens."})
-    null_score_diff_threshold: float = field(default=0.0, metadata={"help": "SQuAD v2: no-answer threshold."})
-    # tagging
-    label_first_char_piece: bool = field(default=False, metadata={
-        "help": "Tagging: label (and read the prediction of) each word's first sub-word that has characters, "
-                "not a bare word-boundary piece '\u2581' (XLM-R gives one to most zh/ja/th words; XTREME labels "
-                "it). Off by default (as XTREME)."})
-    # dual encoders (lareqa, mewslix)
-    embedding_pooling: str | None = field(default=None, metadata={
-        "help": "Dual-encoder tasks: how a text becomes one vector: pooler (XTREME-R's: the model's pooler on the "
-                "first token), cls (the first token's last hidden state) or mean (the mean of the last hidden "
-                "states, e.g. for sentence encoders such as e5). Default: pooler where the architecture has one, "
-                "else cls (DeBERTa-v2, ModernBERT, ELECTRA, DistilBERT, EuroBERT).",
-        "choices": ["pooler", "cls", "mean"]})
     encoding_precision: str = field(default="auto", metadata={
         "help": "Retrieval and dual-encoder encoding: auto (bf16 on a GPU, fp16 where bf16 is unsupported, as the "
                 "run's --bf16/--fp16 for dual encoders; fp32 on CPU) or fp32 (exact float32).",
         "choices": ["auto", "fp32"]})
+    # The kinds' own options (tasks/kind.py OPTIONS: span QA's --doc_stride, ...), one instance per kind that has
+    # options, parsed as groups of their own; a kind reads its own with kind.options(data_args). Not a flag;
+    # run_config.json records the groups' fields instead.
+    kind_options: tuple = field(default=(), metadata={"help": argparse.SUPPRESS})
 
 
 @dataclass

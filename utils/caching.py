@@ -3,9 +3,9 @@
 datasets caches a map() under a fingerprint of its function, which hashes the tokenizer together with the path it
 was loaded from, so each intermediate task's encoder (each with its own copy of one tokenizer) would tokenise every
 target again. features_fingerprint names the features by content instead: the examples' fingerprint, the
-tokenizer's vocabulary and settings, the arguments that shape preprocessing, the task's spec, the source of its
-kind's module (not the rest of tasks/: editing another task's registry entry or the engine keeps the cache) and
-the library versions. cache_lock serialises jobs that share one cache directory (scripts/sweep.sh with several
+tokenizer's vocabulary and settings, what preprocessing reads (the shared preprocessing arguments and the kind's own
+options, tasks/kind.py OPTIONS), the task's spec, the source of its kind's module (not the rest of tasks/: editing
+another task's registry entry or the engine keeps the cache) and the library versions. cache_lock serialises jobs that share one cache directory (scripts/sweep.sh with several
 GPUs or Slurm jobs): the first tokenises and writes the cache file, the others wait, then read it.
 """
 import dataclasses
@@ -18,11 +18,9 @@ from pathlib import Path
 import datasets
 from datasets.fingerprint import Hasher
 
-# DataArguments fields that do not change how examples are tokenised (what data is read is in the examples'
-# fingerprint); every other field (max_seq_length, doc_stride, ..., any field added later) is part of the key.
-NOT_PREPROCESSING = frozenset({"task", "data_dir", "languages", "max_train_samples", "max_eval_samples",
-                               "selection_examples", "preprocessing_num_workers", "overwrite", "keep_checkpoints",
-                               "variant", "train_languages", "eval_splits", "embedding_pooling", "encoding_precision"})
+# The DataArguments fields every kind's preprocessing may read; the rest of what it reads is the kind's own options
+# (what data is read is in the examples' fingerprint).
+SHARED_PREPROCESSING = ("max_seq_length", "pad_to_max_length")
 TOKENIZER_SETTINGS = ("padding_side", "truncation_side", "model_max_length", "model_input_names")
 
 
@@ -49,8 +47,9 @@ def features_fingerprint(examples, kind, spec, tokenizer, data_args, is_train: b
     """The fingerprint of kind.preprocess(spec, tokenizer, data_args, is_train) mapped over examples."""
     import tokenizers
     import transformers
-    fields = dataclasses.asdict(data_args) if dataclasses.is_dataclass(data_args) else dict(vars(data_args))
-    arguments = {name: value for name, value in sorted(fields.items()) if name not in NOT_PREPROCESSING}
+    shared = {name: getattr(data_args, name) for name in SHARED_PREPROCESSING}
+    options = kind.options(data_args)
+    arguments = [shared, dataclasses.asdict(options) if options is not None else None]
     return Hasher.hash([examples._fingerprint, kind.name, code_fingerprint(kind), repr(spec), arguments,
                         tokenizer_fingerprint(tokenizer), bool(is_train), datasets.__version__,
                         transformers.__version__, tokenizers.__version__])

@@ -105,7 +105,8 @@ def run_config(*argument_groups, **fields) -> dict:
     import time
     arguments = {}
     for group in argument_groups:
-        arguments.update({k: v for k, v in dataclasses.asdict(group).items() if not k.startswith("_")})
+        arguments.update({k: v for k, v in dataclasses.asdict(group).items()
+                          if not k.startswith("_") and k != "kind_options"})  # recorded as the option groups
     versions = {}
     for package in ("torch", "transformers", "datasets", "accelerate", "tokenizers"):
         try:
