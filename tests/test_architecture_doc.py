@@ -108,3 +108,47 @@ def test_recipes_name_the_files_they_touch():
     text = DOC.read_text(encoding="utf-8")
     for recipe in ("Adding a task", "Adding a kind", "Adding a language", "Adding a report section"):
         assert re.search(rf"^#+ {recipe}", text, re.MULTILINE), f"{DOC}: no section '{recipe}'"
+
+
+def imports_of(path: Path, modules: dict) -> set:
+    """The repository modules a module imports, at import time or inside its functions."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found |= {name for name in names if name in modules}
+    return found
+
+
+def test_no_import_cycle():
+    """The layers' modules import one another without a cycle (the direction the document gives), checked over
+    every import, those inside functions included."""
+    modules = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            modules[".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")] = path
+    graph = {name: imports_of(path, modules) - {name} for name, path in modules.items()}
+    done, path_stack = set(), []
+
+    def visit(name):
+        if name in path_stack:
+            raise AssertionError(f"import cycle: {' -> '.join(path_stack[path_stack.index(name):] + [name])}")
+        if name in done:
+            return
+        path_stack.append(name)
+        for dependency in sorted(graph[name]):
+            visit(dependency)
+        path_stack.pop()
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name)
+    allowed = {"utils": {"utils"}, "tasks": {"tasks", "utils"}, "engine": {"engine", "tasks", "utils"},
+               "reporting": {"reporting", "tasks", "utils"}, "pipeline": set(PACKAGES)}
+    against = sorted((a, b) for a, deps in graph.items() for b in deps
+                     if b.split(".")[0] not in allowed[a.split(".")[0]])
+    assert not against, f"imports against the layers' direction (docs/ARCHITECTURE.md): {against}"
