@@ -59,7 +59,7 @@ def planner(program, *args):
 
 
 def plan(*args, check=False):
-    """scripts/sweep.sh's dry run or argument check, in this process (planner)."""
+    """scripts/sweep.sh's dry run, status or argument check, in this process (planner)."""
     result = planner("sweep", *args)
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
@@ -169,8 +169,8 @@ def test_failure_does_not_stop_the_rest_and_is_listed(tmp_path):
     again = sweep("--intermediates", "none,bad,mnli", "--targets", "xnli,pawsx", "--models", "m", "--output_dir", out,
                   "--pipeline", pipeline)
     assert "skip (all targets DONE): m seed1 baseline" in again.stdout and "1 jobs run, 0 finished, 1 failed" in again.stdout
-    status = sweep("--intermediates", "none,bad,mnli,qqp", "--targets", "xnli,pawsx", "--models", "m",
-                   "--output_dir", out, "--pipeline", pipeline, "--status")
+    status = plan("--intermediates", "none,bad,mnli,qqp", "--targets", "xnli,pawsx", "--models", "m",
+                  "--output_dir", out, "--pipeline", pipeline, "--status")
     assert status.returncode == 1 and status.stdout.splitlines() == [
         "done: m seed1 baseline", f"FAILED (exit 3): m seed1 bad: log {bad_log}", "done: m seed1 mnli",
         "not run or running: m seed1 qqp"]
