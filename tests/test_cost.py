@@ -2,11 +2,11 @@
 cost model (pipeline/cost.py): token counts recomputed from the tokenised data, hours computed by hand."""
 import json
 import random
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import FAST, make_sentence, nli_rows, write_jsonl
+from test_sweep import plan
 
 import run_intermediate
 import run_retrieval
@@ -16,8 +16,6 @@ from pipeline.stages import Stage
 from reporting.runs import Run, load_run
 from reporting.sections import cost as report_cost
 from utils.cost import parameter_counts
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def config_file(path, argv, **typed):
@@ -328,10 +326,8 @@ def test_bad_throughput_file_is_one_line_error(grid, tmp_path, capsys):
 
 def test_sweep_estimate_pipes_the_grids_stages(grid, tmp_path):
     _, bench, data, _ = grid
-    result = subprocess.run(["bash", str(ROOT / "scripts" / "sweep.sh"), "--intermediates", "mnli", "--targets",
-                             "xnli", "--output_dir", str(tmp_path / "sweep"), "--data_dir", str(data), "--languages",
-                             "de", "--estimate", str(bench), "--", "--num_train_epochs", "1"],
-                            capture_output=True, text=True, timeout=300)
+    result = plan("--intermediates", "mnli", "--targets", "xnli", "--output_dir", tmp_path / "sweep", "--data_dir", data,
+                  "--languages", "de", "--estimate", bench, "--", "--num_train_epochs", "1")  # the planner's view
     assert result.returncode == 0, result.stderr
     # mnli 40 x 1 at 100/s + (10 + 10) / 400; xnli 40 x 1 at 100/s + (10 + 7) / 400
     assert f"total: {(0.4 + 0.05 + 0.4 + 17 / 400) / 3600:.3g} GPU-hours (NVIDIA H200) for 2 of 2 stages" \

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from test_sweep import ROOT, stub, sweep
+from test_sweep import ROOT, plan, stub, sweep
 
 from pipeline import experiment
 from pipeline.jobs import experiment_jobs
@@ -129,7 +129,7 @@ def test_sweep_experiment_runs_variants_and_skips_finished(tmp_path):
         assert (out / "m" / "seed1" / name / "pawsx" / "DONE").is_file()
     again = sweep("--experiment", path, "--output_dir", out, "--pipeline", pipeline, check=True)
     assert "3 jobs, 0 to run" in again.stdout
-    status = sweep("--experiment", path, "--output_dir", out, "--status", check=True)
+    status = plan("--experiment", path, "--output_dir", out, "--status", check=True)
     assert status.stdout.count("done: ") == 3 and "done: m seed1 multi" in status.stdout
 
 
@@ -137,15 +137,15 @@ def test_sweep_experiment_dry_run_and_bad_file_run_nothing(tmp_path):
     out = tmp_path / "runs"
     path = write(tmp_path / "e.json", {"targets": ["xnli"], "models": ["m"],
                                        "variants": [{"name": "baseline"}, {"name": "x", "task": "mnli"}]})
-    result = sweep("--experiment", path, "--output_dir", out, "--dry_run", "--mode", "slurm",
-                   "--pipeline", stub(tmp_path))
+    result = plan("--experiment", path, "--output_dir", out, "--dry_run", "--mode", "slurm",
+                  "--pipeline", stub(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "--name x" in result.stdout and "#SBATCH --array=0-1" in result.stdout and not out.exists()
     bad = write(tmp_path / "bad.json", {"targets": ["xnli"], "variants": [{"name": "x", "task": "nope"}]})
-    result = sweep("--experiment", bad, "--output_dir", out, "--dry_run")
+    result = plan("--experiment", bad, "--output_dir", out, "--dry_run")
     assert result.returncode == 2 and "bad.json: variants[0] ('x'): task: unknown" in result.stderr
     assert not out.exists()
-    result = sweep("--experiment", path, "--intermediates", "mnli", "--output_dir", out)
+    result = plan("--experiment", path, "--intermediates", "mnli", "--output_dir", out)
     assert result.returncode == 2 and "drop --intermediates" in result.stderr
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import builders
 from conftest import FAST, ROOT
+from test_sweep import planner
 
 import run_target
 from utils.data import read_jsonl
@@ -46,9 +47,9 @@ def test_pipeline_end_to_end_then_rerun_skips(tiny_model_dir, tiny_data_dir, tmp
 
 
 def test_pipeline_rejects_bad_arguments(tmp_path):
-    result = pipeline("--targets", "xnli", "--output_dir", tmp_path)
+    result = pipeline("--targets", "xnli", "--output_dir", tmp_path)  # through the launcher: the planner's status
     assert result.returncode == 2 and "--intermediate is required" in result.stderr
-    result = pipeline("--intermediate", "mnli", "--targets", "xnli", "--output_dir", tmp_path, "--bogus", "1")
+    result = planner("run", "--intermediate", "mnli", "--targets", "xnli", "--output_dir", tmp_path, "--bogus", "1")
     assert result.returncode == 2 and "unknown argument '--bogus'" in result.stderr
 
 
@@ -109,11 +110,11 @@ def test_pipeline_dry_run_checks_every_stage_for_the_launchers_processes(tiny_mo
     processes, and precision flags (checked on the GPU machine itself) do not fail it on a CPU login node."""
     args = ["--intermediate", "mnli", "--targets", "xnli,pawsx", "--model_name_or_path", tiny_model_dir,
             "--output_dir", tmp_path / "runs", "--data_dir", tiny_data_dir, "--languages", "de", "--dry_run"]
-    result = pipeline(*args, "--", "--bf16")
+    result = planner("run", *args, "--", "--bf16")  # a dry run is the planner's alone (test_sweep.planner)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "preflight: 3 stage(s) checked" in result.stdout and "[pipeline] target pawsx (to run)" in result.stdout
     assert not (tmp_path / "runs").exists()
-    result = pipeline(*args, "--launcher", "torchrun --nproc_per_node 3")
+    result = planner("run", *args, "--launcher", "torchrun --nproc_per_node 3")
     assert result.returncode == 2 and "cannot be split evenly over 3 processes" in result.stderr
 
 

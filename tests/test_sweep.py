@@ -1,8 +1,11 @@
 """scripts/sweep.sh: dry runs in every mode (the printed commands parsed), and real sweeps with a stub pipeline."""
+import contextlib
+import io
 import os
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,6 +41,31 @@ def sweep(*args, env=None, check=False, timeout=600):  # against a hang; a loade
     return result
 
 
+def planner(program, *args):
+    """`python -m pipeline PROGRAM ARGS` in this process, as a finished subprocess would show it: the planner
+    alone decides a dry run and an argument error (the launcher runs only a plan's jobs), so the tests of those
+    skip the launcher's fresh interpreter; the launcher's own tests (real sweeps with a stub) still start it."""
+    from pipeline.cli import main
+    stdout, stderr, code = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            main([program, *map(str, args)])
+        except SystemExit as end:  # as the interpreter ends: a message goes to stderr, exit status 1
+            code = end.code or 0
+            if not isinstance(code, int):
+                print(code, file=sys.stderr)
+                code = 1
+    return subprocess.CompletedProcess([program, *args], code, stdout.getvalue(), stderr.getvalue())
+
+
+def plan(*args, check=False):
+    """scripts/sweep.sh's dry run, status or argument check, in this process (planner)."""
+    result = planner("sweep", *args)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
 def stub(tmp_path):
     path = tmp_path / "stub" / "pipeline.sh"
     path.parent.mkdir()
@@ -67,7 +95,7 @@ def grid_data(tmp_path):
 
 def test_dry_run_local_grid(tmp_path):
     out, data = tmp_path / "runs", grid_data(tmp_path)
-    result = sweep("--intermediates", "none,mnli", "--targets", "xnli,tatoeba", "--models", "xlm-roberta-base,org/mbert",
+    result = plan("--intermediates", "none,mnli", "--targets", "xnli,tatoeba", "--models", "xlm-roberta-base,org/mbert",
                    "--seeds", "1,2", "--output_dir", out, "--data_dir", data, "--languages", "de", "--dry_run", "--",
                    "--num_train_epochs", "1", check=True)
     assert "preflight: 20 stage(s) checked" in result.stdout  # 8 jobs: 3 stages each with mnli, 2 for the baseline
@@ -90,13 +118,13 @@ def test_a_typo_anywhere_in_the_grid_stops_it_before_anything_runs(tmp_path):
     import time
     out, data = tmp_path / "runs", grid_data(tmp_path)
     started = time.time()
-    result = sweep("--intermediates", "none,mnli", "--targets", "xnli,tatoeba", "--output_dir", out, "--data_dir", data,
+    result = plan("--intermediates", "none,mnli", "--targets", "xnli,tatoeba", "--output_dir", out, "--data_dir", data,
                    "--languages", "de,xx", "--dry_run")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "--languages: xx not a language of task 'xnli'" in result.stderr
     assert "run_target.py --task xnli (--output_dir " in result.stderr and "nothing was run" in result.stderr
     (data / "mnli" / "validation-en.jsonl").unlink()
-    result = sweep("--intermediates", "mnli", "--targets", "xnli", "--output_dir", out, "--data_dir", data,
+    result = plan("--intermediates", "mnli", "--targets", "xnli", "--output_dir", out, "--data_dir", data,
                    "--languages", "de")
     assert result.returncode == 2 and "mnli/validation-en.jsonl: no such file" in result.stderr
     assert not out.exists()
@@ -104,7 +132,7 @@ def test_a_typo_anywhere_in_the_grid_stops_it_before_anything_runs(tmp_path):
 
 
 def test_dry_run_multi_gpu_assigns_one_job_per_gpu(tmp_path):
-    result = sweep("--intermediates", "none,mnli,squad", "--targets", "xquad", "--output_dir", tmp_path / "runs",
+    result = plan("--intermediates", "none,mnli,squad", "--targets", "xquad", "--output_dir", tmp_path / "runs",
                    "--mode", "gpus", "--gpus", "0,1", "--dry_run", check=True)
     lines = commands(result.stdout)
     assert [w[0] for w in lines] == ["CUDA_VISIBLE_DEVICES=0", "CUDA_VISIBLE_DEVICES=1", "CUDA_VISIBLE_DEVICES=0"]
@@ -113,7 +141,7 @@ def test_dry_run_multi_gpu_assigns_one_job_per_gpu(tmp_path):
 
 def test_dry_run_slurm_prints_job_array(tmp_path):
     out = tmp_path / "runs"
-    result = sweep("--intermediates", "none,mnli", "--targets", "xnli", "--seeds", "1,2,3", "--output_dir", out,
+    result = plan("--intermediates", "none,mnli", "--targets", "xnli", "--seeds", "1,2,3", "--output_dir", out,
                    "--mode", "slurm", "--max_parallel", "4", "--sbatch_option", "--partition=gpu", "--dry_run", check=True)
     text = result.stdout
     assert "#SBATCH --array=0-5%4" in text and "#SBATCH --partition=gpu" in text and "#SBATCH --gres=gpu:1" in text
@@ -141,8 +169,8 @@ def test_failure_does_not_stop_the_rest_and_is_listed(tmp_path):
     again = sweep("--intermediates", "none,bad,mnli", "--targets", "xnli,pawsx", "--models", "m", "--output_dir", out,
                   "--pipeline", pipeline)
     assert "skip (all targets DONE): m seed1 baseline" in again.stdout and "1 jobs run, 0 finished, 1 failed" in again.stdout
-    status = sweep("--intermediates", "none,bad,mnli,qqp", "--targets", "xnli,pawsx", "--models", "m",
-                   "--output_dir", out, "--pipeline", pipeline, "--status")
+    status = plan("--intermediates", "none,bad,mnli,qqp", "--targets", "xnli,pawsx", "--models", "m",
+                  "--output_dir", out, "--pipeline", pipeline, "--status")
     assert status.returncode == 1 and status.stdout.splitlines() == [
         "done: m seed1 baseline", f"FAILED (exit 3): m seed1 bad: log {bad_log}", "done: m seed1 mnli",
         "not run or running: m seed1 qqp"]
@@ -177,11 +205,11 @@ def test_slurm_submits_with_sbatch_and_the_array_file_runs(tmp_path):
 
 
 def test_bad_arguments_are_named(tmp_path):
-    result = sweep("--targets", "xnli", "--output_dir", tmp_path)
+    result = sweep("--targets", "xnli", "--output_dir", tmp_path)  # through the launcher: its exit status is the planner's
     assert result.returncode == 2 and "--intermediates is required" in result.stderr
-    result = sweep("--intermediates", "mnli", "--targets", "xnli", "--output_dir", tmp_path, "--mode", "cloud")
+    result = plan("--intermediates", "mnli", "--targets", "xnli", "--output_dir", tmp_path, "--mode", "cloud")
     assert result.returncode == 2 and "--mode must be local, gpus or slurm" in result.stderr
-    result = sweep("--intermediates", "mnli", "--targets", "xnli", "--output_dir", tmp_path, "--seeds", "a")
+    result = plan("--intermediates", "mnli", "--targets", "xnli", "--output_dir", tmp_path, "--seeds", "a")
     assert "--seeds must be a comma list of integers" in result.stderr
 
 
