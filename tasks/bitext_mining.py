@@ -66,7 +66,7 @@ class BitextMining(BitextKind):
         return {"data_source": "local files" if data_args.data_dir else
                 "hub gold pairs only (incomplete: F1 not comparable to BUCC 2018)"}
 
-    # ---- per-example statistics (scripts/report_stats.py)
+    # ---- per-example statistics (reporting/stats.py)
     def statistics_inputs(self, spec, run_dir, split, lang):
         """The gold pairs: a run's prediction file lists only the mined pairs above the threshold, so they are read
         again from the data the run read (run_config.json's data_dir; the hub's gold pairs without one) and checked

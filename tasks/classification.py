@@ -103,7 +103,7 @@ def compute_metrics(spec, records, lang):
     return metrics
 
 
-# ---- per-example statistics (scripts/report_stats.py bootstraps the metric over test examples) ----
+# ---- per-example statistics (reporting/stats.py bootstraps the metric over test examples) ----
 def example_statistics(spec, records, lang):
     """(ids, stats): one row per record, [1.0 if the predicted label is the gold one else 0.0]."""
     return [r["id"] for r in records], np.array([float(r["prediction"] == r["label"]) for r in records])[:, None]

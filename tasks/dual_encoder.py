@@ -422,7 +422,7 @@ def compute_metrics(spec, records, lang):
     return {"map@20": 100 * float(np.mean(scores)) if scores else 0.0}
 
 
-# ---- per-example statistics (scripts/report_stats.py bootstraps the metric over test examples) ----
+# ---- per-example statistics (reporting/stats.py bootstraps the metric over test examples) ----
 def example_statistics(spec, records, lang):
     """(ids, stats): one row per query, [its AP@20] (0..1)."""
     scores = [average_precision(r["prediction"], r["label"]) for r in records]

@@ -23,7 +23,7 @@ Facts (class attributes):
     LABEL_FIELD        the field holding label names (--extra_eval_label_map maps it); None = no label names
     LABELLED_HEAD      the head's outputs are the labels, in its id2label's order (a checkpoint knows its labels)
     SUBMISSION_FORMAT  XTREME's submission format (scripts/export_submission.py FORMATS); None = none
-    COST_SHAPE         the throughput shape the cost model measures the kind with (scripts/estimate_cost.py)
+    COST_SHAPE         the throughput shape the cost model measures the kind with (pipeline/cost.py)
     CUSTOM_METRIC      --task custom --task_kind <name>: the metric reported; None = no custom tasks of this kind
     CUSTOM_MAX_LENGTH  --task custom: max_seq_length of the task
     EXTRA_EVAL         --extra_eval: another domain's test set in the kind's schema can be evaluated
@@ -37,7 +37,7 @@ What preprocessing reads is therefore the shared preprocessing fields and the ki
 kind module's source they are the tokenisation cache key (utils/caching.py).
 
 Every kind reads its data (`from_hub`, `validate`) and scores per-example statistics (`example_statistics`,
-`metric_from_statistics`, scripts/report_stats.py's paired tests). A kind that is trained (`TrainedKind`) also names
+`metric_from_statistics`, reporting/stats.py's paired tests). A kind that is trained (`TrainedKind`) also names
 its model class, tokenises (`preprocess`), batches (`data_collator`), turns predictions into records
 (`postprocess`) and scores them (`compute_metrics`). The optional hooks below have defaults that do nothing.
 """

@@ -102,7 +102,7 @@ def metric_from_statistics(spec, sums, n):
 
 
 class MaskedLM(TrainedKind):
-    """An auxiliary objective of multi-task training (tasks/multitask.py), never a task of the registry."""
+    """An auxiliary objective of multi-task training (engine/multitask.py), never a task of the registry."""
     name = "mlm"
     FIELDS = ("text",)
     HAS_FILES = False

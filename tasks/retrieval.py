@@ -382,7 +382,7 @@ class BitextKind(Kind):
     @abstractmethod
     def sentence_files(self, spec, data_dir, lang) -> list:
         """[(path, sentences per line, whether --max_eval_samples caps its lines)]: what one language encodes
-        (scripts/estimate_cost.py counts the lines)."""
+        (pipeline/cost.py counts the lines)."""
 
     def setting(self, args) -> dict:
         """The protocol's settings recorded in run_config.json and metrics.json."""

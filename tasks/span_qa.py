@@ -432,7 +432,7 @@ def compute_metrics(spec, records, lang):
     return qa_scores(records, normalize, empty_match=spec.no_answer)
 
 
-# ---- per-example statistics (scripts/report_stats.py bootstraps the metric over test examples) ----
+# ---- per-example statistics (reporting/stats.py bootstraps the metric over test examples) ----
 def example_statistics(spec, records, lang):
     """(ids, stats): one row per question, [exact match, token F1] against its best gold answer (0..1), scored
     exactly as compute_metrics scores it (the same normalisation and empty-answer rule)."""

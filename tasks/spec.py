@@ -1,4 +1,4 @@
-"""TaskSpec: everything the scripts need to know about one task, as data (behaviour lives in its kind, tasks/kind.py)."""
+"""TaskSpec: everything the scripts need to know about one task, as data (behaviour: its kind, tasks/kind.py)."""
 from dataclasses import dataclass, field
 
 SPLITS = ("train", "validation", "test")

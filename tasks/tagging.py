@@ -419,7 +419,7 @@ def chunk_scores(gold_chunks, predicted_chunks):
     return {"f1": 100 * f1, "precision": 100 * precision, "recall": 100 * recall}
 
 
-# ---- per-example statistics (scripts/report_stats.py bootstraps the metric over test examples) ----
+# ---- per-example statistics (reporting/stats.py bootstraps the metric over test examples) ----
 def _sentence_chunks(spec, gold_sentences):
     """compute_metrics' chunking of one sentence, or None when the metric is word accuracy (CCG). Both chunkers
     join sentences with an "O" after each, so a sentence alone gives the same chunks (up to their offsets)."""

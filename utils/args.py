@@ -88,7 +88,7 @@ class DataArguments:
     keep_checkpoints: bool = field(default=False, metadata={"help": "Keep Trainer checkpoints after a run "
                                                                     "finishes (default: delete them)."})
     variant: str | None = field(default=None, metadata={
-        "help": "The name of this run's configuration in reports (an experiment's variant; scripts/experiment.py "
+        "help": "The name of this run's configuration in reports (an experiment's variant; the pipeline planner "
                 "sets it): target runs report under it instead of their intermediate task's name."})
     train_languages: str | None = field(default=None, metadata={
         "help": "Train on these languages of the training set, concatenated (train-<lang>.jsonl of --data_dir, "
