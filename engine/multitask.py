@@ -16,7 +16,7 @@ from transformers import set_seed
 from engine.lifecycle import Run
 from engine.plan import plan_run
 from engine.preflight import check_multitask
-from engine.runner import TaskData, _labels, evaluate_language, needs_run
+from engine.runner import TaskData, build_model, evaluate_language, needs_run
 from engine.training_set import training_examples
 from tasks import INTERMEDIATE_TASKS, TASKS, get_task, mlm
 from tasks.kinds import kind_of
@@ -25,7 +25,7 @@ from tasks.custom import build_custom_task
 from utils.cost import CostMeter
 from utils import device
 from utils.lifecycle import resume_checkpoint
-from utils.modeling import head_record, load_tokenizer, load_with_new_head, save_encoder
+from utils.modeling import head_record, load_tokenizer, save_encoder
 from utils.multitask import MultiTaskCollator, MultiTaskDataset, MultiTaskModel, MultiTaskTrainer
 from utils.results import metrics_document, run_config, write_json_atomic
 from utils.trainer import selection_callbacks
@@ -60,21 +60,10 @@ class TaggedTaskData(TaskData):
         return features.add_column("task_id", [self.task_id] * len(features))
 
 
-def task_model(spec, kind, train_examples, model_args, data_args):
-    """(spec with its labels, model): the kind's model class with a new head, labels as run_task reads them."""
-    labels = _labels(spec, kind, train_examples, model_args)
-    if labels and spec.labels is None:
-        spec = replace(spec, labels=tuple(labels))
-    kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
-              "label2id": {n: i for i, n in enumerate(labels)}} if labels else {}
-    return spec, load_with_new_head(kind.model_class(spec, data_args), model_args, **kwargs)
-
-
-def build_entry(data, train_examples, model_args, selection_limit=None):
+def build_entry(data, train_examples, selection_limit=None):
     """Tokenise one task's training set (and English dev set, its first selection_limit examples) and build its
     model; data: a TaggedTaskData."""
-    spec, model = task_model(data.spec, data.kind, train_examples, model_args, data.data_args)
-    data.spec = spec
+    spec, model = data.spec, build_model(data, train_examples)
     entry = TaskEntry(spec.name, spec, data.kind, data, model, data.features(train_examples, True))
     if spec.kind != "mlm":
         entry.dev_examples = data.examples("validation", "en", selection_limit)
@@ -85,7 +74,7 @@ def build_entry(data, train_examples, model_args, selection_limit=None):
 
 def _selection_metrics(entry, prediction):
     records = entry.kind.postprocess(entry.spec, prediction.predictions, entry.dev_examples, entry.dev_features,
-                                     entry.data.data_args)
+                                     entry.data.data_args, labels=entry.data.labels)
     return entry.kind.compute_metrics(entry.spec, records, "en")
 
 
@@ -118,14 +107,14 @@ def load_entries(plans, tokenizer, model_args, training_args, options, multi):
     for plan, data_args in plans:
         data = TaggedTaskData(len(entries), plan.train_task, tokenizer, data_args, model_args, training_args)
         examples = training_examples(data, data_args.max_train_samples, options, training_args.seed)
-        entries.append(build_entry(data, examples, model_args, plan.selection_limit))
+        entries.append(build_entry(data, examples, plan.selection_limit))
     if multi.mlm_corpus:
         data_args = plans[0][1]
         data = TaggedTaskData(len(entries), mlm.SPEC, tokenizer, data_args, model_args, training_args)
         corpus = mlm.load_corpus(multi.mlm_corpus, model_args.cache_dir)
         if data_args.max_train_samples:
             corpus = corpus.select(range(min(data_args.max_train_samples, len(corpus))))
-        entries.append(build_entry(data, corpus, model_args))
+        entries.append(build_entry(data, corpus))
     return entries
 
 

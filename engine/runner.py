@@ -1,7 +1,6 @@
 """The engine behind run_intermediate.py and run_target.py: train one task with the HF Trainer, select the
 checkpoint on the English dev set, evaluate every language, and write the run's outputs (DESIGN.md)."""
 import logging
-from dataclasses import replace
 from pathlib import Path
 
 import datasets
@@ -17,8 +16,7 @@ from utils.caching import cache_lock, features_fingerprint
 from utils.data import load_extra_set, load_rows, read_jsonl
 from utils import device
 from utils.lifecycle import resume_checkpoint
-from utils.modeling import (checkpoint_head_labels, head_labels, head_record, load_tokenizer, load_with_new_head,
-                            save_encoder)
+from utils.modeling import checkpoint_head_labels, head_record, load_tokenizer, load_with_new_head, save_encoder
 from utils.results import is_done, metrics_document, read_json, run_config, write_jsonl_atomic
 from utils.trainer import Trainer, selection_callbacks
 
@@ -26,11 +24,14 @@ logger = logging.getLogger(__name__)
 
 
 class TaskData:
-    """Loads and tokenises the splits of one task (cached by datasets' fingerprinting)."""
+    """Loads and tokenises the splits of one task (cached by datasets' fingerprinting). labels: the run's label
+    names in the order of its head's outputs (build_model), which tokenising and decoding use; None until the model
+    is built, and for kinds without label names."""
 
-    def __init__(self, spec, tokenizer, data_args, model_args, training_args):
+    def __init__(self, spec, tokenizer, data_args, model_args, training_args, labels=None):
         self.spec, self.kind, self.tokenizer = spec, kind_of(spec), tokenizer
         self.data_args, self.model_args, self.training_args = data_args, model_args, training_args
+        self.labels = labels
 
     def examples(self, split, lang, limit=None):
         with self.training_args.main_process_first(desc=f"loading {self.spec.name} {split}-{lang}"):
@@ -40,8 +41,9 @@ class TaskData:
     def features(self, examples, is_train):
         """Tokenised once per examples, tokenizer content and preprocessing arguments (utils/caching.py): a later
         run, or one of another encoder with the same tokenizer, reads the cache; concurrent jobs take turns."""
-        function = self.kind.preprocess(self.spec, self.tokenizer, self.data_args, is_train)
-        fingerprint = features_fingerprint(examples, self.kind, self.spec, self.tokenizer, self.data_args, is_train)
+        function = self.kind.preprocess(self.spec, self.tokenizer, self.data_args, is_train, labels=self.labels)
+        fingerprint = features_fingerprint(examples, self.kind, self.spec, self.tokenizer, self.data_args, is_train,
+                                           self.labels)
         with self.training_args.main_process_first(desc=f"tokenising {self.spec.name}"), \
                 cache_lock(examples, fingerprint):
             return examples.map(function, batched=True, remove_columns=examples.column_names,
@@ -54,7 +56,7 @@ class ExtraEvalData(TaskData):
     NAME, its gold labels mapped by --extra_eval_label_map."""
 
     def __init__(self, data, directory, mapping):
-        super().__init__(data.spec, data.tokenizer, data.data_args, data.model_args, data.training_args)
+        super().__init__(data.spec, data.tokenizer, data.data_args, data.model_args, data.training_args, data.labels)
         self.directory, self.mapping = directory, mapping
 
     def examples(self, split, lang, limit=None):
@@ -63,10 +65,11 @@ class ExtraEvalData(TaskData):
         return dataset.select(range(min(limit, len(dataset)))) if limit else dataset
 
 
-def _labels(train_spec, kind, train_examples, model_args):
-    """The label list: evaluating a checkpoint's trained head (no training; a kind whose head outputs the labels,
-    LABELLED_HEAD), the head's own in its order (the pre-flight checked they are the task's); else the registry's,
-    else read from the training data, else (evaluation only) the model's."""
+def run_labels(train_spec, kind, train_examples, model_args):
+    """The run's label names, in the order its head outputs them: evaluating a checkpoint's trained head (no
+    training; a kind whose head outputs the labels, LABELLED_HEAD), the head's own in its order (the pre-flight
+    checked they are the task's); else the registry's, else read from the training data, else (evaluation only) the
+    model's. The registry's spec is never rewritten: the labels are the run's state (TaskData.labels)."""
     if train_examples is None and kind.LABELLED_HEAD:
         own = checkpoint_head_labels(model_args)
         if own:
@@ -82,10 +85,13 @@ def _labels(train_spec, kind, train_examples, model_args):
     return None
 
 
-def decoded_with_head(spec, kind, model):
-    """spec with the labels its predictions are decoded with: the model's own id2label (a LABELLED_HEAD kind)."""
-    labels = head_labels(model.config) if kind.LABELLED_HEAD else None
-    return replace(spec, labels=tuple(labels)) if labels and spec.labels is not None else spec
+def build_model(data, train_examples):
+    """The model of data's task (its kind's model class with a new head, whose outputs are the run's labels), with
+    data.labels set to those labels."""
+    data.labels = labels = run_labels(data.spec, data.kind, train_examples, data.model_args)
+    label_kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
+                    "label2id": {n: i for i, n in enumerate(labels)}} if labels else {}
+    return load_with_new_head(data.kind.model_class(data.spec, data.data_args), data.model_args, **label_kwargs)
 
 
 def evaluate_language(trainer, data, split, lang, out_dir, limit):
@@ -101,7 +107,7 @@ def evaluate_language(trainer, data, split, lang, out_dir, limit):
         examples = data.examples(split, lang, limit)
         features = data.features(examples, is_train=False)
         output = trainer.predict(features, metric_key_prefix=f"{split}_{lang}")
-        records = kind.postprocess(spec, output.predictions, examples, features, data.data_args)
+        records = kind.postprocess(spec, output.predictions, examples, features, data.data_args, labels=data.labels)
     if trainer.is_world_process_zero():
         write_jsonl_atomic(path, records)
     metrics = kind.compute_metrics(spec, records, lang)
@@ -153,24 +159,17 @@ class TaskRun(Run):
                           device_settings=settings, **self.extra)
 
     def load(self):
-        model_args, data_args, training_args, kind = self.model_args, self.data_args, self.training_args, self.kind
+        data_args, training_args, kind = self.data_args, self.training_args, self.kind
         train_examples = training_examples(self.train_data, data_args.max_train_samples, self.options,
                                            training_args.seed) if training_args.do_train else None
-        labels = _labels(self.train_spec, kind, train_examples, model_args)
-        label_kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
-                        "label2id": {n: i for i, n in enumerate(labels)}} if labels else {}
-        if labels and self.spec.labels is None:  # labels read from the training data (CCG)
-            self.spec, self.train_spec = replace(self.spec, labels=tuple(labels)), \
-                replace(self.train_spec, labels=tuple(labels))
-        model = load_with_new_head(kind.model_class(self.spec, data_args), model_args, **label_kwargs)
-        self.spec, self.train_spec = decoded_with_head(self.spec, kind, model), \
-            decoded_with_head(self.train_spec, kind, model)
-        self.train_data.spec = train_spec = self.train_spec
+        model = build_model(self.train_data, train_examples)
+        train_spec, labels = self.train_spec, self.train_data.labels
         self.dev_examples = dev_examples = selection_examples(self.train_data, self.plan)
         dev_features = self.train_data.features(dev_examples, is_train=False)
 
         def selection_metrics(prediction):
-            records = kind.postprocess(train_spec, prediction.predictions, dev_examples, dev_features, data_args)
+            records = kind.postprocess(train_spec, prediction.predictions, dev_examples, dev_features, data_args,
+                                       labels=labels)
             return kind.compute_metrics(train_spec, records, "en")
 
         if training_args.metric_for_best_model == "task":
@@ -192,7 +191,8 @@ class TaskRun(Run):
 
     def evaluate(self):
         plan, trainer, limit = self.plan, self.trainer, self.data_args.max_eval_samples
-        eval_data = TaskData(self.spec, self.tokenizer, self.data_args, self.model_args, self.training_args)
+        eval_data = TaskData(self.spec, self.tokenizer, self.data_args, self.model_args, self.training_args,
+                             self.train_data.labels)
         data = eval_data if plan.zero_shot else self.train_data
         per_language = {}
         for lang in plan.languages:

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding
 
-from tasks.kind import TrainedKind
+from tasks.kind import TrainedKind, label_order
 from utils.data import check_values, ensure_ids, require_columns
 
 FIELDS = ("id", "text_a", "text_b", "label")
@@ -65,8 +65,8 @@ def validate(spec, dataset, path):
     check_values(dataset, path, "label", spec.labels, f"label of task {spec.name!r}:")
 
 
-def preprocess(spec, tokenizer, data_args, is_train):
-    label_ids = {name: i for i, name in enumerate(spec.labels)}
+def preprocess(spec, tokenizer, data_args, is_train, labels=None):
+    label_ids = {name: i for i, name in enumerate(label_order(spec, labels))}
     max_length = data_args.max_seq_length or spec.max_seq_length
     padding = "max_length" if data_args.pad_to_max_length else False
 
@@ -87,10 +87,10 @@ def data_collator(spec, tokenizer, data_args):
     return DataCollatorWithPadding(tokenizer)
 
 
-def postprocess(spec, predictions, examples, features, data_args):
+def postprocess(spec, predictions, examples, features, data_args, labels=None):
     logits = predictions[0] if isinstance(predictions, tuple) else predictions
-    predicted = np.asarray(logits).argmax(-1)
-    return [{"id": i, "prediction": spec.labels[p], "label": str(label)}
+    predicted, names = np.asarray(logits).argmax(-1), label_order(spec, labels)
+    return [{"id": i, "prediction": names[p], "label": str(label)}
             for i, p, label in zip(examples["id"], predicted.tolist(), examples["label"])]
 
 

@@ -272,7 +272,7 @@ def lengths(spec, data_args):
     return min(spec.query_length or candidate, candidate), candidate
 
 
-def preprocess(spec, tokenizer, data_args, is_train):
+def preprocess(spec, tokenizer, data_args, is_train, labels=None):
     query_length, candidate_length = lengths(spec, data_args)
     padding = "max_length" if data_args.pad_to_max_length else False
 
@@ -311,7 +311,7 @@ def rank(query_emb, pool_emb, pool_ids, device=None) -> list[list]:
     return [[pool_ids[j] for j in row] for row in top.tolist()]
 
 
-def postprocess(spec, predictions, examples, features, data_args):
+def postprocess(spec, predictions, examples, features, data_args, labels=None):
     """Checkpoint selection on a set of pairs: each query ranks the set's distinct candidates."""
     queries, candidates = (np.asarray(p, dtype=np.float32) for p in predictions[:2])
     first = {}

@@ -40,8 +40,19 @@ Every kind reads its data (`from_hub`, `validate`) and scores per-example statis
 `metric_from_statistics`, reporting/stats.py's paired tests). A kind that is trained (`TrainedKind`) also names
 its model class, tokenises (`preprocess`), batches (`data_collator`), turns predictions into records
 (`postprocess`) and scores them (`compute_metrics`). The optional hooks below have defaults that do nothing.
+
+Labels: a spec is the registry's and is never rewritten during a run. The run's label names, in the order of its
+head's outputs (a checkpoint head's own order, the registry's, or those read from the training data: CCG), are the
+run's state (engine/runner.py build_model, TaskData.labels) and reach `preprocess` and `postprocess` as `labels`;
+`label_order(spec, labels)` is what a kind encodes and decodes with. `compute_metrics` scores records of label names
+and reads only the spec.
 """
 from abc import ABC, abstractmethod
+
+
+def label_order(spec, labels):
+    """The label names in the order of the head's outputs: the run's (labels), else the registry's."""
+    return tuple(labels) if labels is not None else spec.labels
 
 
 def options_of(data_args, options_class):
@@ -139,16 +150,17 @@ class TrainedKind(Kind):
         (dual encoders: --embedding_pooling)."""
 
     @abstractmethod
-    def preprocess(self, spec, tokenizer, data_args, is_train):
-        """A batched map function: rows -> features."""
+    def preprocess(self, spec, tokenizer, data_args, is_train, labels=None):
+        """A batched map function: rows -> features (label names encoded as their index in labels)."""
 
     @abstractmethod
     def data_collator(self, spec, tokenizer, data_args):
         """The collator of the features."""
 
     @abstractmethod
-    def postprocess(self, spec, predictions, examples, features, data_args):
-        """Model predictions -> one record per example (written to predictions/<task>/<split>-<lang>.jsonl)."""
+    def postprocess(self, spec, predictions, examples, features, data_args, labels=None):
+        """Model predictions -> one record per example (written to predictions/<task>/<split>-<lang>.jsonl); output
+        index i of a labelled head decodes as labels[i]."""
 
     @abstractmethod
     def compute_metrics(self, spec, records, lang) -> dict:

@@ -67,7 +67,7 @@ def validate(spec, dataset, path):
     require_columns(dataset, path, ("text",))
 
 
-def preprocess(spec, tokenizer, data_args, is_train):
+def preprocess(spec, tokenizer, data_args, is_train, labels=None):
     max_length = data_args.max_seq_length or spec.max_seq_length
     padding = "max_length" if data_args.pad_to_max_length else False
 
@@ -85,7 +85,7 @@ def data_collator(spec, tokenizer, data_args):
     return DataCollatorForLanguageModeling(tokenizer, mlm_probability=MLM_PROBABILITY)
 
 
-def postprocess(spec, predictions, examples, features, data_args):
+def postprocess(spec, predictions, examples, features, data_args, labels=None):
     raise NotImplementedError("MLM has no per-example predictions; its training loss is logged (loss_mlm)")
 
 

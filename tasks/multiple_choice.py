@@ -86,7 +86,7 @@ def validate(spec, dataset, path):
             fail_at(path, row, f"label {label!r} is not a choice index; expected an integer from 0 to {expected - 1}")
 
 
-def preprocess(spec, tokenizer, data_args, is_train):
+def preprocess(spec, tokenizer, data_args, is_train, labels=None):
     max_length = data_args.max_seq_length or spec.max_seq_length
     padding = "max_length" if data_args.pad_to_max_length else False
 
@@ -110,7 +110,7 @@ def data_collator(spec, tokenizer, data_args):
     return DataCollatorForMultipleChoice(tokenizer)
 
 
-def postprocess(spec, predictions, examples, features, data_args):
+def postprocess(spec, predictions, examples, features, data_args, labels=None):
     logits = predictions[0] if isinstance(predictions, tuple) else predictions
     predicted = np.asarray(logits).argmax(-1).tolist()
     return [{"id": i, "prediction": p, "label": label}

@@ -282,7 +282,7 @@ def check_arguments(spec, data_args):
                       options.max_query_length, 4)
 
 
-def preprocess(spec, tokenizer, data_args, is_train: bool):
+def preprocess(spec, tokenizer, data_args, is_train: bool, labels=None):
     """Batched map function: rows -> features (question first, context windows second).
 
     Every feature has start_positions/end_positions; evaluation features also keep example_id, offset_mapping
@@ -385,7 +385,7 @@ def _best_spans(start_logits, end_logits, offsets, options):
     return score[rows, best], start_char[rows, best // k], end_char[rows, best % k]
 
 
-def postprocess(spec, predictions, examples, features, data_args):
+def postprocess(spec, predictions, examples, features, data_args, labels=None):
     """Start/end logits of every feature -> one record per example: {"id", "prediction", "label"}.
 
     predictions: the Trainer's (start_logits, end_logits), concatenated over batches with -100 padding (padded

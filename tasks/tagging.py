@@ -44,7 +44,7 @@ import numpy as np
 from seqeval.metrics import f1_score, precision_score, recall_score
 from transformers import AutoModelForTokenClassification, DataCollatorForTokenClassification
 
-from tasks.kind import TrainedKind
+from tasks.kind import TrainedKind, label_order
 from utils.data import fail_at, is_iob, require_columns
 
 
@@ -275,10 +275,10 @@ def labels_from_data(spec, train_dataset):
     return tags
 
 
-def preprocess(spec, tokenizer, data_args, is_train):
+def preprocess(spec, tokenizer, data_args, is_train, labels=None):
     if not getattr(tokenizer, "is_fast", False):
         raise ValueError("tagging needs a fast tokenizer (character offsets); pass --tokenizer_name with a fast one")
-    label_ids = {name: i for i, name in enumerate(spec.labels)}
+    label_ids = {name: i for i, name in enumerate(label_order(spec, labels))}
     max_length = data_args.max_seq_length or spec.max_seq_length
     padding = "max_length" if data_args.pad_to_max_length else False
     first_char_piece = KIND.options(data_args).label_first_char_piece
@@ -355,17 +355,17 @@ def data_collator(spec, tokenizer, data_args):
     return DataCollatorForTokenClassification(tokenizer)
 
 
-def postprocess(spec, predictions, examples, features, data_args):
+def postprocess(spec, predictions, examples, features, data_args, labels=None):
     """Word-level predictions per example, from the labelled sub-word of each word (the positions in word_ids;
     all windows merged)."""
     logits = predictions[0] if isinstance(predictions, tuple) else predictions
-    best = np.asarray(logits).argmax(-1)
+    best, names = np.asarray(logits).argmax(-1), label_order(spec, labels)
     predicted = {i: [OUTSIDE] * len(tokens) for i, tokens in zip(examples["id"], examples["tokens"])}
     for row, (example_id, words) in enumerate(zip(features["example_id"], features["word_ids"])):
         words = np.asarray(words)
         positions = np.flatnonzero(words >= 0)
         for position, label in zip(positions, best[row, positions].tolist()):
-            predicted[example_id][words[position]] = spec.labels[label]
+            predicted[example_id][words[position]] = names[label]
     return [{"id": i, "prediction": predicted[i], "label": tags} for i, tags in zip(examples["id"], examples["tags"])]
 
 

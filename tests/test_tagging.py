@@ -361,6 +361,26 @@ def test_tiny_end_to_end_ccg_intermediate(tmp_path, tiny_model_dir):
     assert unseen["label"][0] == "(S\\NP)/NP" and unseen["prediction"][0] in ("N", "NP", "NP/N")
 
 
+
+def test_labels_read_from_data_are_run_state_not_a_rewritten_spec(tmp_path, tiny_model_dir):
+    """CCG's labels come from its training data: the run holds them (TaskData.labels, the head's id2label) and
+    its spec stays the registry's object."""
+    import run_intermediate
+    from engine.runner import TaskRun
+    data = tmp_path / "data"
+    train = tag_rows(24, 1, "ccg")
+    write_jsonl(data / "ccg" / "train-en.jsonl", train)
+    write_jsonl(data / "ccg" / "validation-en.jsonl", tag_rows(4, 2, "ccg"))
+    _, arguments = run_intermediate.prepare(["--task", "ccg", "--model_name_or_path", str(tiny_model_dir),
+                                               "--output_dir", str(tmp_path / "ccg"), "--data_dir", str(data), *FAST])
+    task_run = TaskRun(arguments["plan"], arguments["model_args"], arguments["data_args"],
+                       arguments["training_args"], arguments["save_encoder_to"], {}, arguments["options"])
+    task_run()
+    tags = sorted({tag for row in train for tag in row["tags"]})
+    assert task_run.spec is get_task("ccg") and task_run.train_spec is get_task("ccg") and get_task("ccg").labels is None
+    assert task_run.train_data.labels == tags
+    assert [task_run.trainer.model.config.id2label[i] for i in range(len(tags))] == tags
+
 # ---- real data (slow): zero-shot transfer from English with the real model ----
 # Kept to a few minutes on 2 CPU cores: a few thousand training sentences, 100 steps, no dev evaluation during
 # training, a few hundred test sentences per language, and the word embeddings frozen (the 250k x 384 matrix is

@@ -24,8 +24,8 @@ JOB = textwrap.dedent('''
     model_dir, data_dir, work, name = sys.argv[1:5]
     real = C.KIND.preprocess
 
-    def counted(*args):
-        function = real(*args)
+    def counted(*args, **kwargs):
+        function = real(*args, **kwargs)
         def tokenise(batch):
             with open(Path(work) / "tokenised.log", "a") as log:
                 log.write(name + "\\n")
@@ -73,8 +73,8 @@ def test_a_second_target_run_reads_the_cache(tiny_model_dir, tiny_data_dir, tmp_
     import tasks.classification as C
     calls, real = [], C.KIND.preprocess
 
-    def counted(spec, tokenizer, data_args, is_train):
-        function = real(spec, tokenizer, data_args, is_train)
+    def counted(spec, tokenizer, data_args, is_train, labels=None):
+        function = real(spec, tokenizer, data_args, is_train, labels=labels)
         return lambda batch: calls.append(spec.name) or function(batch)
     monkeypatch.setattr(C.KIND, "preprocess", counted)
     other = tmp_path / "other_encoder"

@@ -43,14 +43,16 @@ def code_fingerprint(kind) -> str:
     return hashlib.sha256(path.name.encode() + path.read_bytes()).hexdigest()
 
 
-def features_fingerprint(examples, kind, spec, tokenizer, data_args, is_train: bool) -> str:
-    """The fingerprint of kind.preprocess(spec, tokenizer, data_args, is_train) mapped over examples."""
+def features_fingerprint(examples, kind, spec, tokenizer, data_args, is_train: bool, labels=None) -> str:
+    """The fingerprint of kind.preprocess(spec, tokenizer, data_args, is_train, labels=labels) mapped over
+    examples."""
     import tokenizers
     import transformers
     shared = {name: getattr(data_args, name) for name in SHARED_PREPROCESSING}
     options = kind.options(data_args)
     arguments = [shared, dataclasses.asdict(options) if options is not None else None]
-    return Hasher.hash([examples._fingerprint, kind.name, code_fingerprint(kind), repr(spec), arguments,
+    return Hasher.hash([examples._fingerprint, kind.name, code_fingerprint(kind), repr(spec),
+                        None if labels is None else list(labels), arguments,
                         tokenizer_fingerprint(tokenizer), bool(is_train), datasets.__version__,
                         transformers.__version__, tokenizers.__version__])
 
