@@ -5,7 +5,8 @@ English (utils/typology.py), and how each variant's gain over the baseline follo
 
 gains: {(target, base_model, variant): {lang: gain in points}}. Per target, base model and variant, and per
 distance kind: Spearman's rank correlation (reporting.stats.spearman) between the gain and the distance over the
-languages (English left out; a language whose distance URIEL lacks is left out of that kind), with a 95%
+languages (English left out; a language whose distance URIEL lacks is left out of that kind, a language URIEL does
+not have of every kind), with a 95%
 percentile bootstrap interval over languages (reporting.stats.spearman_interval: 1,000 resamples of the languages
 with replacement, numpy default_rng(0); a resample in which the gains or the distances are all equal has no rho and
 is dropped, the rows count the resamples kept). One scatter plot per target (typology_<target>.png): gain vs
@@ -82,12 +83,21 @@ def scatter(target, series):
     return fig
 
 
+def distances_or_unknown(lang) -> dict:
+    """The language's distances to English; all unknown (None) where URIEL does not have the language (AmericasNLI
+    names Nahuatl and Otomi by collective codes, nah and oto, that URIEL lacks): it is left out of every kind."""
+    try:
+        return distance_to(lang, REFERENCE)
+    except ValueError:
+        return {kind: None for kind in KINDS}
+
+
 def typology_section(gains, distances=None) -> Section:
     """The section for gains: its Markdown, the correlation rows ("typology") and one scatter plot per target.
     distances: {lang: {kind: distance}} (default: utils.typology.distance_to for every language of gains)."""
     languages_of = sorted({lang for per_language in gains.values() for lang in per_language
                            if not same_language(lang, REFERENCE)})
-    distances = distances or {lang: distance_to(lang, REFERENCE) for lang in languages_of}
+    distances = distances or {lang: distances_or_unknown(lang) for lang in languages_of}
     rows = correlation_rows(gains, distances)
     text = ("## Typology: gains and distance to English\n\nEach language's URIEL distances to English "
             "(utils/typology.py: urielplus, angular distance between the languages' feature vectors, 0 = the same, "
