@@ -25,8 +25,8 @@ Per stage: training samples = training examples x epochs (the recipe's, unless t
 --max_steps N: N x the effective batch), the examples being, per training language, the lines of the local
 train-<lang>.jsonl (--data_dir) or the registry's TaskSpec.train_size (hub), each at most --max_train_samples.
 Evaluation samples = the dev selection (every --eval_steps steps and at the end, its first --selection_examples
-examples) + every evaluated split of every language, counted in local files (from the hub their sizes are unknown:
-the note says so and they are left out). Hours = training samples / samples_per_s + evaluation samples /
+examples) + every evaluated split of every language, counted in local files (from the hub: the official sizes the
+registry cites, TaskSpec.official_sizes; where none is cited the note says so and they are left out). Hours = training samples / samples_per_s + evaluation samples /
 eval_samples_per_s (default 3 x samples_per_s: a forward pass costs a third of a training step, 2N vs 6N FLOPs per
 token). Assumed: every epoch runs (no early stop), a QA example is one window (long contexts have more), GPUs scale
 linearly (GPU-hours do not depend on how many share a stage).
@@ -190,10 +190,12 @@ def training_examples(spec, given) -> tuple[int | None, str]:
 
 
 def eval_examples(spec, split, lang, given) -> int | None:
-    """Examples one evaluation of a split and language reads (local files only)."""
+    """Examples one evaluation of a split and language reads: the local file's lines, or from the hub the official
+    size the registry cites (TaskSpec.official_sizes; None where unknown)."""
     data_dir, limit = given.get("data_dir"), given.get("max_eval_samples")
-    return capped(count_lines(local_path(data_dir, spec.data_task or spec.name, split, lang)), limit) \
-        if data_dir else None
+    if not data_dir:
+        return capped(spec.official_size(split, lang), limit)
+    return capped(count_lines(local_path(data_dir, spec.data_task or spec.name, split, lang)), limit)
 
 
 def stage_tasks(given) -> tuple[list, bool]:

@@ -277,14 +277,15 @@ def test_estimate_per_stage_by_hand(grid, capsys):
         8 / 80,
         # panx (hub): 20,000 x 10 epochs at 50/s; 6,250 steps: 7 selections x 500 at 3 x 50/s; hub test: unknown
         200_000 / 50 + 7 * 500 / 150,
-        # copa (hub): 400 x 3 epochs x 2 pairs at 100/s; 38 steps: 1 selection x 500 examples x 2 pairs at 400/s
-        1200 * 2 / 100 + 500 * 2 / 400,
+        # copa (hub): 400 x 3 epochs x 2 pairs at 100/s; 38 steps: 1 selection + the evaluation of its 100 dev
+        # examples (the official size the registry cites), 2 pairs each, at 400/s
+        1200 * 2 / 100 + 2 * 100 * 2 / 400,
         # lareqa: 6 SQuAD pairs x 3 epochs at 20/s; 2 steps: 1 selection (3) + 4 German queries + the pool of 9 once
         18 / 20 + (3 + 4 + 9) / 60,
     ]
     assert [row["hours"] for row in rows[:6]] == pytest.approx([s / 3600 for s in seconds])
     assert [row["train_samples"] for row in rows[:6]] == [90, 40, 0, 200_000, 1200, 18]
-    assert [row["eval_samples"] for row in rows[:6]] == [20, 22, 8, 3500, 500, 16]
+    assert [row["eval_samples"] for row in rows[:6]] == [20, 22, 8, 3500, 200, 16]
     assert "evaluation sizes unknown" in rows[3]["note"] and rows[6]["hours"] is rows[7]["hours"] is None
     assert "no throughput for xlm-roberta-large, span_qa (shape qa)" in rows[6]["note"]
     assert "no local train-en.jsonl" in rows[7]["note"]
