@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tasks/ and utils/ live beside this script
 
-from tasks import TASKS, get_task, resolve_languages  # noqa: E402
+from tasks import TASKS, get_task, resolve_languages, task_code  # noqa: E402
 from tasks.kinds import KINDS, kind_of  # noqa: E402
 from tasks.kind import TrainedKind  # noqa: E402
 from tasks.spec import SPLITS  # noqa: E402
@@ -63,6 +63,8 @@ def convert_raw(args):
     if not Path(args.input).exists():
         raise SystemExit(f"--input {args.input}: no such file or directory")
     spec = get_task(args.task)
+    if args.lang and "," not in args.lang:  # the task's own code of the language (eng_Latn -> SIB-200's en)
+        args.lang = task_code(args.lang, spec.languages) or args.lang
     kind, convert = formats[args.from_raw]
     task = spec.data_task or spec.name
     rows = convert(args.input, split=args.split, lang=args.lang, spec=spec)

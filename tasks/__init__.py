@@ -1,9 +1,10 @@
 """The one registry of tasks. Adding a task is adding one entry to TASKS; behaviour lives in its kind (tasks/kind.py:
 the contract; tasks/kinds.py: one object per kind)."""
+import difflib
 from dataclasses import replace
 
 from tasks.spec import Recipe, TaskSpec
-from utils.languages import known as known_language, language
+from utils.languages import RECORDS, known as known_language, language
 
 XNLI_LANGS = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh")
 PAWSX_LANGS = ("de", "en", "es", "fr", "ja", "ko", "zh")
@@ -43,6 +44,20 @@ COPA_CONTEXT = "{premise} What was the {question}?"  # XTREME-R's run_xcopa.py w
 QA_RECIPE = Recipe(epochs=2, batch_size=16)
 QA = {"select_on": "avg", "max_seq_length": 384}   # QA checkpoints are selected on (EM + F1) / 2
 PAPER = {"paper_intermediate": True}              # the paper's nine intermediate tasks
+# ---- Beyond XTREME-R: massively multilingual targets (their benchmarks' own codes, resolved by utils/languages.py)
+# SIB-200 (Adelani et al. 2024): FLORES-200's 204 varieties and N'Ko, English written "en" (the code every run
+# reads its English training and dev sets by; eng_Latn resolves to it); labels in its release's labels.txt order.
+SIB200_LANGS = ("en",) + tuple(sorted(record.flores for record in RECORDS if record.flores and
+                                      record.flores != "eng_Latn")) + ("nqo_Nkoo",)
+SIB200_LABELS = ("science/technology", "travel", "politics", "sports", "health", "entertainment", "geography")
+SIB200_ROUTE = ("prepare_data.py --from_raw sib200_tsv --input data/annotated/<code>/{train,dev,test}.tsv --task "
+                "sib200 --split <split> --lang <code> --out DIR, then --data_dir DIR")
+# AmericasNLI (Ebrahimi et al. 2022): the codes of its release's files, {dev,test}/<code>.tsv; trained on MNLI as
+# XNLI is (the same English training, so one MNLI-trained encoder serves both). Sizes counted in the release's files
+# (../shared/data/americasnli: aym, quy); the other languages' sizes could not be verified here.
+AMERICASNLI_LANGS = ("aym", "bzd", "cni", "gn", "hch", "nah", "oto", "quy", "shp", "tar")
+AMERICASNLI_ROUTE = ("prepare_data.py --from_raw americasnli_tsv --input {dev,test}/<code>.tsv --task americasnli "
+                     "--split <validation|test> --lang <code> --out DIR, then --data_dir DIR")
 # Benchmark membership and category (XTREME's four; XTREME-R drops PAWS-X and BUCC, adds XCOPA, Mewsli-X, LAReQA)
 CLS, STRUCT, QA_CAT, RET = "classification", "structured prediction", "question answering", "retrieval"
 BOTH, XTREME_ONLY = ("xtreme", "xtreme_r"), ("xtreme",)
@@ -138,6 +153,17 @@ TASKS = {spec.name: spec for spec in [
        benchmarks=("xtreme_r",),
        hub_path="cambridgeltl/xcopa", hub_config="{lang}",
        hub_columns={"context": COPA_CONTEXT, "choices": ["choice1", "choice2"], "label": "label"}),
+    # ---- Beyond XTREME-R (README "Beyond XTREME-R"): not part of either benchmark's score ----
+    _T("sib200", "classification", "accuracy", languages=SIB200_LANGS, train_task="sib200", labels=SIB200_LABELS,
+       macro_f1=True, category=CLS, train_size=701, hub_path="Davlan/sib200", hub_config="{lang}",
+       hub_lang_names={"en": "eng_Latn"}, hub_columns={"text_a": "text", "label": "category"},
+       description="SIB-200 topic classification (7 labels, 205 varieties, the same sentences in each): trained on "
+                   "English train, selected on English dev, evaluated on every variety; accuracy and macro F1"),
+    _T("americasnli", "classification", "accuracy", languages=AMERICASNLI_LANGS, train_task="mnli",
+       labels=NLI_LABELS, recipe=Recipe(epochs=2), category=CLS,  # XNLI's recipe: the same MNLI training
+       hub_path="nala-cub/americas_nli", hub_config="{lang}", hub_columns=NLI_COLUMNS,
+       description="AmericasNLI: XNLI's premises and hypotheses translated into 10 indigenous languages of the "
+                   "Americas; dev and test per language, trained on English MNLI"),
     # ---- XTREME-R's language-agnostic retrieval: dual encoders trained on English pairs (tasks/dual_encoder.py)
     _T("squad_retrieval", "dual_encoder", "map@20", data_task="squad", hub_path="rajpurkar/squad", train_size=87_599,
        hub_splits={"test": "validation"}, **LAREQA,
@@ -192,6 +218,9 @@ HUB_DATA = {
     "squad": {**_sizes(87_599, 10_570, 10_570), "official_route": QA_ROUTE.format(task="squad")},
     "squad_retrieval": {**_sizes(87_599, 10_570, 10_570), "official_route": QA_ROUTE.format(task="squad")},
     "squad_v2": {**_sizes(130_319, 11_873, 11_873), "official_route": QA_ROUTE.format(task="squad_v2")},
+    "sib200": {**_sizes(701, 99, 204), "official_route": SIB200_ROUTE},  # every variety (SIB-200's Table 1)
+    "americasnli": {**_sizes(None, {"aym": 743, "quy": 743}, {"aym": 750, "quy": 750}),
+                    "official_route": AMERICASNLI_ROUTE},
     "copa": _sizes(400, 100, 100), "xcopa": _sizes(None, 100, 500), "xnli": _sizes(None, 2_490, 5_010),
     "pawsx": {**_sizes({"en": 49_401}, 2_000, 2_000),
               "hub_size_note": "google/xtreme's loading script parsed the TSVs with CSV quoting and dropped the rows "
@@ -246,10 +275,32 @@ def resolve_languages(spec: TaskSpec, languages: str | None) -> list[str]:
     wanted = [lang.strip() for lang in languages.split(",") if lang.strip()]
     codes = {lang: task_code(lang, known) for lang in wanted}
     unknown = [lang for lang, code in codes.items() if code is None and not spec.open_languages]
+    if unknown and len(known) > MANY_LANGUAGES:  # SIB-200's 205: the closest codes, not the whole list
+        unregistered = [lang for lang in unknown if not known_language(lang) and "_" in lang]
+        if unregistered:  # a FLORES-style code outside the registry: the registry's closest codes
+            try:
+                language(unregistered[0])
+            except ValueError as error:
+                raise ValueError(f"--languages: {error}") from None
+        raise ValueError(f"--languages: {', '.join(unknown)} not a language of task {spec.name!r} ("
+                         + "; ".join(f"closest of its {len(known)}: {', '.join(closest_codes(lang, known))}"
+                                     for lang in unknown) + ")")
     if unknown:
         raise ValueError(f"--languages: {', '.join(unknown)} not a language of task {spec.name!r} "
                          f"(known: {', '.join(sorted(known))})")
     return [codes[lang] or lang for lang in wanted]
+
+
+MANY_LANGUAGES = 60  # a task with more languages names the closest codes it has, not all of them
+
+
+def closest_codes(lang: str, codes, n=4) -> list[str]:
+    """A task's codes closest to `lang`: those of the same ISO 639-3 code first (zho_Hans for zho_Hant), then the
+    most similar spellings."""
+    iso = language(lang).iso639_3 if known_language(lang) else lang.split("_")[0]
+    same = [code for code in codes if known_language(code) and language(code).iso639_3 == iso]
+    similar = difflib.get_close_matches(lang, [code for code in codes if code not in same], n=n, cutoff=0.0)
+    return (same + similar)[:n]
 
 
 def task_code(lang: str, codes) -> str | None:

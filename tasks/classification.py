@@ -11,6 +11,7 @@ from transformers import AutoModelForSequenceClassification, DataCollatorWithPad
 
 from tasks.kind import TrainedKind, label_order
 from utils.data import check_values, ensure_ids, require_columns
+from utils.languages import same_language
 
 FIELDS = ("id", "text_a", "text_b", "label")
 
@@ -40,7 +41,57 @@ def pawsx_tsv(path, **_):
         yield {"id": row["id"], "text_a": row["sentence1"], "text_b": row["sentence2"], "label": row["label"]}
 
 
-RAW_FORMATS = {"xnli_tsv": xnli_tsv, "pawsx_tsv": pawsx_tsv}
+def read_headed_tsv(path, header, release):
+    """(line number, row) of a tab-separated file whose first line is `header` (a byte-order mark and Windows line
+    ends tolerated, blank lines skipped, no quoting: a quote is text); a missing or different header, a line with
+    another number of columns or an empty cell names its file and line."""
+    with open(path, encoding="utf-8-sig") as f:
+        for number, line in enumerate(f, 1):
+            cells = line.rstrip("\r\n").split("\t")
+            if number == 1:
+                if tuple(cells) != tuple(header):
+                    raise ValueError(f"{path}:1: expected {release}'s header {chr(9).join(header)!r} "
+                                     f"(tab-separated), got {chr(9).join(cells)!r}")
+                continue
+            if not line.strip():
+                continue
+            if len(cells) != len(header):
+                raise ValueError(f"{path}:{number}: expected {len(header)} tab-separated columns "
+                                 f"({', '.join(header)}), got {len(cells)}")
+            row = {column: cell.strip() for column, cell in zip(header, cells)}
+            empty = [column for column, value in row.items() if not value]
+            if empty:
+                raise ValueError(f"{path}:{number}: empty {empty[0]}")
+            yield number, row
+
+
+def check_label(path, number, label, spec):
+    if spec is not None and spec.labels and label not in spec.labels:
+        raise ValueError(f"{path}:{number}: label {label!r} is not a label of task {spec.name!r} "
+                         f"({', '.join(spec.labels)})")
+
+
+def sib200_tsv(path, spec=None, **_):
+    """SIB-200's release, data/annotated/<code>/{train,dev,test}.tsv: the header index_id, category, text, then one
+    sentence a line; the category must be one of the task's labels."""
+    for number, row in read_headed_tsv(path, ("index_id", "category", "text"), "SIB-200"):
+        check_label(path, number, row["category"], spec)
+        yield {"id": row["index_id"], "text_a": row["text"], "text_b": None, "label": row["category"]}
+
+
+def americasnli_tsv(path, lang=None, spec=None, **_):
+    """AmericasNLI's release, {dev,test}/<code>.tsv: the header language, premise, hypothesis, label; the language
+    column must name the --lang given (the same record of the language registry), the label one of the task's."""
+    for number, row in read_headed_tsv(path, ("language", "premise", "hypothesis", "label"), "AmericasNLI"):
+        if lang and not same_language(row["language"], lang):
+            raise ValueError(f"{path}:{number}: language {row['language']!r}, but --lang {lang}")
+        check_label(path, number, row["label"], spec)
+        yield {"id": f"{row['language']}-{number - 1}", "text_a": row["premise"], "text_b": row["hypothesis"],
+               "label": row["label"]}
+
+
+RAW_FORMATS = {"xnli_tsv": xnli_tsv, "pawsx_tsv": pawsx_tsv, "sib200_tsv": sib200_tsv,
+               "americasnli_tsv": americasnli_tsv}
 
 
 def from_hub(spec, dataset, lang):
@@ -100,6 +151,8 @@ def compute_metrics(spec, records, lang):
     metrics = {"accuracy": 100 * accuracy_score(gold, predicted)}
     if spec.binary_f1:  # QQP, PAWS-X: F1 of the positive class (the second label)
         metrics["f1"] = 100 * f1_score(gold, predicted, pos_label=spec.labels[1], zero_division=0)
+    if spec.macro_f1:  # SIB-200: the unweighted mean of the per-label F1 (labels in the gold or the predictions)
+        metrics["macro_f1"] = 100 * f1_score(gold, predicted, average="macro", zero_division=0)
     return metrics
 
 

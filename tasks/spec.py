@@ -37,6 +37,7 @@ class TaskSpec:
     select_on: str | None = None                 # dev metric that selects checkpoints, if not `metric` (QA: avg)
     recipe: Recipe = Recipe()                    # default training recipe (epochs, effective batch, cadence)
     binary_f1: bool = False                      # classification: also F1 of the positive (second) label
+    macro_f1: bool = False                       # classification: also macro-averaged F1 over the labels (SIB-200)
     no_answer: bool = False                      # span QA: unanswerable questions (SQuAD v2 scoring and threshold)
     qa_normalization: str = "squad"              # span QA: "squad" (v1.1 script) or "mlqa" (per-language rules)
     data_task: str | None = None                 # read the local files of this task instead (DIR/<data_task>/...)

@@ -59,6 +59,27 @@ def load_schemas(path=SCHEMAS) -> list[dict]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def added_records() -> list[dict]:
+    """Records of the hub copies schemas.json has none of (the targets beyond XTREME-R), written from their cards and
+    original releases: NOT verified against the hub (each record's quirks say so)."""
+    from tasks import NLI_LABELS, SIB200_LABELS, get_task
+    sib200, americasnli = get_task("sib200"), get_task("americasnli")
+    unverified = ["not in schemas.json: features inferred from the original release's files and the card, not "
+                  "verified against the hub"]
+    sib = [{"id": sib200.hub_path, "config": sib200.hub_config_for(lang), "format": "parquet",
+            "parquet_export_only": None, "splits": {"train": 701, "validation": 99, "test": 204},
+            "features": {"index_id": "int64", "category": "string", "text": "string"},
+            "values": {"category": list(SIB200_LABELS)}, "quirks": unverified, "sources": []}
+           for lang in sib200.languages]
+    nli = [{"id": americasnli.hub_path, "config": americasnli.hub_config_for(lang), "format": "parquet",
+            "parquet_export_only": None, "splits": {"validation": None, "test": None},
+            "features": {"language": "string", "premise": "string", "hypothesis": "string",
+                         "label": {"ClassLabel": list(NLI_LABELS)}},
+            "values": {"language": [lang]}, "quirks": unverified, "sources": []}
+           for lang in americasnli.languages]
+    return sib + nli
+
+
 def feature(description):
     """schemas.json's feature notation -> a datasets feature (field order kept)."""
     if isinstance(description, str):
@@ -109,7 +130,7 @@ def _value(name, feat, record, i, rng, row):
         return [_sentence(rng, 4) for _ in range(4)]  # hellaswag endings
     if feat.dtype == "bool":
         return False
-    if feat.dtype == "int32":
+    if feat.dtype in ("int32", "int64"):
         return {"label": i % (4 if "answer3" in record["features"] else 2)}.get(name, i)
     return _string(name, record, family, i, rng, row)
 
@@ -119,6 +140,8 @@ def _string(name, record, family, i, rng, row):
         return NLI[i % 3]
     if name == "language":
         return XNLI_LANGUAGES[i % len(XNLI_LANGUAGES)]
+    if name in record.get("values", {}):  # a string column whose values a record lists (added_records)
+        return record["values"][name][i % len(record["values"][name])]
     if name in ("label", "answerKey"):
         values = STRING_LABELS.get(family) or STRING_LABELS.get(record["id"]) or "ABCDE"
         return values[i % len(values)]
@@ -174,7 +197,7 @@ def build_replicas(directory, records=None, rows=ROWS, skip=()) -> dict:
     """Every (hub id, config) of schemas.json as a repository under directory/owner/name; `skip` leaves out the
     (hub id, config, split) triples named. Returns {hub id: [configs]}."""
     directory, repos = Path(directory), {}
-    for record in records or load_schemas():
+    for record in records or load_schemas() + added_records():
         repos.setdefault(record["id"], []).append(record)
     for hub_id, configs in repos.items():
         script = any(r["format"] == "script" for r in configs)
@@ -201,7 +224,8 @@ def build_parquet_repo(directory, hub_id, records, rows, skip=(), tables=None):
 def hub_repo(directory, hub_id, tables) -> Path:
     """A replica of hub_id holding only the given rows, {(config, split): rows}, with schemas.json's exact features
     (a row with a column the hub lacks, or a value of the wrong type, fails here). Returns directory."""
-    records = [r for r in load_schemas() if r["id"] == hub_id and any(c == r["config"] for c, _ in tables)]
+    records = [r for r in load_schemas() + added_records()
+               if r["id"] == hub_id and any(c == r["config"] for c, _ in tables)]
     skip = {(hub_id, r["config"], s) for r in records for s in r["splits"] if (r["config"], s) not in tables}
     build_parquet_repo(Path(directory), hub_id, records, ROWS, skip, tables)
     return Path(directory)

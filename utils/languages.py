@@ -34,6 +34,7 @@ Sources:
   rule above (URIEL's Austroasiatic also written as WALS's Austro-Asiatic; URIEL puts a creole or pidgin under its
   lexifier's family, so Nigerian Pidgin is Indo-European where XTREME-R's Haitian Creole record says Creole); no
   genus and no CC-100 size (Table 6 has romanised and regional rows whose match to a FLORES variety is not given).
+- N'Ko (nqo_Nkoo): SIB-200's one variety beyond that list (Adelani et al. 2024; Davlan/sib200's card lists nqo).
 A fact not known from a source is None; `group_of` shows it as "Unknown".
 """
 import difflib
@@ -46,7 +47,7 @@ SCRIPT_NAMES = {  # ISO 15924 code -> the name the report groups by (Han for bot
     "Hang": "Hangul", "Hans": "Han", "Hant": "Han", "Hebr": "Hebrew", "Jpan": "Japanese", "Khmr": "Khmer",
     "Knda": "Kannada", "Laoo": "Lao", "Latn": "Latin", "Mlym": "Malayalam", "Mymr": "Burmese", "Olck": "Ol Chiki",
     "Orya": "Oriya", "Sinh": "Sinhala", "Taml": "Tamil", "Telu": "Telugu", "Tfng": "Tifinagh", "Thai": "Thai",
-    "Tibt": "Tibetan", "Zzzz": "Unknown",
+    "Tibt": "Tibetan", "Nkoo": "N'Ko", "Zzzz": "Unknown",
 }
 UNKNOWN = "Unknown"
 
@@ -312,6 +313,9 @@ RECORDS = (
     _L("Waray", "war", "Latn", _AN, flores="war_Latn"),
     _L("Eastern Yiddish", "ydd", "Hebr", _IE, flores="ydd_Hebr"),
     _L("Yue Chinese", "yue", "Hant", "Sino-Tibetan", flores="yue_Hant"),
+    # SIB-200's 205th variety (Davlan/sib200's card lists nqo), beyond FLORES-200's list at a6c830c: no FLORES code
+    # here; its key is SIB-200's code. URIEL has no tree for nqo: family unknown.
+    _L("N'Ko", "nqo", "Nkoo"),
 )
 LANGUAGES = {record.key: record for record in RECORDS}
 
