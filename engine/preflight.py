@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from engine.training_set import has_language_configs, require_parses, resolve_augment, split_codes
-from tasks import get_task
+from tasks import get_task, label_map_problem
 from utils.hub_access import HUB_EXPORT_REVISIONS
 from tasks.kinds import kind_of
 from tasks.kind import Kind
@@ -239,6 +239,8 @@ def label_disagreement(spec, train_spec) -> str | None:
     if spec.kind != train_spec.kind:
         return (f"task {spec.name} ({spec.kind}) is trained on {train_spec.name}, a {train_spec.kind} task; "
                 "expected one kind")
+    if spec.label_map:  # its labels differ, mapped onto the training task's (the registry's label map)
+        return label_map_problem(spec, train_spec)
     shown = [", ".join(s.labels) if s.labels is not None else "read from the training data" for s in (spec, train_spec)]
     labels = [None if s.labels is None else tuple(s.labels) for s in (spec, train_spec)]
     if labels[0] != labels[1]:

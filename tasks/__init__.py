@@ -4,6 +4,7 @@ import difflib
 from dataclasses import replace
 
 from tasks.spec import Recipe, TaskSpec
+from utils.data import unmapped_labels
 from utils.languages import RECORDS, known as known_language, language
 
 XNLI_LANGS = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh")
@@ -58,6 +59,16 @@ SIB200_ROUTE = ("prepare_data.py --from_raw sib200_tsv --input data/annotated/<c
 AMERICASNLI_LANGS = ("aym", "bzd", "cni", "gn", "hch", "nah", "oto", "quy", "shp", "tar")
 AMERICASNLI_ROUTE = ("prepare_data.py --from_raw americasnli_tsv --input {dev,test}/<code>.tsv --task americasnli "
                      "--split <validation|test> --lang <code> --out DIR, then --data_dir DIR")
+# MasakhaNER 2.0 (Adelani et al. 2022) and MasakhaPOS (Dione et al. 2023): the folders of their releases
+# (masakhane-io/masakhane-ner MasakhaNER2.0/data/<code>/, masakhane-io/masakhane-pos data/<code>/), CoNLL-style
+# `token TAG` files (prepare_data.py --from_raw conll). Licensed CC BY-NC: local files only. Trained on English PAN-X
+# (NER: DATE, which PAN-X lacks, is evaluated as O, as the benchmark's papers do from an English source) and UD
+# English (UPOS, the same 17 tags).
+MASAKHANE_LANGS = ("bam", "bbj", "ewe", "fon", "hau", "ibo", "kin", "lug", "luo", "mos", "nya", "pcm", "sna", "swa",
+                   "tsn", "twi", "wol", "xho", "yor", "zul")
+MASAKHANER_TAGS = NER_TAGS + ("B-DATE", "I-DATE")
+MASAKHANE_ROUTE = ("prepare_data.py --from_raw conll --input <release>/data/<code>/{{dev,test}}.txt --task {task} "
+                   "--split <validation|test> --lang <code> --out DIR, then --data_dir DIR")
 # Benchmark membership and category (XTREME's four; XTREME-R drops PAWS-X and BUCC, adds XCOPA, Mewsli-X, LAReQA)
 CLS, STRUCT, QA_CAT, RET = "classification", "structured prediction", "question answering", "retrieval"
 BOTH, XTREME_ONLY = ("xtreme", "xtreme_r"), ("xtreme",)
@@ -164,6 +175,16 @@ TASKS = {spec.name: spec for spec in [
        hub_path="nala-cub/americas_nli", hub_config="{lang}", hub_columns=NLI_COLUMNS,
        description="AmericasNLI: XNLI's premises and hypotheses translated into 10 indigenous languages of the "
                    "Americas; dev and test per language, trained on English MNLI"),
+    _T("masakhaner", "tagging", "f1", languages=MASAKHANE_LANGS, train_task="panx", labels=MASAKHANER_TAGS,
+       label_map={"DATE": "O"}, recipe=Recipe(epochs=10), category=STRUCT, hub_path=None,  # PAN-X's recipe
+       official_route=MASAKHANE_ROUTE.format(task="masakhaner"),
+       description="MasakhaNER 2.0: NER in 20 African languages (PER, ORG, LOC, DATE), trained on English PAN-X; "
+                   "DATE evaluated as O. CC BY-NC: local files only"),
+    _T("masakhapos", "tagging", "accuracy", languages=MASAKHANE_LANGS, train_task="udpos", labels=UPOS_TAGS,
+       recipe=Recipe(epochs=10), category=STRUCT, hub_path=None,  # UD-POS's recipe
+       official_route=MASAKHANE_ROUTE.format(task="masakhapos"),
+       description="MasakhaPOS: UPOS tagging in 20 African languages, trained on English UD; word accuracy (its "
+                   "papers' metric). CC BY-NC: local files only"),
     # ---- XTREME-R's language-agnostic retrieval: dual encoders trained on English pairs (tasks/dual_encoder.py)
     _T("squad_retrieval", "dual_encoder", "map@20", data_task="squad", hub_path="rajpurkar/squad", train_size=87_599,
        hub_splits={"test": "validation"}, **LAREQA,
@@ -251,6 +272,24 @@ HUB_DATA = {
                                "--split <split> --lang <lang> --out DIR, then --data_dir DIR"},
 }
 TASKS = {name: replace(spec, **HUB_DATA.get(name, {})) for name, spec in TASKS.items()}
+
+def label_map_problem(spec, train_spec) -> str | None:
+    """Why a target's label map (TaskSpec.label_map) does not take each of its labels onto one of its training
+    task's, or None where it does (or the target has no map)."""
+    if not spec.label_map:
+        return None
+    if spec.labels is None or train_spec.labels is None:
+        return f"task {spec.name}: a label map needs the labels of the task and of its training task {train_spec.name}"
+    unmapped = unmapped_labels(spec.labels, spec.label_map, train_spec.labels)
+    if unmapped:
+        return (f"task {spec.name}: its label map leaves {', '.join(unmapped)} unmapped (each label must be one of its "
+                f"training task {train_spec.name}'s, {', '.join(train_spec.labels)}, or mapped onto one)")
+    return None
+
+
+for _spec in TASKS.values():  # the registry's label maps are total (a mistake fails at import, naming the task)
+    if _spec.label_map and (_problem := label_map_problem(_spec, TASKS[_spec.train_task])):
+        raise ValueError(_problem)
 
 INTERMEDIATE_TASKS = tuple(sorted(name for name, spec in TASKS.items() if spec.paper_intermediate))
 

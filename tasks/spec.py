@@ -60,6 +60,9 @@ class TaskSpec:
                                                  # differ from the official data (logged, run_config.json, report)
     hub_size_note: str | None = None             # why a hub split's size differs from the official one, if known
     official_route: str | None = None            # how to get the official files (a prepare_data.py command)
+    label_map: dict = field(default_factory=dict)        # target label (or IOB entity type) -> its training task's
+                                                 # label it is evaluated as, where the two sets differ
+                                                 # (MasakhaNER: {"DATE": "O"}); the registry checks it is total
     description: str = ""
 
     def __post_init__(self):

@@ -148,7 +148,8 @@ def load_hub(spec, split: str, lang: str, cache_dir=None) -> datasets.Dataset:
 
 def load_rows(spec, split: str, lang: str, data_args, kind, cache_dir=None) -> datasets.Dataset:
     """One split of one language in the kind's schema, repaired where the kind knows how (span QA: answer offsets),
-    validated, and recorded (data_records); local layout when data_args.data_dir is set."""
+    validated, its labels mapped onto its training task's where the registry says how (TaskSpec.label_map:
+    MasakhaNER's DATE as O), and recorded (data_records); local layout when data_args.data_dir is set."""
     if data_args.data_dir:  # a task may read another task's files (squad_retrieval: DIR/squad/)
         where = local_path(data_args.data_dir, spec.data_task or spec.name, split, lang)
         dataset = load_local(where)
@@ -161,6 +162,9 @@ def load_rows(spec, split: str, lang: str, data_args, kind, cache_dir=None) -> d
     published = not data_args.data_dir
     dataset, changes = kind.repair(spec, dataset, where, published)
     kind.validate(spec, dataset, where)
+    if spec.label_map and kind.LABEL_FIELD in dataset.column_names:  # scored as its training task's labels
+        dataset = relabel(dataset, kind.LABEL_FIELD, spec.label_map, is_iob(spec.labels),
+                          f"Mapping {spec.name}'s labels onto its training task's")
     record_load(spec, split, lang, where, len(dataset), changes, published)
     return dataset
 
@@ -293,6 +297,20 @@ def map_label(label, mapping: dict, iob: bool):
     return label
 
 
+def relabel(dataset, field_name: str, mapping: dict, iob: bool, desc: str) -> datasets.Dataset:
+    """The dataset with every label of field_name (a label or a list of them) mapped by map_label."""
+    def mapped(values):
+        return [[map_label(v, mapping, iob) for v in value] if isinstance(value, list)
+                else str(map_label(value, mapping, iob)) for value in values]
+    return dataset.map(lambda values: {field_name: mapped(values)}, input_columns=field_name, batched=True, desc=desc)
+
+
+def unmapped_labels(labels, mapping: dict, allowed) -> list:
+    """The labels that neither are one of `allowed` nor map (map_label) onto one of them."""
+    iob = is_iob(labels)
+    return [label for label in labels if label not in allowed and map_label(label, mapping, iob) not in allowed]
+
+
 def load_extra_set(spec, directory, lang: str, kind, mapping=None) -> datasets.Dataset:
     """An --extra_eval test set, DIR/<task>/test-<lang>.jsonl in the kind's schema: its gold labels mapped, then
     each checked against the task's label set (an unmapped outsider is an error naming the file, line and label),
@@ -303,13 +321,8 @@ def load_extra_set(spec, directory, lang: str, kind, mapping=None) -> datasets.D
     if field_name not in dataset.column_names or spec.labels is None:
         kind.validate(spec, dataset, path)
         return dataset
-    iob = is_iob(spec.labels)
     if mapping:
-        def relabel(values):
-            return [[map_label(v, mapping, iob) for v in value] if isinstance(value, list)
-                    else str(map_label(value, mapping, iob)) for value in values]
-        dataset = dataset.map(lambda values: {field_name: relabel(values)}, input_columns=field_name, batched=True,
-                              desc=f"Mapping the labels of {path}")
+        dataset = relabel(dataset, field_name, mapping, is_iob(spec.labels), f"Mapping the labels of {path}")
     allowed = {str(label) for label in spec.labels}
     for row, value in enumerate(dataset[field_name]):
         labels = value if isinstance(value, list) else [value]
