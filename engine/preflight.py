@@ -167,8 +167,8 @@ def check_data(spec, split, lang, data_args, cache_dir=None):
             load_rows(spec, split, lang, data_args, kind_of(spec), cache_dir)
         elif spec.hub_path is None:
             raise InputError(f"task {spec.name!r} has no hub copy (its data is licensed); pass --data_dir with "
-                             f"{local_path('DIR', spec.name, split, lang)} (prepare_data.py --from_raw converts "
-                             "the originals)")
+                             f"{local_path('DIR', spec.name, split, lang)} ("
+                             + (spec.official_route or "prepare_data.py --from_raw converts the originals") + ")")
         elif lang in spec.hub_missing:
             raise InputError(hub_missing_message(spec, split, lang))
         else:  # (the splits the hub has: check_hub_splits, over all of a run's reads at once)

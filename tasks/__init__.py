@@ -69,6 +69,24 @@ MASAKHANE_LANGS = ("bam", "bbj", "ewe", "fon", "hau", "ibo", "kin", "lug", "luo"
 MASAKHANER_TAGS = NER_TAGS + ("B-DATE", "I-DATE")
 MASAKHANE_ROUTE = ("prepare_data.py --from_raw conll --input <release>/data/<code>/{{dev,test}}.txt --task {task} "
                    "--split <validation|test> --lang <code> --out DIR, then --data_dir DIR")
+# Belebele (Bandarkar et al. 2024): 122 FLORES-200 varieties (facebook/belebele's configs; five romanised ones beyond
+# FLORES-200), 900 questions each, test only; 4 choices, the right one's number 1-4. It is trained on an English
+# multiple-choice set: belebele_train, local files the user provides (README "Beyond XTREME-R").
+BELEBELE_LANGS = tuple("""acm_Arab afr_Latn als_Latn amh_Ethi apc_Arab arb_Arab arb_Latn ars_Arab ary_Arab arz_Arab
+asm_Beng azj_Latn bam_Latn ben_Beng ben_Latn bod_Tibt bul_Cyrl cat_Latn ceb_Latn ces_Latn ckb_Arab dan_Latn deu_Latn
+ell_Grek eng_Latn est_Latn eus_Latn fin_Latn fra_Latn fuv_Latn gaz_Latn grn_Latn guj_Gujr hat_Latn hau_Latn heb_Hebr
+hin_Deva hin_Latn hrv_Latn hun_Latn hye_Armn ibo_Latn ilo_Latn ind_Latn isl_Latn ita_Latn jav_Latn jpn_Jpan kac_Latn
+kan_Knda kat_Geor kaz_Cyrl kea_Latn khk_Cyrl khm_Khmr kin_Latn kir_Cyrl kor_Hang lao_Laoo lin_Latn lit_Latn lug_Latn
+luo_Latn lvs_Latn mal_Mlym mar_Deva mkd_Cyrl mlt_Latn mri_Latn mya_Mymr nld_Latn nob_Latn npi_Deva npi_Latn nso_Latn
+nya_Latn ory_Orya pan_Guru pbt_Arab pes_Arab plt_Latn pol_Latn por_Latn ron_Latn rus_Cyrl shn_Mymr sin_Latn sin_Sinh
+slk_Latn slv_Latn sna_Latn snd_Arab som_Latn sot_Latn spa_Latn srp_Cyrl ssw_Latn sun_Latn swe_Latn swh_Latn tam_Taml
+tel_Telu tgk_Cyrl tgl_Latn tha_Thai tir_Ethi tsn_Latn tso_Latn tur_Latn ukr_Cyrl urd_Arab urd_Latn uzn_Latn vie_Latn
+war_Latn wol_Latn xho_Latn yor_Latn zho_Hans zho_Hant zsm_Latn zul_Latn""".split())
+MC4 = ("1", "2", "3", "4")  # Belebele's correct_answer_num
+BELEBELE_TRAIN_ROUTE = ("your English multiple-choice set as DIR/belebele_train/{train,validation}-en.jsonl "
+                        "({id, context, choices, label: the right choice's index}; README \"Beyond XTREME-R\" gives "
+                        "Belebele's recipe), or a registered English multiple-choice task's: prepare_data.py --tasks "
+                        "<task> --out DIR, then copy DIR/<task>/{train,validation}-en.jsonl into DIR/belebele_train/")
 # Benchmark membership and category (XTREME's four; XTREME-R drops PAWS-X and BUCC, adds XCOPA, Mewsli-X, LAReQA)
 CLS, STRUCT, QA_CAT, RET = "classification", "structured prediction", "question answering", "retrieval"
 BOTH, XTREME_ONLY = ("xtreme", "xtreme_r"), ("xtreme",)
@@ -185,6 +203,17 @@ TASKS = {spec.name: spec for spec in [
        official_route=MASAKHANE_ROUTE.format(task="masakhapos"),
        description="MasakhaPOS: UPOS tagging in 20 African languages, trained on English UD; word accuracy (its "
                    "papers' metric). CC BY-NC: local files only"),
+    _T("belebele_train", "multiple_choice", "accuracy", labels=MC4, hub_path=None, max_seq_length=512,
+       official_route=BELEBELE_TRAIN_ROUTE,
+       description="Belebele's English training set: no public one (the benchmark's is assembled from several "
+                   "sources, most non-commercial); local files you provide, or a registered English multiple-choice "
+                   "task's rows copied under this name"),
+    _T("belebele", "multiple_choice", "accuracy", languages=BELEBELE_LANGS, train_task="belebele_train", labels=MC4,
+       category=QA_CAT, hub_path="facebook/belebele", hub_config="{lang}", max_seq_length=512,
+       hub_columns={"context": ["flores_passage", "question"], "choices": [f"mc_answer{n}" for n in MC4],
+                    "label": "correct_answer_num"},
+       description="Belebele: multiple-choice reading comprehension on FLORES passages, 122 varieties, test only; "
+                   "trained on belebele_train (an English multiple-choice set you provide)"),
     # ---- XTREME-R's language-agnostic retrieval: dual encoders trained on English pairs (tasks/dual_encoder.py)
     _T("squad_retrieval", "dual_encoder", "map@20", data_task="squad", hub_path="rajpurkar/squad", train_size=87_599,
        hub_splits={"test": "validation"}, **LAREQA,
@@ -242,6 +271,7 @@ HUB_DATA = {
     "sib200": {**_sizes(701, 99, 204), "official_route": SIB200_ROUTE},  # every variety (SIB-200's Table 1)
     "americasnli": {**_sizes(None, {"aym": 743, "quy": 743}, {"aym": 750, "quy": 750}),
                     "official_route": AMERICASNLI_ROUTE},
+    "belebele": _sizes(None, None, 900),
     "copa": _sizes(400, 100, 100), "xcopa": _sizes(None, 100, 500), "xnli": _sizes(None, 2_490, 5_010),
     "pawsx": {**_sizes({"en": 49_401}, 2_000, 2_000),
               "hub_size_note": "google/xtreme's loading script parsed the TSVs with CSV quoting and dropped the rows "

@@ -77,7 +77,17 @@ def added_records() -> list[dict]:
                          "label": {"ClassLabel": list(NLI_LABELS)}},
             "values": {"language": [lang]}, "quirks": unverified, "sources": []}
            for lang in americasnli.languages]
-    return sib + nli
+    belebele = get_task("belebele")
+    mc = [{"id": belebele.hub_path, "config": belebele.hub_config_for(lang), "format": "parquet",
+           "parquet_export_only": None, "splits": {"test": 900},
+           "features": {"link": "string", "question_number": "int64", "flores_passage": "string",
+                        "question": "string", "mc_answer1": "string", "mc_answer2": "string",
+                        "mc_answer3": "string", "mc_answer4": "string", "correct_answer_num": "string",
+                        "dialect": "string", "ds": "string"},
+           "values": {"correct_answer_num": list(belebele.labels), "dialect": [lang]}, "quirks": unverified,
+           "sources": []}
+          for lang in belebele.languages]
+    return sib + nli + mc
 
 
 def feature(description):

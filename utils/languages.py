@@ -34,7 +34,9 @@ Sources:
   rule above (URIEL's Austroasiatic also written as WALS's Austro-Asiatic; URIEL puts a creole or pidgin under its
   lexifier's family, so Nigerian Pidgin is Indo-European where XTREME-R's Haitian Creole record says Creole); no
   genus and no CC-100 size (Table 6 has romanised and regional rows whose match to a FLORES variety is not given).
-- N'Ko (nqo_Nkoo): SIB-200's one variety beyond that list (Adelani et al. 2024; Davlan/sib200's card lists nqo).
+- N'Ko (nqo_Nkoo): SIB-200's one variety beyond that list (Adelani et al. 2024; Davlan/sib200's card lists nqo);
+  Belebele's five romanised varieties beyond it (Bandarkar et al. 2024; facebook/belebele's configs), their
+  language's family.
 A fact not known from a source is None; `group_of` shows it as "Unknown".
 """
 import difflib
@@ -316,6 +318,13 @@ RECORDS = (
     # SIB-200's 205th variety (Davlan/sib200's card lists nqo), beyond FLORES-200's list at a6c830c: no FLORES code
     # here; its key is SIB-200's code. URIEL has no tree for nqo: family unknown.
     _L("N'Ko", "nqo", "Nkoo"),
+    # Belebele's five romanised varieties beyond FLORES-200 (its configs ben_Latn, hin_Latn, npi_Latn, sin_Latn,
+    # urd_Latn): the language's family, no FLORES code
+    _L("Bengali (Latin script)", "ben", "Latn", _IE),
+    _L("Hindi (Latin script)", "hin", "Latn", _IE),
+    _L("Nepali (Latin script)", "npi", "Latn", _IE),
+    _L("Sinhala (Latin script)", "sin", "Latn", _IE),
+    _L("Urdu (Latin script)", "urd", "Latn", _IE),
 )
 LANGUAGES = {record.key: record for record in RECORDS}
 
