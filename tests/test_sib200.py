@@ -149,3 +149,18 @@ def test_runs_from_a_hub_replica_into_the_report(shared_data, tiny_model_dir, tm
     assert fairness["n_languages"] == 3  # English, the training language, left out
     typology = [row for row in tables["typology"] if row["target"] == "sib200"]
     assert typology and max(row["n_languages"] for row in typology) == 3
+
+
+def test_experiment_files_name_the_new_targets(tmp_path):
+    """An experiment file naming the targets beyond XTREME-R expands into jobs whose pipelines run them."""
+    from pipeline import experiment
+    from pipeline.jobs import experiment_jobs
+    targets = ["sib200", "americasnli", "masakhaner", "masakhapos", "belebele"]
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps({"description": "d", "targets": targets, "models": ["m"], "seeds": [1],
+                                "variants": [{"name": "baseline"}, {"name": "mnli", "task": "mnli"}]}))
+    jobs = experiment_jobs(experiment.load(path, output_dir=tmp_path / "runs"), tmp_path / "runs")
+    assert len(jobs) == 2
+    for job in jobs:
+        args = job.pipeline_args
+        assert args[args.index("--targets") + 1].split(",") == targets
