@@ -43,7 +43,8 @@ def test_converter_edge_cases(tmp_path):
     assert list(americasnli_tsv(path, lang="aym", spec=spec)) == \
         [{"id": "aym-1", "text_a": 'Jupax "sanwa".', "text_b": "Yatiñ.", "label": "neutral"}]
     bad = {HEADER.replace("label", "gold_label"): ("aym", r"aym.tsv:1: expected AmericasNLI's header"),
-           HEADER + "aym\tP.\tH.\tneutral\nquy\tP.\tH.\tneutral\n": ("aym", r"aym.tsv:3: language 'quy', but --lang aym"),
+           HEADER + "aym\tP.\tH.\tneutral\nquy\tP.\tH.\tneutral\n":
+               ("aym", r"aym.tsv:3: language 'quy', but --lang aym"),
            HEADER + "aym\tP.\tH.\tmaybe\n": ("aym", r"aym.tsv:2: label 'maybe' is not a label of task 'americasnli'"),
            HEADER + "aym\tP.\tH.\n": ("aym", r"aym.tsv:2: expected 4 tab-separated columns"),
            HEADER + "gn\tP.\t\tneutral\n": ("grn_Latn", r"aym.tsv:2: empty hypothesis")}

@@ -74,7 +74,8 @@ def test_an_unmapped_label_is_one_line_before_the_model_loads(tiny_model_dir, tm
     assert "\n" not in str(error.value) and not out.exists()
 
 
-@pytest.mark.parametrize("task, train_task, text", [("masakhaner", "panx", NER_FILE), ("masakhapos", "udpos", POS_FILE)])
+@pytest.mark.parametrize("task, train_task, text",
+                         [("masakhaner", "panx", NER_FILE), ("masakhapos", "udpos", POS_FILE)])
 def test_trained_on_english_evaluated_on_the_release_files(task, train_task, text, tiny_model_dir, tmp_path):
     import run_target
     data = tmp_path / "data"
