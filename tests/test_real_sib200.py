@@ -35,7 +35,7 @@ def test_real_model_learns_sib200_zero_shot(real_model_dir, shared_data, tmp_pat
                      "--languages", ",".join(["eng_Latn", *varieties]), "--output_dir", str(out),
                      "--max_seq_length", str(MAX_LENGTH), "--max_steps", str(STEPS),
                      "--per_device_train_batch_size", "16", "--gradient_accumulation_steps", "1",
-                     "--learning_rate", "1e-4", "--eval_strategy", "steps", "--eval_steps", str(STEPS),
+                     "--learning_rate", "2e-4", "--eval_strategy", "steps", "--eval_steps", str(STEPS),
                      "--per_device_eval_batch_size", "128", "--freeze_embeddings", "--use_cpu", "--seed", "1"])
     seconds = time.time() - started
     per_language = json.loads((out / "metrics.json").read_text())["per_language"]
@@ -54,7 +54,7 @@ def test_real_model_learns_sib200_zero_shot(real_model_dir, shared_data, tmp_pat
     print("\n" + table)
     high = [code for code in varieties if (cc100_gib(code) or 0) >= HIGH_RESOURCE_GIB]
     assert len(high) >= 5, high
-    assert per_language["en"]["test"]["accuracy"] > majority + 10  # English, trained on: well above it
+    assert per_language["en"]["test"]["accuracy"] > majority + 20  # English, trained on: well above it
     below = {code: per_language[code]["test"]["accuracy"] for code in high
              if per_language[code]["test"]["accuracy"] <= majority}
     assert not below, f"at or below the majority baseline ({majority:.1f}): {below}"
