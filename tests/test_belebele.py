@@ -47,7 +47,8 @@ def test_trained_on_a_registered_multiple_choice_task_evaluated_from_the_hub(tin
     configs = ("hin_Latn", "zho_Hant", "hau_Latn")
     hub = tmp_path / "hub"
     hub_replica.build_parquet_repo(hub, "facebook/belebele",
-                                   [r for r in hub_replica.added_records() if r["config"] in configs], 6)
+                                   [r for r in hub_replica.added_records()
+                                    if r["id"] == "facebook/belebele" and r["config"] in configs], 6)
     hub_replica.use_mirror(monkeypatch, hub)
     out = tmp_path / "run"
     # --data_dir makes every read local: the test sets are exported from the hub (the replica) beside the
