@@ -1,5 +1,6 @@
 """What a run reads, derived once from its arguments: the task and the task it trains on, the training languages,
-the dev set that selects the checkpoint, the evaluation splits and languages, and the --extra_eval sets. The
+the dev set that selects the checkpoint, the evaluation splits and languages, the --extra_eval sets and the
+--translate_test set. The
 pre-flight checks the plan's reads, the runner reads them, and pipeline/cost.py counts them."""
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,9 @@ from tasks.kinds import kind_of
 from tasks.spec import SPLITS
 from utils.args import InputError, extra_eval_sets, input_errors, split_list
 from utils.data import parse_label_map
+
+
+TRANSLATE_TEST = "translate_test"  # the split name of --translate_test's scores in metrics.json
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class RunPlan:
     eval_splits: tuple[str, ...]
     extra_sets: tuple = ()                     # --extra_eval: (NAME, DIR, languages that have DIR's test file)
     extra_label_map: dict = field(default_factory=dict)  # --extra_eval_label_map, parsed
+    translate_test: tuple = ()                 # --translate_test: (DIR, languages that have DIR's test file)
 
     @property
     def eval_task(self):
@@ -36,6 +41,8 @@ class RunPlan:
         reads = [(self.train_task, "train", lang) for lang in self.train_languages] if self.do_train else []
         reads += [(self.train_task, "validation", lang) for lang in self.selection_languages]
         reads += [(self.eval_task, split, lang) for lang in self.languages for split in self.eval_splits]
+        if self.translate_test:  # the original test sets: the translations' gold labels
+            reads += [(self.eval_task, "test", lang) for lang in self.translate_test[1]]
         return list({(task.name, split, lang): (task, split, lang) for task, split, lang in reads}.values())
 
 
@@ -55,12 +62,13 @@ def plan_run(spec, data_args, options=None, *, do_train, zero_shot, selection=No
         languages = resolve_languages(spec, data_args.languages) if zero_shot else ["en"]
     domain = options.domain if options is not None else None
     extra_sets, label_map = extra_eval_plan(spec, languages, domain) if zero_shot and domain else ((), {})
+    translated = translate_test_plan(spec, languages, domain.translate_test) if zero_shot and domain else ()
     return RunPlan(task=spec, train_task=get_task(spec.train_task) if spec.is_target else spec, zero_shot=zero_shot,
                    do_train=do_train, train_languages=tuple(train_languages),
                    selection_languages=tuple(selection or selection_languages(train_languages)),
                    selection_limit=selection_limit(data_args), languages=tuple(languages),
                    eval_splits=tuple(split_list(data_args.eval_splits, [default_split(zero_shot)])),
-                   extra_sets=tuple(extra_sets), extra_label_map=label_map)
+                   extra_sets=tuple(extra_sets), extra_label_map=label_map, translate_test=translated)
 
 
 def selection_languages(train_languages) -> list[str]:
@@ -78,7 +86,7 @@ def selection_limit(data_args):
 def extra_eval_plan(spec, languages, domain):
     """--extra_eval NAME=DIR (DomainArguments, run_target.py) -> ([(NAME, DIR, languages)], label map): the
     evaluation languages whose DIR/<task>/test-<lang>.jsonl exists, at least one per set."""
-    sets = extra_eval_sets(domain.extra_eval, reserved=SPLITS)
+    sets = extra_eval_sets(domain.extra_eval, reserved=(*SPLITS, TRANSLATE_TEST))
     value = domain.extra_eval_label_map
     if not sets:
         if value:
@@ -99,3 +107,20 @@ def extra_eval_plan(spec, languages, domain):
                              f"(expected test-<lang>.jsonl, <lang> one of {shown})")
         plan.append((name, directory, tuple(found)))
     return plan, mapping
+
+
+def translate_test_plan(spec, languages, directory) -> tuple:
+    """--translate_test DIR -> (DIR, the evaluation languages whose DIR/<task>/test-<lang>.jsonl exists), at least
+    one; () without the flag."""
+    if not directory:
+        return ()
+    if kind_of(spec).TRANSLATE_TEST_GOLD is None:
+        raise InputError(f"--translate_test: task {spec.name!r} ({spec.kind}) cannot be scored on translations of its "
+                         "test sets; translate-test is for classification and multiple-choice tasks")
+    folder = Path(directory) / (spec.data_task or spec.name)
+    found = tuple(lang for lang in languages if (folder / f"test-{lang}.jsonl").is_file())
+    if not found:
+        shown = ", ".join(languages[:12]) + (", ..." if len(languages) > 12 else "")
+        raise InputError(f"--translate_test {directory}: no translated test file of an evaluation language in "
+                         f"{folder} (expected test-<lang>.jsonl, <lang> one of {shown})")
+    return directory, found

@@ -18,7 +18,7 @@ from tasks.kinds import kind_of
 from tasks.kind import Kind
 from tasks.spec import SPLITS
 from utils.args import InputError, check_output_dir, input_errors
-from utils.data import load_extra_set, load_rows, local_path
+from utils.data import load_extra_set, load_rows, load_translated_set, local_path
 
 logger = logging.getLogger(__name__)
 
@@ -318,6 +318,18 @@ def check_extra_eval(plan, data_args):
                 load_extra_set(plan.task, directory, lang, kind_of(plan.task), plan.extra_label_map)
 
 
+def check_translate_test(plan, data_args, cache_dir=None):
+    """Every --translate_test file read now and matched by id to its language's test set (before the model loads)."""
+    if not plan.translate_test:
+        return
+    directory, languages = plan.translate_test
+    spec, kind = plan.task, kind_of(plan.task)
+    for lang in languages:
+        with input_errors():
+            original = load_rows(spec, "test", lang, data_args, kind, cache_dir)
+            load_translated_set(spec, directory, lang, kind, original)
+
+
 def check_train_languages(plan, data_args):
     """Training in other languages than English reads per-language training sets: local files, or a hub copy with
     one config (or filter) per language."""
@@ -350,6 +362,7 @@ def check_run(plan, model_args, data_args, training_args, options, *, planned=()
     check_parsed(plan, data_args, options, model_args.cache_dir)  # a fact of the data's source: before the hub is asked
     check_reads(plan, data_args, model_args.cache_dir)
     check_extra_eval(plan, data_args)
+    check_translate_test(plan, data_args, model_args.cache_dir)
 
 
 def check_multitask(plans, model_args, training_args, options, planned=()):

@@ -7,13 +7,14 @@ import datasets
 from transformers import set_seed
 
 from engine.lifecycle import Run
+from engine.plan import TRANSLATE_TEST
 from engine.preflight import check_run
 from engine.training_set import training_examples
 from tasks.kinds import kind_of
 from utils.args import RunOptions
 from utils.cost import CostMeter
 from utils.caching import cache_lock, features_fingerprint
-from utils.data import load_extra_set, load_rows, read_jsonl
+from utils.data import load_extra_set, load_rows, load_translated_set, read_jsonl
 from utils import device
 from utils.lifecycle import resume_checkpoint
 from utils.modeling import checkpoint_head_labels, head_record, load_tokenizer, load_with_new_head, save_encoder
@@ -62,6 +63,21 @@ class ExtraEvalData(TaskData):
     def examples(self, split, lang, limit=None):
         with self.training_args.main_process_first(desc=f"loading {self.spec.name} {split}-{lang}"):
             dataset = load_extra_set(self.spec, self.directory, lang, self.kind, self.mapping)
+        return dataset.select(range(min(limit, len(dataset)))) if limit else dataset
+
+
+class TranslatedTestData(TaskData):
+    """The --translate_test set (engine/plan.py translate_test_plan): DIR/<task>/test-<lang>.jsonl, the English
+    translations of each language's test set, evaluated as the split translate_test with the original's gold."""
+
+    def __init__(self, data, directory):
+        super().__init__(data.spec, data.tokenizer, data.data_args, data.model_args, data.training_args, data.labels)
+        self.directory = directory
+
+    def examples(self, split, lang, limit=None):
+        original = super().examples("test", lang)
+        with self.training_args.main_process_first(desc=f"loading {self.spec.name} {split}-{lang}"):
+            dataset = load_translated_set(self.spec, self.directory, lang, self.kind, original)
         return dataset.select(range(min(limit, len(dataset)))) if limit else dataset
 
 
@@ -204,6 +220,13 @@ class TaskRun(Run):
             for lang in languages:
                 per_language.setdefault(lang, {})[name] = evaluate_language(trainer, extra_data, name, lang,
                                                                             self.out, limit)
+        if plan.translate_test:  # --translate_test: the English translations of the test sets
+            directory, languages = plan.translate_test
+            translated = TranslatedTestData(eval_data, directory)
+            for lang in languages:
+                per_language.setdefault(lang, {})[TRANSLATE_TEST] = evaluate_language(trainer, translated,
+                                                                                      TRANSLATE_TEST, lang, self.out,
+                                                                                      limit)
         best = trainer.state.best_model_checkpoint
         selection = {"metric": self.training_args.metric_for_best_model, "best": trainer.state.best_metric,
                      "dev_examples": len(self.dev_examples), "checkpoint": best and Path(best).name}

@@ -40,12 +40,13 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
-from engine.plan import plan_run
+from engine.plan import TRANSLATE_TEST, plan_run
 from pipeline import layout
 from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages
 from tasks.kinds import KINDS, kind_of
 from tasks.spec import Recipe
-from utils.args import InputError, given_flags, recipe_arguments, split_list
+from utils.args import (DataArguments, DomainArguments, InputError, RunOptions, given_flags, recipe_arguments,
+                        split_list)
 from utils.data import iter_jsonl, local_path
 
 EVAL_SPEEDUP = 3.0  # evaluation samples/s per training samples/s when not measured
@@ -237,7 +238,9 @@ def training_stage(script, argv, model, throughput) -> dict:
     eval_samples, eval_hours, unknown = 0, 0.0, []
     evaluations = selections(given, recipe, steps, epochs)
     for spec, train_spec, _, _, eval_rate in parts:
-        plan = plan_run(spec, stage_data_arguments(full_argv), do_train=True, zero_shot=script == "run_target",
+        target = script == "run_target"
+        options = RunOptions(domain=stage_arguments(full_argv, DomainArguments)) if target else None
+        plan = plan_run(spec, stage_arguments(full_argv, DataArguments), options, do_train=True, zero_shot=target,
                         selection=["en"] if several else None)
         for split, lang, count, times in evaluated_sets(plan, given, evaluations):
             if count is None:
@@ -262,13 +265,13 @@ def selections(given, recipe, steps, epochs) -> int:
     return math.ceil(steps / (math.ceil(every * steps) if every < 1 else every))  # < 1: a share of the steps
 
 
-def stage_data_arguments(argv):
-    """A stage's DataArguments, parsed from its argv with the recipe's flags filled in (the rest: other groups)."""
+def stage_arguments(argv, group):
+    """One argument group of a stage (DataArguments, DomainArguments), parsed from its argv with the recipe's flags
+    filled in (the rest: other groups)."""
     from transformers import HfArgumentParser
-    from utils.args import DataArguments
     if isinstance(argv, dict):
-        return HfArgumentParser(DataArguments).parse_dict(argv, allow_extra_keys=True)[0]
-    return HfArgumentParser(DataArguments, allow_abbrev=False).parse_args_into_dataclasses(
+        return HfArgumentParser(group).parse_dict(argv, allow_extra_keys=True)[0]
+    return HfArgumentParser(group, allow_abbrev=False).parse_args_into_dataclasses(
         argv, return_remaining_strings=True)[0]
 
 
@@ -283,6 +286,11 @@ def evaluated_sets(plan, given, evaluations):
         for split in plan.eval_splits:
             yield split, lang, eval_examples(plan.eval_task, split, lang, given), 1
     spec = plan.task
+    translated = [(TRANSLATE_TEST, *plan.translate_test)] if plan.translate_test else []
+    for name, directory, languages in [*plan.extra_sets, *translated]:  # --extra_eval, --translate_test
+        for lang in languages:
+            path = Path(directory) / (spec.data_task or spec.name) / f"test-{lang}.jsonl"
+            yield name, lang, capped(count_lines(path), given.get("max_eval_samples")), 1
     if plan.zero_shot and spec.kind == "dual_encoder":  # the candidate pool, encoded once for every language
         pool = Path(given["data_dir"]) / spec.name / "candidates.jsonl" if given.get("data_dir") else None
         yield "candidates", "pool", pool and count_lines(pool), 1

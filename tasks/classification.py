@@ -133,6 +133,7 @@ class Classification(TrainedKind):
     RAW_FORMATS = RAW_FORMATS
     TEXT_FIELDS = ("text_a", "text_b")
     LABEL_FIELD = "label"
+    TRANSLATE_TEST_GOLD = "label"
     LABELLED_HEAD = True
     SUBMISSION_FORMAT = "labels"
     COST_SHAPE = "pairs"

@@ -375,7 +375,8 @@ class AugmentArguments:
 @dataclass
 class DomainArguments:
     """run_target.py: after the usual evaluation, evaluate the trained model on more test sets (another domain, the
-    same task) in the local layout, each as one more split NAME of metrics.json (engine/preflight.py checks them)."""
+    same task; English translations of the test sets) in the local layout, each as one more split NAME of
+    metrics.json (engine/preflight.py checks them)."""
     extra_eval: str | None = field(default=None, metadata={
         "action": "append",  # repeatable; the value is then a list of the strings given
         "help": "NAME=DIR: also evaluate on DIR/<task>/test-<lang>.jsonl for each evaluation language that has the "
@@ -385,6 +386,11 @@ class DomainArguments:
         "help": "Map the gold labels of the --extra_eval sets, e.g. MISC=O,PER=PER; for IOB tags a key without "
                 "B-/I- maps the entity type (MISC=O: B-MISC and I-MISC -> O). An unmapped label outside the task's "
                 "label set is an error."})
+    translate_test: str | None = field(default=None, metadata={
+        "help": "DIR: also evaluate on DIR/<task>/test-<lang>.jsonl, the English translations of each evaluation "
+                "language's test set in the task's schema (one row per id of the original test set), reported as "
+                "the split translate_test and scored against the original test set's gold labels (classification "
+                "and multiple choice)."})
 
 
 EXTRA_EVAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
