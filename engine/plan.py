@@ -5,6 +5,7 @@ pre-flight checks the plan's reads, the runner reads them, and pipeline/cost.py 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.few_shot import few_shot_plan
 from engine.training_set import training_languages
 from tasks import get_task, resolve_languages
 from tasks.kinds import kind_of
@@ -30,6 +31,7 @@ class RunPlan:
     extra_sets: tuple = ()                     # --extra_eval: (NAME, DIR, languages that have DIR's test file)
     extra_label_map: dict = field(default_factory=dict)  # --extra_eval_label_map, parsed
     translate_test: tuple = ()                 # --translate_test: (DIR, languages that have DIR's test file)
+    few_shot: object = None                    # --few_shot: engine/few_shot.py FewShotPlan
 
     @property
     def eval_task(self):
@@ -43,6 +45,9 @@ class RunPlan:
         reads += [(self.eval_task, split, lang) for lang in self.languages for split in self.eval_splits]
         if self.translate_test:  # the original test sets: the translations' gold labels
             reads += [(self.eval_task, "test", lang) for lang in self.translate_test[1]]
+        if self.few_shot:  # the splits drawn shots come from, then each language's test set
+            reads += [(self.eval_task, split, lang) for lang, split in self.few_shot.sources.items()]
+            reads += [(self.eval_task, "test", lang) for lang in self.languages]
         return list({(task.name, split, lang): (task, split, lang) for task, split, lang in reads}.values())
 
 
@@ -63,12 +68,16 @@ def plan_run(spec, data_args, options=None, *, do_train, zero_shot, selection=No
     domain = options.domain if options is not None else None
     extra_sets, label_map = extra_eval_plan(spec, languages, domain) if zero_shot and domain else ((), {})
     translated = translate_test_plan(spec, languages, domain.translate_test) if zero_shot and domain else ()
+    eval_splits = tuple(split_list(data_args.eval_splits, [default_split(zero_shot)]))
+    with input_errors():
+        few_shot = few_shot_plan(spec, languages, options.few_shot, data_args, eval_splits) \
+            if zero_shot and options is not None else None
     return RunPlan(task=spec, train_task=get_task(spec.train_task) if spec.is_target else spec, zero_shot=zero_shot,
                    do_train=do_train, train_languages=tuple(train_languages),
                    selection_languages=tuple(selection or selection_languages(train_languages)),
                    selection_limit=selection_limit(data_args), languages=tuple(languages),
-                   eval_splits=tuple(split_list(data_args.eval_splits, [default_split(zero_shot)])),
-                   extra_sets=tuple(extra_sets), extra_label_map=label_map, translate_test=translated)
+                   eval_splits=eval_splits, extra_sets=tuple(extra_sets), extra_label_map=label_map,
+                   translate_test=translated, few_shot=few_shot)
 
 
 def selection_languages(train_languages) -> list[str]:

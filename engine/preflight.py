@@ -11,6 +11,7 @@ import logging
 import re
 from pathlib import Path
 
+from engine.few_shot import read_shot_set, shortfall
 from engine.training_set import has_language_configs, require_parses, resolve_augment, split_codes
 from tasks import get_task
 from utils.hub_access import HUB_EXPORT_REVISIONS
@@ -330,6 +331,27 @@ def check_translate_test(plan, data_args, cache_dir=None):
             load_translated_set(spec, directory, lang, kind, original)
 
 
+def check_few_shot(plan, data_args, cache_dir=None):
+    """--few_shot: every shot set can be had now (before the model loads): published sets read and their labels
+    checked; drawn ones, the source split has K of each label or tag type (the largest K)."""
+    few = plan.few_shot
+    if few is None:
+        return
+    spec, kind = plan.task, kind_of(plan.task)
+    with input_errors():
+        for lang in plan.languages:
+            if few.shots_dir:
+                for k in few.ks:
+                    for index in range(few.sets):
+                        read_shot_set(spec, kind, few.shots_dir, k, lang, index)
+                continue
+            split = few.sources[lang]
+            problem = shortfall(kind, load_rows(spec, split, lang, data_args, kind, cache_dir), max(few.ks))
+            if problem:
+                raise InputError(f"--few_shot {','.join(map(str, few.ks))}: {spec.name} {split}-{lang} has "
+                                 f"{problem}; lower K or pass --shot_split / --shots")
+
+
 def check_train_languages(plan, data_args):
     """Training in other languages than English reads per-language training sets: local files, or a hub copy with
     one config (or filter) per language."""
@@ -363,6 +385,7 @@ def check_run(plan, model_args, data_args, training_args, options, *, planned=()
     check_reads(plan, data_args, model_args.cache_dir)
     check_extra_eval(plan, data_args)
     check_translate_test(plan, data_args, model_args.cache_dir)
+    check_few_shot(plan, data_args, model_args.cache_dir)
 
 
 def check_multitask(plans, model_args, training_args, options, planned=()):

@@ -6,6 +6,7 @@ from pathlib import Path
 import datasets
 from transformers import set_seed
 
+from engine.few_shot import run_few_shot
 from engine.lifecycle import Run
 from engine.plan import TRANSLATE_TEST
 from engine.preflight import check_run
@@ -227,11 +228,13 @@ class TaskRun(Run):
                 per_language.setdefault(lang, {})[TRANSLATE_TEST] = evaluate_language(trainer, translated,
                                                                                       TRANSLATE_TEST, lang, self.out,
                                                                                       limit)
+        few_shot = run_few_shot(self, eval_data, per_language, evaluate_language) if plan.few_shot else None
         best = trainer.state.best_model_checkpoint
         selection = {"metric": self.training_args.metric_for_best_model, "best": trainer.state.best_metric,
                      "dev_examples": len(self.dev_examples), "checkpoint": best and Path(best).name}
+        more = {"few_shot": few_shot} if few_shot else {}  # every shot set's scores: {K: {lang: [metrics]}}
         return metrics_document(self.spec.name, self.spec.metric, per_language, train_task=self.train_spec.name,
-                                selection=selection)  # selection: the English dev score that chose the model
+                                selection=selection, **more)  # selection: the English dev score that chose the model
 
 
 def selection_examples(train_data, plan):

@@ -417,6 +417,34 @@ def extra_eval_sets(value, reserved=()) -> dict:
 
 
 @dataclass
+class FewShotArguments:
+    """run_target.py: after English training, continue the selected model on K labelled examples of each evaluation
+    language, one short run per language and shot set, each evaluated on that language's test set
+    (engine/few_shot.py). The defaults are the target-adapting recipe of Zhao et al. 2021's code (fsxlt/code):
+    learning rate 3e-5, batch 32, up to 50 epochs, the epoch chosen on the language's dev set, patience 10."""
+    few_shot: str | None = field(default=None, metadata={
+        "help": "K, or a comma list (1,2,4,8): examples per label (classification; multiple choice: per answer "
+                "position), sentences until every tag type occurs K times (tagging), questions (span QA)."})
+    shots: str | None = field(default=None, metadata={
+        "help": "DIR of published shot sets in fsxlt/buckets' layout: DIR/<K>-shots/<language>/<i>-th/sampled.json "
+                "(classification) or train.tsv (tagging), DIR the task's folder (buckets/xnli) or the buckets root; "
+                "default: shots drawn from the language's training split (else its validation split)."})
+    shot_sets: int = field(default=5, metadata={"help": "Shot sets per K and language (Zhao et al.: 40)."})
+    shot_split: str | None = field(default=None, metadata={
+        "help": "The split drawn shots come from: train or validation; default: train where the language has "
+                "it, else validation. Never the evaluated split.", "choices": ["train", "validation"]})
+    few_shot_selection: str = field(default="dev", metadata={
+        "help": "dev: keep the epoch that scores best on the language's dev set (its examples that are not shots; "
+                "Zhao et al.); last: train --few_shot_epochs and keep the last (no target-language dev labels).",
+        "choices": ["dev", "last"]})
+    few_shot_epochs: float = field(default=50, metadata={"help": "Epochs over the shots at most."})
+    few_shot_learning_rate: float = field(default=3e-5, metadata={"help": "Learning rate (constant, no warmup)."})
+    few_shot_batch_size: int = field(default=32, metadata={"help": "Shots per optimizer step."})
+    few_shot_patience: int = field(default=10, metadata={
+        "help": "--few_shot_selection dev: stop after N epochs without a better dev score (0 = never)."})
+
+
+@dataclass
 class RunOptions:
     """The optional argument groups of a run, by name (None where its script has no such group): multi-task
     training and custom tasks (run_intermediate.py), augmentation of the training data (both training scripts),
@@ -424,10 +452,12 @@ class RunOptions:
     multitask: MultiTaskArguments | None = None
     augment: AugmentArguments | None = None
     domain: DomainArguments | None = None
+    few_shot: FewShotArguments | None = None
 
     def groups(self) -> tuple:
         """The groups the run has, in order (run_config.json records their fields)."""
-        return tuple(group for group in (self.multitask, self.augment, self.domain) if group is not None)
+        return tuple(group for group in (self.multitask, self.augment, self.domain, self.few_shot)
+                     if group is not None)
 
     @property
     def augmenting(self) -> AugmentArguments | None:

@@ -1,0 +1,184 @@
+"""Few-shot target-language training (run_target.py --few_shot K; engine/few_shot.py): shots drawn per the kind's
+unit or read from fsxlt/buckets' layout, never from the evaluated split; one run per (K, language, shot set) from
+the English model; the mean over the sets beside zero-shot; resumed per set."""
+import json
+from collections import Counter
+
+import datasets
+import pytest
+
+import run_target
+from builders import nli_rows, tag_rows
+from conftest import FAST, write_jsonl
+from engine.few_shot import draw_shots, read_shot_set, shortfall, tag_types
+from tasks import get_task
+from tasks.kinds import kind_of
+from utils.args import InputError
+from utils.data import read_jsonl
+
+XNLI, PANX = get_task("xnli"), get_task("panx")
+
+
+def test_per_class_shots_take_k_of_each_label_deterministically():
+    pool = datasets.Dataset.from_list(nli_rows(30, 1))
+    kind = kind_of(XNLI)
+    rows = draw_shots(kind, pool, 2, "0:xnli:de:2:0")
+    assert Counter(pool[rows]["label"]) == {label: 2 for label in XNLI.labels}
+    assert rows == draw_shots(kind, pool, 2, "0:xnli:de:2:0") != draw_shots(kind, pool, 2, "0:xnli:de:2:1")
+
+
+def test_per_tag_shots_cover_every_entity_type_k_times():
+    pool = datasets.Dataset.from_list(tag_rows(60, 3, "panx"))
+    rows = draw_shots(kind_of(PANX), pool, 3, "seed")
+    counts = Counter(t for tags in pool[rows]["tags"] for t in tag_types(tags))
+    assert set(counts) == {t for tags in pool["tags"] for t in tag_types(tags)} and min(counts.values()) >= 3
+    assert tag_types(["B-PER", "I-PER", "O", "B-LOC"]) == ["PER", "LOC"]
+    assert tag_types(["NOUN", "VERB", "NOUN"]) == ["NOUN", "VERB", "NOUN"]  # UPOS: every tag counts
+
+
+def test_shortfall_names_the_class_and_its_count():
+    rows = nli_rows(9, 1)
+    pool = datasets.Dataset.from_list([r for r in rows if r["label"] != "neutral"] +
+                                      [r for r in rows if r["label"] == "neutral"][:1])
+    assert shortfall(kind_of(XNLI), pool, 2) == "the label 'neutral' has 1 examples, fewer than K=2"
+    assert shortfall(kind_of(XNLI), pool, 1) is None
+
+
+def write_buckets(root):
+    """fsxlt/buckets' layout: XNLI by language name (sampled.json), PAN-X by code (train.tsv; one set empty)."""
+    for index in range(2):
+        folder = root / "xnli" / "2-shots" / "german" / f"{index}-th"
+        folder.mkdir(parents=True)
+        sampled = {label: [{"uid": f"german-{index}{n}{label[:2]}-val", "text_a": "the cat runs",
+                            "text_b": "a dog sees", "label": label, "portion_identifier": -1} for n in range(2)]
+                   for label in XNLI.labels}
+        (folder / "sampled.json").write_text(json.dumps(sampled))
+        folder = root / "panx" / "1-shots" / "de" / f"{index}-th"
+        folder.mkdir(parents=True)
+        (folder / "train.tsv").write_text("" if index else "Erzstift\tB-LOC\nMainz\tI-LOC\n''\tO\n\n"
+                                          "Club\tB-ORG\nHans\tB-PER\n")
+
+
+def test_published_shot_sets_are_read_in_fsxlt_layout(tmp_path):
+    write_buckets(tmp_path)
+    rows = read_shot_set(XNLI, kind_of(XNLI), tmp_path / "xnli", 2, "de", 1)
+    assert len(rows) == 6 and Counter(r["label"] for r in rows) == {label: 2 for label in XNLI.labels}
+    assert rows[0]["id"].startswith("german-1") and rows[0]["text_b"] == "a dog sees"
+    tags = read_shot_set(PANX, kind_of(PANX), tmp_path / "panx", 1, "de", 0)
+    assert [r["tags"] for r in tags] == [["B-LOC", "I-LOC", "O"], ["B-ORG", "B-PER"]]
+    assert read_shot_set(PANX, kind_of(PANX), tmp_path / "panx", 1, "de", 1) == []  # published empty: skipped
+
+
+def test_a_shot_file_with_labels_not_the_tasks_is_an_error(tmp_path):
+    folder = tmp_path / "2-shots" / "german" / "0-th"
+    folder.mkdir(parents=True)
+    (folder / "sampled.json").write_text(json.dumps({"contradictory": [{"uid": "g-1", "text_a": "a", "text_b": "b",
+                                                                        "label": "contradictory"}]}))
+    with pytest.raises(InputError, match=r"sampled.json: label 'contradictory' is not a label of task 'xnli'"):
+        read_shot_set(XNLI, kind_of(XNLI), tmp_path, 2, "de", 0)
+
+
+def xnli_data(tmp_path, dev_rows=12):
+    data = tmp_path / "data"
+    write_jsonl(data / "mnli" / "train-en.jsonl", nli_rows(48, 1))
+    write_jsonl(data / "mnli" / "validation-en.jsonl", nli_rows(12, 2))
+    write_jsonl(data / "xnli" / "test-de.jsonl", nli_rows(9, 3, prefix="test-"))
+    write_jsonl(data / "xnli" / "validation-de.jsonl", nli_rows(dev_rows, 4, prefix="dev-"))
+    return data
+
+
+def xnli_argv(model, data, out, *flags):
+    return ["--task", "xnli", "--model_name_or_path", str(model), "--data_dir", str(data), "--output_dir", str(out),
+            "--languages", "de", *FAST, "--few_shot_epochs", "2", "--few_shot_batch_size", "4", *flags]
+
+
+def test_few_shot_runs_every_set_from_the_english_model_and_resumes(tmp_path, tiny_model_dir, monkeypatch):
+    data, out = xnli_data(tmp_path), tmp_path / "run"
+    document = run_target.main(xnli_argv(tiny_model_dir, data, out, "--few_shot", "1,2", "--shot_sets", "2"))
+    de = document["per_language"]["de"]
+    assert {"test", "fewshot1", "fewshot2"} <= set(de) and de["fewshot2"]["shot_sets"] == 2
+    sets = document["few_shot"]["2"]["de"]
+    assert len(sets) == 2 and de["fewshot2"]["accuracy"] == pytest.approx(sum(s["accuracy"] for s in sets) / 2)
+    for index in range(2):
+        records = read_jsonl(out / "predictions" / "xnli" / f"fewshot2-{index}-de.jsonl")
+        assert [r["id"] for r in records] == [r["id"] for r in nli_rows(9, 3, prefix="test-")]  # the test set
+    config = json.loads((out / "run_config.json").read_text())
+    assert config["arguments"]["few_shot"] == "1,2" and config["arguments"]["few_shot_learning_rate"] == 3e-5
+
+    # resume: an interrupted run trains only the shot sets without a predictions file
+    (out / "predictions" / "xnli" / "fewshot1-1-de.jsonl").unlink()
+    (out / "DONE").unlink()
+    import engine.few_shot as few_shot
+    drawn, real = [], few_shot.shots_of
+    monkeypatch.setattr(few_shot, "shots_of", lambda plan, data, k, lang, index, seed:
+                        drawn.append((k, index)) or real(plan, data, k, lang, index, seed))
+    resumed = run_target.main(xnli_argv(tiny_model_dir, data, out, "--few_shot", "1,2", "--shot_sets", "2"))
+    assert drawn == [(1, 1)]
+    assert resumed["per_language"]["de"]["fewshot2"] == de["fewshot2"]
+
+
+def test_drawn_shots_come_from_the_dev_set_and_never_from_the_test_set(tmp_path, tiny_model_dir):
+    from engine.few_shot import shots_of
+    from engine.plan import plan_run
+    from engine.runner import TaskData
+    from utils.args import DataArguments, FewShotArguments, ModelArguments, RunOptions, XTrainingArguments
+    from utils.modeling import load_tokenizer
+    data = xnli_data(tmp_path)
+    data_args = DataArguments(task="xnli", data_dir=str(data), languages="de")
+    plan = plan_run(XNLI, data_args, RunOptions(few_shot=FewShotArguments(few_shot="2")), do_train=True,
+                    zero_shot=True)
+    assert plan.few_shot.sources == {"de": "validation"}
+    model_args = ModelArguments(str(tiny_model_dir))
+    task_data = TaskData(XNLI, load_tokenizer(model_args), data_args, model_args,
+                         XTrainingArguments(output_dir=str(tmp_path / "o"), use_cpu=True))
+    shots = shots_of(plan.few_shot, task_data, 2, "de", 0, seed=0)
+    assert all(i.startswith("dev-") for i in shots["id"]) and len(shots) == 6
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--few_shot", "5"], r"^--few_shot 5: xnli validation-de has the label '\w+' has \d examples, fewer than K=5"),
+    (["--few_shot", "0"], r"^--few_shot 0: expected K or a comma list of K, each a positive integer"),
+    (["--few_shot", "2", "--shot_sets", "0"], r"^--shot_sets 0: expected at least 1"),
+    (["--few_shot", "2", "--shots", "nowhere"], r"^--shots nowhere: no <K>-shots folders"),
+])
+def test_few_shot_bad_input_stops_before_the_model_loads(tmp_path, tiny_model_dir, flags, message):
+    data, out = xnli_data(tmp_path), tmp_path / "run"
+    with pytest.raises(InputError, match=message):
+        run_target.prepare(xnli_argv(tiny_model_dir, data, out, *flags))
+    assert not out.exists()
+
+
+def test_few_shot_needs_a_split_besides_the_evaluated_one(tmp_path, tiny_model_dir):
+    data = xnli_data(tmp_path)
+    (data / "xnli" / "validation-de.jsonl").unlink()
+    with pytest.raises(InputError, match=r"^--few_shot: task 'xnli' has no training or validation split for de"):
+        run_target.prepare(xnli_argv(tiny_model_dir, data, tmp_path / "run", "--few_shot", "1"))
+
+
+def test_tagging_few_shot_from_published_sets_skips_an_empty_set(tmp_path, tiny_model_dir):
+    write_buckets(tmp_path / "buckets")
+    data = tmp_path / "data"
+    write_jsonl(data / "panx" / "train-en.jsonl", tag_rows(40, 1, "panx"))
+    write_jsonl(data / "panx" / "validation-en.jsonl", tag_rows(8, 2, "panx"))
+    write_jsonl(data / "panx" / "test-de.jsonl", tag_rows(6, 3, "panx", prefix="de-"))
+    write_jsonl(data / "panx" / "validation-de.jsonl", tag_rows(6, 4, "panx", prefix="dv-"))
+    document = run_target.main(["--task", "panx", "--model_name_or_path", str(tiny_model_dir), "--data_dir",
+                                str(data), "--output_dir", str(tmp_path / "run"), "--languages", "de", *FAST,
+                                "--few_shot", "1", "--shot_sets", "2", "--shots", str(tmp_path / "buckets"),
+                                "--few_shot_epochs", "2"])
+    assert document["per_language"]["de"]["fewshot1"]["shot_sets"] == 1  # set 1 is an empty published file
+    assert len(document["few_shot"]["1"]["de"]) == 1
+
+
+def test_each_shot_set_starts_from_the_english_model(tmp_path, tiny_model_dir, monkeypatch):
+    """The weights every few-shot run starts from are the English model's (restored after each set)."""
+    import engine.few_shot as few_shot
+    starts, real = [], few_shot.few_shot_trainer
+
+    def recorded(run, data, shots, lang, out):
+        starts.append(sum(float(p.detach().double().sum()) for p in run.trainer.model.parameters()))
+        return real(run, data, shots, lang, out)
+    monkeypatch.setattr(few_shot, "few_shot_trainer", recorded)
+    run_target.main(xnli_argv(tiny_model_dir, xnli_data(tmp_path), tmp_path / "run", "--few_shot", "1,2",
+                              "--shot_sets", "2", "--few_shot_learning_rate", "1e-3", "--few_shot_selection", "last"))
+    assert len(starts) == 4 and max(starts) - min(starts) < 1e-9
