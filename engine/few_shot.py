@@ -19,14 +19,10 @@ from tasks.kinds import kind_of
 from utils.args import InputError
 from utils.data import is_iob, local_path
 from utils.languages import language
+from utils.results import few_shot_split
 from utils.trainer import KeepBestInMemory, Trainer
 
 logger = logging.getLogger(__name__)
-
-
-def setting(k) -> str:
-    """The split name of the mean over the shot sets of K (metrics.json per_language)."""
-    return f"fewshot{k}"
 
 
 @dataclass(frozen=True)
@@ -243,7 +239,7 @@ def run_few_shot(run, eval_data, per_language, evaluate_language) -> dict:
         for lang in run.plan.languages:
             scores = []
             for index in range(plan.sets):
-                name = f"{setting(k)}-{index}"
+                name = f"{few_shot_split(k)}-{index}"
                 if not (Path(run.out) / "predictions" / eval_data.spec.name / f"{name}-{lang}.jsonl").is_file():
                     shots = shots_of(plan, eval_data, k, lang, index, run.training_args.seed)
                     if shots is None:
@@ -256,7 +252,7 @@ def run_few_shot(run, eval_data, per_language, evaluate_language) -> dict:
                 scores.append(evaluate_language(run.trainer, test_data, name, lang, run.out, limit))
             if scores:
                 results.setdefault(str(k), {})[lang] = scores
-                per_language.setdefault(lang, {})[setting(k)] = mean_metrics(scores)
+                per_language.setdefault(lang, {})[few_shot_split(k)] = mean_metrics(scores)
     model.load_state_dict(english)
     return results
 

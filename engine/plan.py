@@ -14,9 +14,6 @@ from utils.args import InputError, extra_eval_sets, input_errors, split_list
 from utils.data import parse_label_map
 
 
-TRANSLATE_TEST = "translate_test"  # the split name of --translate_test's scores in metrics.json
-
-
 @dataclass(frozen=True)
 class RunPlan:
     task: object                               # the TaskSpec evaluated
@@ -95,7 +92,7 @@ def selection_limit(data_args):
 def extra_eval_plan(spec, languages, domain):
     """--extra_eval NAME=DIR (DomainArguments, run_target.py) -> ([(NAME, DIR, languages)], label map): the
     evaluation languages whose DIR/<task>/test-<lang>.jsonl exists, at least one per set."""
-    sets = extra_eval_sets(domain.extra_eval, reserved=(*SPLITS, TRANSLATE_TEST))
+    sets = extra_eval_sets(domain.extra_eval, reserved=SPLITS)
     value = domain.extra_eval_label_map
     if not sets:
         if value:

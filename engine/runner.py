@@ -8,7 +8,6 @@ from transformers import set_seed
 
 from engine.few_shot import run_few_shot
 from engine.lifecycle import Run
-from engine.plan import TRANSLATE_TEST
 from engine.preflight import check_run
 from engine.training_set import training_examples
 from tasks.kinds import kind_of
@@ -19,7 +18,7 @@ from utils.data import load_extra_set, load_rows, load_translated_set, read_json
 from utils import device
 from utils.lifecycle import resume_checkpoint
 from utils.modeling import checkpoint_head_labels, head_record, load_tokenizer, load_with_new_head, save_encoder
-from utils.results import is_done, metrics_document, read_json, run_config, write_jsonl_atomic
+from utils.results import TRANSLATE_TEST, is_done, metrics_document, read_json, run_config, write_jsonl_atomic
 from utils.trainer import Trainer, selection_callbacks
 
 logger = logging.getLogger(__name__)

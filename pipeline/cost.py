@@ -40,7 +40,7 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
-from engine.plan import TRANSLATE_TEST, plan_run
+from engine.plan import plan_run
 from pipeline import layout
 from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages
 from tasks.kinds import KINDS, kind_of
@@ -48,6 +48,7 @@ from tasks.spec import Recipe
 from utils.args import (DataArguments, DomainArguments, InputError, RunOptions, given_flags, recipe_arguments,
                         split_list)
 from utils.data import iter_jsonl, local_path
+from utils.results import TRANSLATE_TEST
 
 EVAL_SPEEDUP = 3.0  # evaluation samples/s per training samples/s when not measured
 DEFAULT_CHOICES = 4  # a multiple-choice task whose number of choices the registry does not say (HellaSwag's 4)

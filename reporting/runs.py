@@ -17,11 +17,12 @@ from reporting.stats import mean
 from tasks import TASKS, resolve_languages
 from tasks.kinds import kind_of
 from tasks.spec import SPLITS
-from utils.results import is_done, read_json
+from utils.results import few_shot_split, is_done, is_setting, read_json
 
 BASELINE = "baseline"
 BENCHMARKS = tuple(dict.fromkeys(name for spec in TASKS.values() for name in spec.benchmarks))  # xtreme, xtreme_r
 RUN_FILES = ("DONE", "metrics.json", "run_config.json")
+
 EM_NAMES = ("exact_match", "exact", "em")
 
 
@@ -37,6 +38,8 @@ class Run:
     is_target: bool = True             # False for the intermediate run itself
     scores: dict = field(default_factory=dict)   # language -> headline score on the chosen split
     extra: dict = field(default_factory=dict)    # --extra_eval sets: NAME -> language -> headline score
+    settings: dict = field(default_factory=dict)  # transfer settings beside zero-shot: NAME -> language -> score
+    shot_sets: dict = field(default_factory=dict)  # few-shot: fewshot<K> -> language -> [each shot set's score]
     cost: dict = field(default_factory=dict)     # run_config.json's "cost" record (utils/cost.py); {} if none
     data: list = field(default_factory=list)     # run_config.json's "data" records that differ from the official
 
@@ -144,9 +147,16 @@ def language_scores(per_language: dict, split: str, metric: str, where: str) -> 
 
 
 def extra_scores(per_language: dict, metric: str, where: str) -> dict:
-    """The headline scores of the splits beyond train/validation/test (run_target.py --extra_eval NAME=DIR)."""
+    """The headline scores of the splits beyond train/validation/test: --extra_eval sets and transfer settings."""
     names = [name for values in per_language.values() for name in values if name not in SPLITS]
     return {name: language_scores(per_language, name, metric, where) for name in dict.fromkeys(names)}
+
+
+def shot_set_scores(metrics: dict, metric: str) -> dict:
+    """metrics.json "few_shot" ({K: {lang: [metrics of each set]}}) -> {fewshot<K>: {lang: [headline scores]}}."""
+    few = metrics.get("few_shot") or {}
+    return {few_shot_split(k): {lang: [headline(scores, metric) for scores in sets] for lang, sets in languages.items()}
+            for k, languages in few.items()}
 
 
 def load_run(run_dir: Path, root: Path, split: str) -> Run:
@@ -164,7 +174,10 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
         if not run.is_target and not any(split in values for values in per_language.values()):
             split = "validation"
         run.scores = language_scores(per_language, split, metric, where)
-        run.extra = extra_scores(per_language, metric, where)
+        extra = extra_scores(per_language, metric, where)
+        run.settings = {name: scores for name, scores in extra.items() if is_setting(name)}
+        run.extra = {name: scores for name, scores in extra.items() if not is_setting(name)}
+        run.shot_sets = shot_set_scores(metrics, metric)
         run.cost = config.get("cost") if isinstance(config.get("cost"), dict) else {}
         run.data = [r for r in config.get("data") or [] if isinstance(r, dict) and r.get("differs")]
     except (OSError, ValueError, TypeError, AttributeError) as error:

@@ -1,6 +1,7 @@
 """Few-shot target-language training (run_target.py --few_shot K; engine/few_shot.py): shots drawn per the kind's
 unit or read from fsxlt/buckets' layout, never from the evaluated split; one run per (K, language, shot set) from
 the English model; the mean over the sets beside zero-shot; resumed per set."""
+import importlib
 import json
 from collections import Counter
 
@@ -116,6 +117,13 @@ def test_few_shot_runs_every_set_from_the_english_model_and_resumes(tmp_path, ti
     assert drawn == [(1, 1)]
     assert resumed["per_language"]["de"]["fewshot2"] == de["fewshot2"]
 
+    report = importlib.import_module("scripts.report")  # the report puts the settings beside zero-shot
+    tables = report.main([str(out), "--sections", "settings", "--output_dir", str(tmp_path / "report")])
+    shown = {row["setting"]: row for row in tables["settings"] if row["language"] == "de"}
+    assert list(shown) == ["zero_shot", "fewshot1", "fewshot2"] and shown["fewshot2"]["scores"] == 2
+    assert shown["fewshot2"]["gain"] == pytest.approx(de["fewshot2"]["accuracy"] - de["test"]["accuracy"])
+    assert "## Transfer settings" in (tmp_path / "report" / "report.md").read_text()
+
 
 def test_drawn_shots_come_from_the_dev_set_and_never_from_the_test_set(tmp_path, tiny_model_dir):
     from engine.few_shot import shots_of
@@ -182,3 +190,46 @@ def test_each_shot_set_starts_from_the_english_model(tmp_path, tiny_model_dir, m
     run_target.main(xnli_argv(tiny_model_dir, xnli_data(tmp_path), tmp_path / "run", "--few_shot", "1,2",
                               "--shot_sets", "2", "--few_shot_learning_rate", "1e-3", "--few_shot_selection", "last"))
     assert len(starts) == 4 and max(starts) - min(starts) < 1e-9
+
+
+# ---- the report: settings side by side ----
+def write_target_run(root, rel, seed, test, settings=None, few_shot=None):
+    """A finished xnli target run: test {lang: accuracy}, settings {split: {lang: accuracy}}, few_shot {K: {lang:
+    [accuracy of each set]}}."""
+    out = root / rel
+    out.mkdir(parents=True)
+    per_language = {lang: {"test": {"accuracy": value}} for lang, value in test.items()}
+    for name, scores in (settings or {}).items():
+        for lang, value in scores.items():
+            per_language[lang][name] = {"accuracy": value}
+    sets = {k: {lang: [{"accuracy": v} for v in values] for lang, values in langs.items()}
+            for k, langs in (few_shot or {}).items()}
+    (out / "metrics.json").write_text(json.dumps({"task": "xnli", "metric": "accuracy", "per_language": per_language,
+                                                  "few_shot": sets}))
+    (out / "run_config.json").write_text(json.dumps({"task": "xnli", "intermediate_task": "mnli", "base_model": "xlmr",
+                                                     "seed": seed, "arguments": {"seed": seed}}))
+    (out / "DONE").write_text("")
+
+
+def test_settings_section_pools_shot_sets_over_seeds_with_a_t_interval(tmp_path):
+    from reporting import runs as report_runs
+    from reporting.sections import settings
+    root = tmp_path / "runs"
+    write_target_run(root, "s1/xnli", 1, {"de": 50, "sw": 40}, {"fewshot4": {"de": 61}, "translate_test": {"de": 70}},
+                     {"4": {"de": [60, 62]}})
+    write_target_run(root, "s2/xnli", 2, {"de": 54, "sw": 42}, {"fewshot4": {"de": 65}, "translate_test": {"de": 74}},
+                     {"4": {"de": [64, 66]}})
+    runs = report_runs.collect(root, root / "report", "test")
+    assert all(run.extra == {} for run in runs)  # settings are not --extra_eval sets
+    markdown, rows = settings.settings_table(runs)
+    few = next(r for r in rows if (r["language"], r["setting"]) == ("de", "fewshot4"))
+    half_width = 3.182446305284263 * (20 / 3) ** 0.5 / 2  # t(0.975, 3) x the standard error of 60, 62, 64, 66
+    assert few["scores"] == 4 and few["mean"] == pytest.approx(63) and few["zero_shot"] == pytest.approx(52)
+    assert (few["low"], few["high"]) == (pytest.approx(63 - half_width), pytest.approx(63 + half_width))
+    assert few["gain"] == pytest.approx(11)
+    translated = next(r for r in rows if (r["language"], r["setting"]) == ("de", "translate_test"))
+    assert translated["scores"] == 2 and translated["gain"] == pytest.approx(72 - 52)
+    assert "| language | zero-shot | translate-test | fewshot4 |" in markdown
+    assert "| de | 52.0 [26.6, 77.4] | 72.0 [46.6, 97.4] (+20.0) | 63.0 [58.9, 67.1] (+11.0) |" in markdown
+    assert "| sw | 41.0 [28.3, 53.7] | – | – |" in markdown  # zero-shot only
+    assert "| average | 46.5 | 72.0 (+20.0) | 63.0 (+11.0) |" in markdown

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from transformers import HfArgumentParser, TrainingArguments
 
+from utils.results import is_setting
+
 
 class InputError(ValueError):
     """A mistake in the user's arguments or files, found before anything expensive runs: one line, no traceback."""
@@ -407,9 +409,10 @@ def extra_eval_sets(value, reserved=()) -> dict:
         name, sep, directory = (text.strip() for text in item.partition("="))
         if not sep or not directory:
             raise InputError(f"--extra_eval {item}: expected NAME=DIR (e.g. europeana=data/europeana)")
-        if not EXTRA_EVAL_NAME.fullmatch(name) or name in reserved:
+        if not EXTRA_EVAL_NAME.fullmatch(name) or name in reserved or is_setting(name):
             raise InputError(f"--extra_eval {item}: the name {name!r} must be a simple identifier (a letter, then "
-                             f"letters, digits or _) other than {', '.join(reserved)}")
+                             f"letters, digits or _) other than {', '.join(reserved)}, translate_test and "
+                             "fewshot<K>")
         if name in sets:
             raise InputError(f"--extra_eval: the name {name!r} is given twice")
         sets[name] = directory
