@@ -45,8 +45,8 @@ from pipeline import layout
 from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages
 from tasks.kinds import KINDS, kind_of
 from tasks.spec import Recipe
-from utils.args import (DataArguments, DomainArguments, InputError, RunOptions, given_flags, recipe_arguments,
-                        split_list)
+from utils.args import (DataArguments, DomainArguments, FewShotArguments, InputError, RunOptions, given_flags,
+                        recipe_arguments, split_list)
 from utils.data import iter_jsonl, local_path
 from utils.results import TRANSLATE_TEST
 
@@ -238,9 +238,10 @@ def training_stage(script, argv, model, throughput) -> dict:
     hours = sum(examples * scale / train_rate for _, _, examples, train_rate, _ in parts) / 3600
     eval_samples, eval_hours, unknown = 0, 0.0, []
     evaluations = selections(given, recipe, steps, epochs)
-    for spec, train_spec, _, _, eval_rate in parts:
+    for spec, train_spec, _, train_rate, eval_rate in parts:
         target = script == "run_target"
-        options = RunOptions(domain=stage_arguments(full_argv, DomainArguments)) if target else None
+        options = RunOptions(domain=stage_arguments(full_argv, DomainArguments),
+                             few_shot=stage_arguments(full_argv, FewShotArguments)) if target else None
         plan = plan_run(spec, stage_arguments(full_argv, DataArguments), options, do_train=True, zero_shot=target,
                         selection=["en"] if several else None)
         for split, lang, count, times in evaluated_sets(plan, given, evaluations):
@@ -249,10 +250,33 @@ def training_stage(script, argv, model, throughput) -> dict:
                 continue
             eval_samples += count * times
             eval_hours += count * times / eval_rate / 3600
+        if plan.few_shot:  # the few-shot runs: every shot set of every K and language
+            shots, note = few_shot_samples(plan, spec)
+            samples, hours = samples + shots, hours + shots / train_rate / 3600
+            notes.append(note)
     if unknown:
         notes.append(f"evaluation sizes unknown (hub or no local file), left out: {len(unknown)} sets")
     return {"train_samples": samples, "eval_samples": eval_samples, "hours": hours + eval_hours,
             "note": "; ".join(notes)}
+
+
+def few_shot_samples(plan, spec) -> tuple[int, str]:
+    """(training samples of the few-shot runs, note): shots per set x epochs x sets x K x languages, the shots per
+    set from the kind's unit (per_tag: K sentences per tag type, an upper bound); the epochs are the most the
+    recipe trains (early stopping on the dev set ends many sooner). Their evaluations are the plan's reads."""
+    few, unit = plan.few_shot, kind_of(spec).SHOTS
+    per_k = {"per_class": len(spec.labels or ()) or DEFAULT_CHOICES, "per_tag": len(tag_types_of(spec)),
+             "examples": 1}[unit]
+    shots = sum(k * per_k for k in few.ks) * few.sets * len(plan.languages)
+    return round(shots * few.arguments.few_shot_epochs), (
+        f"few-shot: {few.sets} sets x K {','.join(map(str, few.ks))} x {len(plan.languages)} languages, "
+        f"{few.arguments.few_shot_epochs:g} epochs at most")
+
+
+def tag_types_of(spec) -> set:
+    """The tag types a per_tag shot set covers (entity types of IOB labels, else the labels but O)."""
+    labels = spec.labels or ()
+    return {label[2:] for label in labels if label.startswith("B-")} or set(labels) - {"O"}
 
 
 def selections(given, recipe, steps, epochs) -> int:
@@ -287,6 +311,13 @@ def evaluated_sets(plan, given, evaluations):
         for split in plan.eval_splits:
             yield split, lang, eval_examples(plan.eval_task, split, lang, given), 1
     spec = plan.task
+    few = plan.few_shot
+    runs = few and few.sets * len(few.ks)  # few-shot runs per language: each evaluates the test set, and its dev set
+    for lang in plan.languages if few else ():  # every epoch (the most the recipe trains)
+        yield "few-shot test", lang, eval_examples(plan.eval_task, "test", lang, given), runs
+        if few.arguments.few_shot_selection == "dev":
+            dev = eval_examples(plan.eval_task, "validation", lang, given)
+            yield "few-shot dev", lang, capped(dev, plan.selection_limit), runs * math.ceil(few.arguments.few_shot_epochs)
     translated = [(TRANSLATE_TEST, *plan.translate_test)] if plan.translate_test else []
     for name, directory, languages in [*plan.extra_sets, *translated]:  # --extra_eval, --translate_test
         for lang in languages:
