@@ -6,6 +6,7 @@ training set, select the checkpoint on the English dev set, and evaluate zero-sh
         [--data_dir DIR] [--languages de,fr] [any TrainingArguments flag]
 """
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and utils/ live beside this script
@@ -15,6 +16,7 @@ from tasks.kinds import KIND_OPTIONS  # noqa: E402
 from engine.plan import plan_run  # noqa: E402
 from engine.preflight import check_run  # noqa: E402
 from engine.runner import needs_run, run_task  # noqa: E402
+from engine.sources import AUTO, prepare_sources  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, DomainArguments, FewShotArguments,  # noqa: E402
                         InputError, ModelArguments, RunOptions, XTrainingArguments, cli, input_errors,
                         parse_with_defaults, setup_logging)
@@ -34,7 +36,12 @@ def prepare(argv=None, planned=()):
         options = RunOptions(augment=augment_args, domain=domain_args, few_shot=few_shot_args)
     if not any(name.startswith("do_") for name in given):
         training_args.do_train = True  # the whole phase by default: train, then evaluate
-    plan = plan_run(spec, data_args, options, do_train=training_args.do_train, zero_shot=True)
+    auto = data_args.train_languages == AUTO  # a source language chosen per evaluation language (engine/sources.py)
+    plan = plan_run(spec, replace(data_args, train_languages=None) if auto else data_args, options,
+                    do_train=training_args.do_train, zero_shot=True)
+    if auto:
+        return dict(sources=prepare_sources(plan, model_args, data_args, training_args, options,
+                                            extra={"recipe": recipe}), training_args=training_args)
     if needs_run(training_args.output_dir, data_args):
         check_run(plan, model_args, data_args, training_args, options, planned=planned)
     return dict(plan=plan, model_args=model_args, data_args=data_args, training_args=training_args,
@@ -55,7 +62,7 @@ def target_recipe(given):
 def main(argv=None):
     run = prepare(argv)
     setup_logging(run["training_args"])
-    document = run_task(**run)
+    document = run["sources"]() if "sources" in run else run_task(**run)
     print_table(document)
     return document
 

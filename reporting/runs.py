@@ -32,6 +32,7 @@ class Run:
     status: str = "finished"           # finished | unfinished | corrupted | duplicate
     problem: str = ""
     base_model: str = ""
+    source: str = "en"                 # the training language(s): --train_languages ("auto": one per language)
     intermediate: str = ""             # BASELINE, or the intermediate task(s), e.g. "mnli+squad"
     task: str = ""
     seed: object = None
@@ -40,6 +41,7 @@ class Run:
     extra: dict = field(default_factory=dict)    # --extra_eval sets: NAME -> language -> headline score
     settings: dict = field(default_factory=dict)  # transfer settings beside zero-shot: NAME -> language -> score
     shot_sets: dict = field(default_factory=dict)  # few-shot: fewshot<K> -> language -> [each shot set's score]
+    sources: dict = field(default_factory=dict)   # --train_languages auto: language -> the source it trained on
     cost: dict = field(default_factory=dict)     # run_config.json's "cost" record (utils/cost.py); {} if none
     data: list = field(default_factory=list)     # run_config.json's "data" records that differ from the official
 
@@ -53,10 +55,12 @@ def find_run_dirs(root: Path, exclude: Path):
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         has_checkpoint = any(name.startswith("checkpoint-") for name in dirnames)
+        is_run = any(name in filenames for name in RUN_FILES)
         dirnames[:] = sorted(name for name in dirnames if not (
             name in ("encoder", "predictions") or name.startswith((".", "checkpoint-"))
+            or (name == "sources" and is_run)  # a --train_languages auto run's per-source runs (merged in it)
             or (here / name).resolve() == exclude))
-        if has_checkpoint or any(name in filenames for name in RUN_FILES):
+        if has_checkpoint or is_run:
             yield here
 
 
@@ -124,6 +128,9 @@ def describe(run: Run, run_dir: Path, config: dict):
     else:
         run.intermediate = config_name(variant or own_tasks(config) or run.task)
     run.base_model = model_name(config.get("base_model") or "unknown")
+    run.source = str(setting(config, "train_languages") or "en")
+    if run.is_target and run.source != "en":  # another source, another configuration (sections/settings.py compares)
+        run.intermediate = f"{run.intermediate} (source {run.source})"
     run.seed = setting(config, "seed")
 
 
@@ -178,6 +185,7 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
         run.settings = {name: scores for name, scores in extra.items() if is_setting(name)}
         run.extra = {name: scores for name, scores in extra.items() if not is_setting(name)}
         run.shot_sets = shot_set_scores(metrics, metric)
+        run.sources = {lang: choice.get("source") for lang, choice in (metrics.get("sources") or {}).items()}
         run.cost = config.get("cost") if isinstance(config.get("cost"), dict) else {}
         run.data = [r for r in config.get("data") or [] if isinstance(r, dict) and r.get("differs")]
     except (OSError, ValueError, TypeError, AttributeError) as error:

@@ -94,7 +94,10 @@ class DataArguments:
                 "sets it): target runs report under it instead of their intermediate task's name."})
     train_languages: str | None = field(default=None, metadata={
         "help": "Train on these languages of the training set, concatenated (train-<lang>.jsonl of --data_dir, "
-                "e.g. translations); default en (checkpoints are then selected on the English dev set, else on these languages' dev sets). --max_train_samples applies per language."})
+                "e.g. translations); default en (checkpoints are then selected on the English dev set, else on these "
+                "languages' dev sets). --max_train_samples applies per language. run_target.py: 'auto' chooses, for "
+                "each evaluation language, the typologically nearest language with training data (engine/sources.py)"
+                ", one training run per chosen source."})
     eval_splits: str | None = field(default=None, metadata={
         "help": "Comma list of splits evaluated per language; default: test for targets, validation otherwise."})
     encoding_precision: str = field(default="auto", metadata={

@@ -1,5 +1,6 @@
-"""Transfer settings side by side: zero-shot (the report's split) against the settings a target run adds
-(run_target.py --few_shot K: `fewshot<K>`, --translate_test: `translate_test`; Run.settings of reporting/runs.py).
+"""Transfer settings side by side: zero-shot from English (the report's split) against the settings a target run
+adds (run_target.py --few_shot K: `fewshot<K>`, --translate_test: `translate_test`; Run.settings of
+reporting/runs.py) and the runs that chose their source language (--train_languages auto: `source_auto`).
 
 One row per target task, base model, variant, language and setting: the setting's mean, its 95% interval, the
 zero-shot mean and the gain (setting minus zero-shot). A few-shot score pools every shot set of every seed (the
@@ -17,6 +18,8 @@ from utils.results import FEW_SHOT_SPLIT, TRANSLATE_TEST
 
 AVERAGE = "average"
 ZERO_SHOT = "zero_shot"
+AUTO = "auto"                  # --train_languages auto (engine/sources.py)
+SOURCE_AUTO = "source_auto"    # its setting: the typologically nearest source per language
 
 
 def t_interval(values):
@@ -39,17 +42,24 @@ def setting_scores(run, name) -> dict:
 
 
 def setting_order(name) -> tuple:
-    """zero-shot, translate-test, then few-shot by K."""
+    """zero-shot, the chosen source, translate-test, then few-shot by K."""
     few = FEW_SHOT_SPLIT.fullmatch(name)
-    return (name != ZERO_SHOT, name != TRANSLATE_TEST, int(few.group(1)) if few else 0)
+    return (name != ZERO_SHOT, name != SOURCE_AUTO, name != TRANSLATE_TEST, int(few.group(1)) if few else 0)
 
 
 def settings_rows(runs) -> list:
     """A row per task, base model, variant, language and setting, zero-shot included (its interval over seeds),
-    then the averages over languages."""
-    pooled = defaultdict(list)
+    then the averages over languages. A --train_languages auto run is the setting source_auto of the variant it
+    was derived from, paired with that variant's English-source runs."""
+    pooled, chosen = defaultdict(list), {}
     for run in runs:
-        if run.status != "finished" or not run.is_target or not run.settings:
+        if run.status != "finished" or not run.is_target:
+            continue
+        if run.source == AUTO:
+            key = (run.task, run.base_model, run.intermediate.removesuffix(f" (source {AUTO})"))
+            for lang, score in run.scores.items():
+                pooled[(*key, lang, SOURCE_AUTO)].append(score)
+                chosen.setdefault((*key, lang), set()).add(run.sources.get(lang, "?"))
             continue
         key = (run.task, run.base_model, run.intermediate)
         for lang, score in run.scores.items():
@@ -57,14 +67,17 @@ def settings_rows(runs) -> list:
         for name in run.settings:
             for lang, scores in setting_scores(run, name).items():
                 pooled[(*key, lang, name)].extend(scores)
+    compared = {key[:3] for key in pooled if key[4] != ZERO_SHOT}
     rows = []
-    for key in sorted(pooled, key=lambda k: (k[0], k[1], k[2] != BASELINE, k[2], k[3], setting_order(k[4]))):
+    for key in sorted((k for k in pooled if k[:3] in compared),
+                      key=lambda k: (k[0], k[1], k[2] != BASELINE, k[2], k[3], setting_order(k[4]))):
         task, base, variant, lang, name = key
-        values, zero = pooled[key], mean(pooled[(task, base, variant, lang, ZERO_SHOT)])
+        values, zero = pooled[key], mean(pooled.get((task, base, variant, lang, ZERO_SHOT), []))
         low, high = t_interval(values)
         rows.append({"task": task, "base_model": base, "variant": variant, "language": lang, "setting": name,
                      "scores": len(values), "mean": mean(values), "low": low, "high": high, "zero_shot": zero,
-                     "gain": diff(mean(values), zero) if name != ZERO_SHOT else None})
+                     "gain": diff(mean(values), zero) if name != ZERO_SHOT else None,
+                     "source": " ".join(sorted(chosen.get((task, base, variant, lang), ()))) or None})
     return rows + average_rows(rows)
 
 
@@ -76,15 +89,17 @@ def average_rows(rows) -> list:
         groups[(row["task"], row["base_model"], row["variant"], row["setting"])].append(row)
     return [{"task": task, "base_model": base, "variant": variant, "language": AVERAGE, "setting": name,
              "scores": sum(r["scores"] for r in group), "mean": mean(r["mean"] for r in group), "low": None,
-             "high": None, "zero_shot": mean(r["zero_shot"] for r in group),
-             "gain": None if name == ZERO_SHOT else mean(r["gain"] for r in group)}
+             "high": None, "zero_shot": mean(r["zero_shot"] for r in group if r["zero_shot"] is not None),
+             "gain": None if name == ZERO_SHOT else mean(r["gain"] for r in group if r["gain"] is not None),
+             "source": None}
             for (task, base, variant, name), group in groups.items()]
 
 
 def cell(row) -> str:
     interval = f" [{row['low']:.1f}, {row['high']:.1f}]" if row["low"] is not None else ""
     gain = f" ({fmt(row['gain'], signed=True)})" if row["setting"] != ZERO_SHOT else ""
-    return f"{fmt(row['mean'])}{interval}{gain}"
+    source = f" from {row['source']}" if row.get("source") else ""
+    return f"{fmt(row['mean'])}{interval}{gain}{source}"
 
 
 def settings_table(runs) -> tuple:
