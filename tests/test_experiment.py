@@ -114,8 +114,8 @@ def test_question_files_expand_at_paper_scale(path, tmp_path):
     assert {Path(job.run_dir).name for job in jobs} == {v.name for v in exp.variants}
 
 
-def test_five_questions_are_there():
-    assert [p.stem.split("_")[0] for p in QUESTIONS] == ["q1", "q2", "q3", "q4", "q5"]
+def test_the_six_questions_are_there():
+    assert [p.stem.split("_")[0] for p in QUESTIONS] == ["q1", "q2", "q3", "q4", "q5", "q6"]
 
 
 def test_sweep_experiment_runs_variants_and_skips_finished(tmp_path):
