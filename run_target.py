@@ -16,10 +16,10 @@ from engine.plan import plan_run  # noqa: E402
 from engine.preflight import check_run  # noqa: E402
 from engine.runner import needs_run, run_task  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, DomainArguments, InputError, ModelArguments,  # noqa: E402
-                        RunOptions, XTrainingArguments, cli, input_errors, parse_with_defaults,
+                        PeftArguments, RunOptions, XTrainingArguments, cli, input_errors, parse_with_defaults,
                         setup_logging)
 
-GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, DomainArguments,
+GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, DomainArguments, PeftArguments,
           *KIND_OPTIONS)  # the kinds' own options (tasks/kind.py OPTIONS), each a group
 
 
@@ -28,9 +28,10 @@ def prepare(argv=None, planned=()):
     loaded or written); returns run_task's arguments. planned: encoders earlier pipeline stages will write."""
     with input_errors():  # the task's recipe fills in the training flags not given
         parsed, given, recipe = parse_with_defaults(GROUPS, argv, target_recipe)
-        (model_args, data_args, training_args, augment_args, domain_args), kinds = parsed[:5], parsed[5:]
+        (model_args, data_args, training_args, augment_args, domain_args, peft_args), kinds = parsed[:6], parsed[6:]
         data_args.kind_options = kinds  # each kind's own options (tasks/kind.py OPTIONS)
-        spec, options = get_task(data_args.task), RunOptions(augment=augment_args, domain=domain_args)
+        spec = get_task(data_args.task)
+        options = RunOptions(augment=augment_args, domain=domain_args, peft=peft_args)
     if not any(name.startswith("do_") for name in given):
         training_args.do_train = True  # the whole phase by default: train, then evaluate
     plan = plan_run(spec, data_args, options, do_train=training_args.do_train, zero_shot=True)

@@ -17,6 +17,7 @@ from utils.caching import cache_lock, features_fingerprint
 from utils.data import load_extra_set, load_rows, read_jsonl
 from utils import device
 from utils.lifecycle import resume_checkpoint
+from utils.peft_setup import peft_record
 from utils.modeling import (checkpoint_head_labels, head_labels, head_record, load_tokenizer, load_with_new_head,
                             save_encoder)
 from utils.results import is_done, metrics_document, read_json, run_config, write_jsonl_atomic
@@ -162,7 +163,8 @@ class TaskRun(Run):
         if labels and self.spec.labels is None:  # labels read from the training data (CCG)
             self.spec, self.train_spec = replace(self.spec, labels=tuple(labels)), \
                 replace(self.train_spec, labels=tuple(labels))
-        model = load_with_new_head(kind.model_class(self.spec, data_args), model_args, **label_kwargs)
+        model = load_with_new_head(kind.model_class(self.spec, data_args), model_args, peft=self.options.peft,
+                                   **label_kwargs)  # --peft: LoRA on the encoder (utils/peft_setup.py)
         self.spec, self.train_spec = decoded_with_head(self.spec, kind, model), \
             decoded_with_head(self.train_spec, kind, model)
         self.train_data.spec = train_spec = self.train_spec
@@ -181,7 +183,8 @@ class TaskRun(Run):
                                data_collator=kind.data_collator(self.spec, self.tokenizer, data_args),
                                compute_metrics=selection_metrics, callbacks=selection_callbacks(training_args))
         self.meter = CostMeter(model, self.trainer)  # the run's tokens, FLOPs and device time (run_config "cost")
-        return {"head": head_record(model)}  # transformers' head or the toolkit's; a dual encoder's pooling
+        return {"head": head_record(model),  # transformers' head or the toolkit's; a dual encoder's pooling
+                "peft": peft_record(model, model_args)}  # LoRA or full: trainable parameters, adapter size
 
     def train(self):
         if not self.training_args.do_train:
