@@ -18,7 +18,7 @@ from utils.hub_access import HUB_EXPORT_REVISIONS
 from tasks.kinds import kind_of
 from tasks.kind import Kind
 from tasks.spec import SPLITS
-from utils.args import InputError, check_output_dir, input_errors
+from utils.args import InputError, RunOptions, check_output_dir, input_errors
 from utils.data import load_extra_set, load_rows, local_path
 
 logger = logging.getLogger(__name__)
@@ -406,6 +406,7 @@ def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=No
     from tasks.retrieval import resolve_layer
     check_output_dir(output_dir)
     check_model(model_args, planned)
+    check_peft(RunOptions(), model_args, planned)  # an adapter folder: its base model
     if layer is not None and (Path(model_args.model_name_or_path) / "config.json").is_file():
         from transformers import AutoConfig
         with input_errors():

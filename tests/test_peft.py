@@ -95,3 +95,133 @@ def test_the_merged_encoder_is_the_base_plus_the_adapter(lora_intermediate, tiny
                for key in adapter_keys(lora_intermediate / "encoder")}
     assert adapted and all(not torch.equal(merged[key], base[key]) for key in adapted)
     assert all(torch.equal(merged[key], base[key]) for key in merged if key in base and key not in adapted)
+
+
+@pytest.mark.parametrize("target", ["xquad", "panx", "xcopa", "lareqa", "tatoeba"])
+def test_every_target_kind_from_an_adapter_folder(target, lora_intermediate, grid_data, tmp_path):
+    """Span QA, tagging, multiple choice and dual encoders train their own LoRA on the merged encoder, their heads
+    fully trained; retrieval evaluates the merged encoder."""
+    out = tmp_path / target
+    if target == "tatoeba":
+        run_cell(target, lora_intermediate / "encoder", grid_data, out)
+        return
+    run_target.main(["--task", target, "--model_name_or_path", str(lora_intermediate / "encoder"), "--data_dir",
+                     str(grid_data), "--output_dir", str(out), "--languages", {"xcopa": "et"}.get(target, "de"),
+                     *LORA, *STEPS])
+    record = config_of(out)["peft"]
+    assert record["method"] == "lora" and record["trainable_parameters"] < record["total_parameters"] / 2
+    assert "merged_adapter" in record
+
+
+def test_multitask_and_mlm_runs_share_one_lora_encoder(grid_data, tiny_model_dir, tmp_path):
+    """MNLI, SQuAD and MLM on one encoder with LoRA: one adapter saved; the heads (the MLM head's dense and norm,
+    not its decoder tied to the frozen embeddings) trained."""
+    out = tmp_path / "multitask"
+    run_intermediate.main(["--tasks", "mnli,squad", "--mlm_corpus", str(grid_data.parent / "corpus.txt"),
+                           "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(grid_data),
+                           "--output_dir", str(out), *LORA, *STEPS])
+    keys = adapter_keys(out / "encoder")
+    assert keys and all(key.startswith("base_model.model.encoder.layer.") for key in keys)
+    record = config_of(out)["peft"]
+    from transformers import AutoConfig
+    hidden, vocab = (lambda c: (c.hidden_size, c.vocab_size))(AutoConfig.from_pretrained(tiny_model_dir))
+    heads = record["trainable_parameters"] - record["adapter_bytes"] // 4  # the heads' trained parameters
+    assert record["method"] == "lora" and 0 < heads < hidden * vocab  # no trainable copy of the tied decoder
+
+
+def test_a_killed_lora_run_resumes(tiny_model_dir, grid_data, tmp_path):
+    """A LoRA target run killed after its first checkpoint resumes from it to the same scores."""
+    out = tmp_path / "xnli"
+    argv = ["--task", "xnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(grid_data),
+            "--output_dir", str(out), "--languages", "de", "--keep_checkpoints", *LORA, *FAST]
+    finished = run_target.main(argv)
+    for name in ("DONE", "metrics.json"):
+        (out / name).unlink()
+    shutil.rmtree(out / "predictions")
+    shutil.rmtree(out / "checkpoint-6")
+    resumed = run_target.main(argv)
+    assert resumed["per_language"] == finished["per_language"]
+    assert json.loads((out / "checkpoint-6" / "trainer_state.json").read_text())["global_step"] == 6
+
+
+# ---- the encoder matrix: default target modules and a LoRA run per architecture ----
+PROJECTIONS = {  # the attention and feed-forward projections each architecture's layers have, by name
+    "bert": {"query", "key", "value", "dense"},
+    "xlm-roberta": {"query", "key", "value", "dense"},
+    "deberta-v2": {"query_proj", "key_proj", "value_proj", "dense"},
+    "modernbert": {"Wqkv", "Wo", "Wi"},
+    "electra": {"query", "key", "value", "dense"},
+    "distilbert": {"q_lin", "k_lin", "v_lin", "out_lin", "lin1", "lin2"},
+    "rembert": {"query", "key", "value", "dense"},
+    "eurobert": {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"},
+}
+
+
+@pytest.mark.parametrize("arch", PROJECTIONS)
+def test_lora_on_every_architecture(arch, grid_data, tmp_path):
+    """The default target modules are the layers' projections; an intermediate LoRA run trains them (every lora_B,
+    zero at the start, has moved) and nothing else of the encoder."""
+    base = build_encoder(arch, tmp_path / "base")
+    from transformers import AutoModel
+    assert set(peft_setup.target_names(AutoModel.from_pretrained(base))) == PROJECTIONS[arch]
+    out = tmp_path / "mnli"
+    run_intermediate.main(["--task", "mnli", "--model_name_or_path", str(base), "--data_dir", str(grid_data),
+                           "--output_dir", str(out), *LORA, *STEPS])
+    folder = out / "encoder"
+    layers = AutoModel.from_pretrained(base).config.num_hidden_layers
+    modules = {key.split(".lora_")[0] for key in adapter_keys(folder)}
+    assert len(modules) == layers * sum(1 for name in peft_setup.layer_linears(AutoModel.from_pretrained(base)))
+    with safe_open(str(folder / "adapter_model.safetensors"), "pt") as weights:
+        assert all(weights.get_tensor(key).abs().sum() > 0 for key in weights.keys() if ".lora_B." in key)
+    assert config_of(out)["peft"]["trainable_parameters"] < config_of(out)["peft"]["total_parameters"] / 2
+
+
+# ---- bad input: one line each, before the model loads ----
+def bad(argv, tmp_path, script=run_target):
+    out = tmp_path / "bad"
+    with pytest.raises(InputError) as error:
+        script.main([*argv, "--output_dir", str(out)])
+    assert not out.exists()  # nothing written, no model loaded
+    return str(error.value)
+
+
+def target_argv(model, grid_data):
+    return ["--task", "xnli", "--model_name_or_path", str(model), "--data_dir", str(grid_data), "--languages", "de",
+            *STEPS]
+
+
+def test_an_unknown_method_is_named(tiny_model_dir, grid_data, tmp_path):
+    assert bad([*target_argv(tiny_model_dir, grid_data), "--peft", "adapters"], tmp_path) == (
+        "--peft adapters: unknown method; expected lora (or leave it out: full fine-tuning)")
+
+
+def test_rank_zero_is_refused(tiny_model_dir, grid_data, tmp_path):
+    assert bad([*target_argv(tiny_model_dir, grid_data), "--peft", "lora", "--lora_r", "0"], tmp_path) == (
+        "--lora_r 0: the rank must be a positive integer (e.g. 8)")
+
+
+def test_target_modules_the_encoder_lacks_are_named_with_those_it_has(tiny_model_dir, grid_data, tmp_path):
+    message = bad([*target_argv(tiny_model_dir, grid_data), "--peft", "lora", "--lora_target_modules",
+                   "query,q_proj"], tmp_path)
+    assert message == ("--lora_target_modules q_proj: the xlm-roberta encoder's layers have no linear module "
+                       "'q_proj'; they have: attention.self.query, attention.self.key, attention.self.value, "
+                       "attention.output.dense, intermediate.dense, output.dense")
+
+
+def test_an_adapter_trained_on_another_base_model_is_refused(lora_intermediate, grid_data, tmp_path):
+    """The adapter folder's base was replaced by another model (another width): refused, naming the difference;
+    a base that is gone is named too."""
+    folder = tmp_path / "encoder"
+    shutil.copytree(lora_intermediate / "encoder", folder)
+    other = build_encoder("xlm-roberta", tmp_path / "other")
+    config = json.loads((other / "config.json").read_text())
+    config["hidden_size"] = 64
+    (other / "config.json").write_text(json.dumps(config))
+    adapter = json.loads((folder / "adapter_config.json").read_text())
+    (folder / "adapter_config.json").write_text(json.dumps({**adapter, "base_model_name_or_path": str(other)}))
+    message = bad(target_argv(folder, grid_data), tmp_path)
+    assert message.startswith(f"--model_name_or_path {folder}: its adapter was trained on another base model than "
+                              f"{other} holds now (hidden_size 32 vs 64")
+    (folder / "adapter_config.json").write_text(json.dumps({**adapter, "base_model_name_or_path": str(tmp_path / "gone")}))
+    assert bad(target_argv(folder, grid_data), tmp_path).startswith(
+        f"--model_name_or_path {folder}: its adapter's base model {tmp_path / 'gone'} is missing")

@@ -100,7 +100,7 @@ def load_with_new_head(model_class, model_args, peft=None, **config_kwargs):
     if info.get("mismatched_keys"):
         logger.warning("%s: %s re-initialised (shape mismatch)", path, info["mismatched_keys"])
     if adapter:
-        peft_setup.merge_adapter(model, path)
+        peft_setup.merge_adapter(model.base_model, path)
     if getattr(peft, "peft", None):
         new_modules = sorted({key[len(prefix):].split(".")[0] for key in new if key.startswith(prefix)})
         peft_setup.add_lora(model, peft, *peft_setup.base_identity(model_args, config), new_modules=new_modules)

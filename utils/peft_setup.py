@@ -144,11 +144,10 @@ def add_lora(model, peft_args, base, revision=None, new_modules=()):
     return model
 
 
-def merge_adapter(model, folder):
-    """Merge the adapter of an adapter folder into model's bare encoder (loaded from the base model the folder
-    names), in place; the encoder is then fully trainable again (a later add_lora freezes it)."""
+def merge_adapter(encoder, folder):
+    """Merge the adapter of an adapter folder into a bare encoder (loaded from the base model the folder names), in
+    place; the encoder is then fully trainable again (a later add_lora freezes it)."""
     from peft import PeftConfig, PeftModel
-    encoder = model.base_model
     config = PeftConfig.from_pretrained(str(folder))
     if config.modules_to_save:  # a module this model's encoder lacks (a pooler) is not used by it
         names = {name.rsplit(".", 1)[-1] for name, _ in encoder.named_modules()}
@@ -156,6 +155,18 @@ def merge_adapter(model, folder):
     PeftModel.from_pretrained(encoder, str(folder), config=config).merge_and_unload()
     encoder.requires_grad_(True)
     logger.info("Merged the adapter of %s into its base model %s", folder, config.base_model_name_or_path)
+
+
+def load_encoder(path, **kwargs):
+    """AutoModel.from_pretrained(path, **kwargs); an adapter folder: the base model it names, the adapter merged
+    (run_retrieval.py evaluates an intermediate --peft run's encoder so)."""
+    from transformers import AutoModel
+    if not is_adapter_folder(path):
+        return AutoModel.from_pretrained(path, **kwargs)
+    base, revision = adapter_base(path)
+    encoder = AutoModel.from_pretrained(base, **kwargs, **({"revision": revision} if revision else {}))
+    merge_adapter(encoder, path)
+    return encoder
 
 
 def peft_model_of(encoder):
