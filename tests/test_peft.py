@@ -225,3 +225,23 @@ def test_an_adapter_trained_on_another_base_model_is_refused(lora_intermediate, 
     (folder / "adapter_config.json").write_text(json.dumps({**adapter, "base_model_name_or_path": str(tmp_path / "gone")}))
     assert bad(target_argv(folder, grid_data), tmp_path).startswith(
         f"--model_name_or_path {folder}: its adapter's base model {tmp_path / 'gone'} is missing")
+
+
+def test_the_training_benchmark_measures_lora_beside_full_fine_tuning(tmp_path):
+    import sys
+    from conftest import ROOT
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_training
+    out = tmp_path / "bench.json"
+    bench_training.run(bench_training.parse(["--config", "tiny", "--shapes", "pairs", "--configs", "xstilts",
+                                             "--methods", "full,lora", "--steps", "1", "--warmup_steps", "0",
+                                             "--batch_size", "2", "--grad_accum", "1", "--peak_tflops", "0.5",
+                                             "--out", str(out)]))
+    full, lora = json.loads(out.read_text())["rows"]
+    assert (full["method"], lora["method"]) == ("full", "lora")
+    assert 0 < lora["trainable_parameters"] < full["trainable_parameters"] / 2
+    assert full["peak_memory_mb"] > 0 and lora["peak_memory_mb"] > 0
+    n = full["non_embedding_parameters"]  # LoRA's FLOPs: 4 N + 2 x its trained parameters; full: 6 N
+    assert full["mfu"] == pytest.approx(6 * n * full["tokens"] / full["seconds"] / 0.5e12)
+    assert lora["mfu"] == pytest.approx((4 * lora["non_embedding_parameters"] + 2 * lora["trainable_parameters"])
+                                        * lora["tokens"] / lora["seconds"] / 0.5e12)
