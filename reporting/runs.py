@@ -38,6 +38,7 @@ class Run:
     scores: dict = field(default_factory=dict)   # language -> headline score on the chosen split
     extra: dict = field(default_factory=dict)    # --extra_eval sets: NAME -> language -> headline score
     cost: dict = field(default_factory=dict)     # run_config.json's "cost" record (utils/cost.py); {} if none
+    training: str = "full"                       # how the encoder was trained: full, or lora (run_config "peft")
     data: list = field(default_factory=list)     # run_config.json's "data" records that differ from the official
 
     @property
@@ -166,6 +167,8 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
         run.scores = language_scores(per_language, split, metric, where)
         run.extra = extra_scores(per_language, metric, where)
         run.cost = config.get("cost") if isinstance(config.get("cost"), dict) else {}
+        peft = config.get("peft")
+        run.training = (peft.get("method") or "full") if isinstance(peft, dict) else "full"
         run.data = [r for r in config.get("data") or [] if isinstance(r, dict) and r.get("differs")]
     except (OSError, ValueError, TypeError, AttributeError) as error:
         run.status, run.problem = "corrupted", str(error)

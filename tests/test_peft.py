@@ -245,3 +245,26 @@ def test_the_training_benchmark_measures_lora_beside_full_fine_tuning(tmp_path):
     assert full["mfu"] == pytest.approx(6 * n * full["tokens"] / full["seconds"] / 0.5e12)
     assert lora["mfu"] == pytest.approx((4 * lora["non_embedding_parameters"] + 2 * lora["trainable_parameters"])
                                         * lora["tokens"] / lora["seconds"] / 0.5e12)
+
+
+def test_the_cost_estimate_takes_a_lora_stage_from_lora_rows(tmp_path, grid_data):
+    """pipeline/cost.py: a stage with --peft lora is estimated from the benchmark's LoRA rows, a full one from the
+    full rows; without LoRA rows a LoRA stage is not estimated (said so)."""
+    from pipeline import cost
+    from pipeline.stages import Stage
+    rows = [{"shape": "pairs", "samples_per_s": 100.0, "method": "full"},
+            {"shape": "pairs", "samples_per_s": 400.0, "method": "lora"}]
+    measured = tmp_path / "bench.json"
+    measured.write_text(json.dumps({"device": "NVIDIA H100", "model": "xlm-roberta-large", "rows": rows}))
+    argv = ["--task", "mnli", "--data_dir", str(grid_data), "--output_dir", str(tmp_path / "mnli"),
+            "--num_train_epochs", "1", "--eval_strategy", "no"]
+    stages = [Stage("intermediate mnli", "run_intermediate.py", argv),
+              Stage("intermediate mnli", "run_intermediate.py", [*argv, "--peft", "lora"])]
+    (full, lora), _, _ = cost.estimate(stages, cost.from_files([measured]))
+    # 24 training examples, one epoch; the 6 dev examples evaluated once at 3 x the training rate
+    assert full["hours"] == pytest.approx((24 / 100 + 6 / 300) / 3600)
+    assert lora["hours"] == pytest.approx((24 / 400 + 6 / 1200) / 3600)
+    measured.write_text(json.dumps({"device": "NVIDIA H100", "model": "xlm-roberta-large", "rows": rows[:1]}))
+    (_, lora), _, _ = cost.estimate(stages, cost.from_files([measured]))
+    assert lora["hours"] is None and lora["note"] == ("not estimated: no throughput for xlm-roberta-large, "
+                                                      "classification (shape pairs, lora)")
