@@ -30,10 +30,10 @@ starts and stops. MFU = 6 x N x real tokens/s / the device's dense bf16 peak (PE
 padding and the embedding lookup count as waste. On CPU MFU is n/a unless --peak_tflops is given.
 Methods (--methods, each row's "method"): full (the whole model trained) and lora (--peft lora: utils/peft_setup.py,
 LoRA of rank --lora_r on every linear module of the encoder layers, the head fully trained). LoRA skips the frozen
-weights' gradients: its model FLOPs per token are 4 x N + 2 x its trainable non-embedding parameters (6 x N for
-full fine-tuning). Each row gives the trainable parameters and the peak memory of its run: the process's peak
-resident memory on CPU (VmHWM, reset before each row where Linux allows, else the process's peak so far), the
-peak memory allocated on the GPU.
+weights' gradients: model FLOPs per token are 4 x N + 2 x the trained non-embedding parameters (utils/cost.py
+training_flops; 6 x N for full fine-tuning). Each row gives the trainable parameters and the peak memory of its
+run: the process's peak resident memory on CPU (VmHWM, reset before each row where Linux allows, else the process's
+peak so far), the peak memory allocated on the GPU.
 --out writes {"device", "model" (--model's last path component, or xlm-roberta-large, tiny), "weights", "rows":
 [{"shape", "config", "setting" (= config, for pipeline/cost.py), "method", "samples_per_s", "tokens_per_s", "mfu",
 "trainable_parameters", "peak_memory_mb", ...}]}.
@@ -59,7 +59,7 @@ from tests.builders import SHARED, WORDS, build_tiny_model  # noqa: E402  (the t
 from tasks import get_task  # noqa: E402
 from tasks.kinds import kind_of  # noqa: E402
 from utils.args import DataArguments, ModelArguments, PeftArguments, XTrainingArguments  # noqa: E402
-from utils.cost import parameter_counts  # noqa: E402
+from utils.cost import parameter_counts, training_flops  # noqa: E402
 from utils.device import cuda_capabilities, device_defaults  # noqa: E402
 from utils.modeling import load_tokenizer, load_with_new_head  # noqa: E402
 from utils.results import write_json_atomic  # noqa: E402
@@ -258,8 +258,7 @@ def measure(shape, setting, model_dir, tokenizer, rows, args, device, method="fu
     peak = peak_tflops(device_name, args.peak_tflops) if device == "cuda" or args.peak_tflops else None
     non_embedding = parameter_counts(model)[1]
     trainable = [p for p in model.parameters() if p.requires_grad]
-    trained_non_embedding = non_embedding if method == "full" else sum(p.numel() for p in trainable)
-    flops_per_token = 4 * non_embedding + 2 * trained_non_embedding  # full: 6 N
+    flops_per_token = training_flops(non_embedding, 1, 0, parameter_counts(model, trained=True)[1])  # full: 6 N
     memory = peak_memory_mb(device)
     precision = "bf16" if training_args.bf16 else "fp16" if training_args.fp16 else "fp32"
     del trainer, model

@@ -61,6 +61,10 @@ def test_an_intermediate_lora_run_saves_its_adapter_in_peft_format(lora_intermed
                      .numel() * 4 for k in keys)
     assert record["adapter_bytes"] == lora_bytes
     assert config_of(lora_intermediate)["arguments"]["peft"] == "lora"
+    cost = config_of(lora_intermediate)["cost"]  # frozen weights skip their gradients: 4 N + 2 T per training token
+    n, trained = cost["parameters_non_embedding"], cost["parameters_trained_non_embedding"]
+    assert trained == record["trainable_parameters"] < n
+    assert cost["flops"] == (4 * n + 2 * trained) * cost["train_tokens"] + 2 * n * cost["eval_tokens"]
 
 
 @pytest.mark.parametrize("choice", ["lora", "full"])
