@@ -272,3 +272,8 @@ def test_the_cost_estimate_takes_a_lora_stage_from_lora_rows(tmp_path, grid_data
     (_, lora), _, _ = cost.estimate(stages, cost.from_files([measured]))
     assert lora["hours"] is None and lora["note"] == ("not estimated: no throughput for xlm-roberta-large, "
                                                       "classification (shape pairs, lora)")
+
+
+def test_a_lora_option_without_peft_is_named(tiny_model_dir, grid_data, tmp_path):
+    assert bad([*target_argv(tiny_model_dir, grid_data), "--lora_r", "4"], tmp_path) == (
+        "--lora_r 4: a LoRA option without --peft lora (add --peft lora, or leave it out)")

@@ -234,6 +234,12 @@ def check_peft(peft_args, model_args, saves_encoder=False):
     if method is not None and method not in METHODS:
         raise ValueError(f"--peft {method}: unknown method; expected {' or '.join(METHODS)} (or leave it out: full "
                          "fine-tuning)")
+    if not method and peft_args is not None:  # a LoRA option set, LoRA not asked for: say so, do not ignore it
+        import dataclasses
+        changed = [f"--{f.name} {getattr(peft_args, f.name)}" for f in dataclasses.fields(peft_args)
+                   if f.name.startswith("lora_") and getattr(peft_args, f.name) != f.default]
+        if changed:
+            raise ValueError(f"{changed[0]}: a LoRA option without --peft lora (add --peft lora, or leave it out)")
     if method:
         if peft_args.lora_r < 1:
             raise ValueError(f"--lora_r {peft_args.lora_r}: the rank must be a positive integer (e.g. 8)")
