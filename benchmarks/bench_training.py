@@ -39,6 +39,7 @@ peak so far), the peak memory allocated on the GPU.
 "trainable_parameters", "peak_memory_mb", ...}]}.
 """
 import argparse
+import gc
 import random
 import sys
 import tempfile
@@ -235,6 +236,7 @@ def measure(shape, setting, model_dir, tokenizer, rows, args, device, method="fu
               "label2id": {n: i for i, n in enumerate(spec.labels)}} if spec.labels else {}
     model_args = ModelArguments(model_name_or_path=str(model_dir), freeze_embeddings=args.freeze_embeddings,
                                 **model_fields)
+    gc.collect()  # the previous row's model (its cycles too) is freed before this row's peak starts
     if device == "cuda":
         torch.cuda.empty_cache()
     reset_peak_memory(device)
