@@ -281,7 +281,8 @@ def check_adapter_folder(path, model_args):
     except (OSError, ValueError) as error:
         raise ValueError(f"--model_name_or_path {path}: its adapter's base model {base} cannot be read "
                          f"({' '.join(str(error).split())[:200]})") from None
-    differ = [f"{name} {saved.get(name)} vs {now.get(name)}" for name in ARCHITECTURE if saved.get(name) != now.get(name)]
+    differ = [f"{name} {saved.get(name)} vs {now.get(name)}" for name in ARCHITECTURE
+              if saved.get(name) != now.get(name)]
     if differ:
         raise ValueError(f"--model_name_or_path {path}: its adapter was trained on another base model than "
                          f"{base} holds now ({'; '.join(differ)})")
