@@ -18,11 +18,11 @@ from engine.preflight import check_run  # noqa: E402
 from engine.runner import needs_run, run_task  # noqa: E402
 from engine.sources import AUTO, prepare_sources  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, DomainArguments, FewShotArguments,  # noqa: E402
-                        InputError, ModelArguments, RunOptions, XTrainingArguments, cli, input_errors,
-                        parse_with_defaults, setup_logging)
+                        InputError, ModelArguments, PeftArguments, RunOptions, XTrainingArguments, cli,
+                        input_errors, parse_with_defaults, setup_logging)
 
 GROUPS = (ModelArguments, DataArguments, XTrainingArguments, AugmentArguments, DomainArguments, FewShotArguments,
-          *KIND_OPTIONS)  # the kinds' own options (tasks/kind.py OPTIONS), each a group
+          PeftArguments, *KIND_OPTIONS)  # the kinds' own options (tasks/kind.py OPTIONS), each a group
 
 
 def prepare(argv=None, planned=()):
@@ -30,10 +30,11 @@ def prepare(argv=None, planned=()):
     loaded or written); returns run_task's arguments. planned: encoders earlier pipeline stages will write."""
     with input_errors():  # the task's recipe fills in the training flags not given
         parsed, given, recipe = parse_with_defaults(GROUPS, argv, target_recipe)
-        (model_args, data_args, training_args, augment_args, domain_args, few_shot_args), kinds = parsed[:6], parsed[6:]
+        (model_args, data_args, training_args, augment_args, domain_args, few_shot_args, peft_args), kinds = \
+            parsed[:7], parsed[7:]
         data_args.kind_options = kinds  # each kind's own options (tasks/kind.py OPTIONS)
         spec = get_task(data_args.task)
-        options = RunOptions(augment=augment_args, domain=domain_args, few_shot=few_shot_args)
+        options = RunOptions(augment=augment_args, domain=domain_args, few_shot=few_shot_args, peft=peft_args)
     if not any(name.startswith("do_") for name in given):
         training_args.do_train = True  # the whole phase by default: train, then evaluate
     auto = data_args.train_languages == AUTO  # a source language chosen per evaluation language (engine/sources.py)

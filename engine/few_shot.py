@@ -243,8 +243,8 @@ def run_few_shot(run, eval_data, per_language, evaluate_language) -> dict:
                 if not (Path(run.out) / "predictions" / eval_data.spec.name / f"{name}-{lang}.jsonl").is_file():
                     shots = shots_of(plan, eval_data, k, lang, index, run.training_args.seed)
                     if shots is None:
-                        logger.warning("%s K=%d %s set %d: the published shot set is empty; skipped", eval_data.spec.name,
-                                       k, lang, index)
+                        logger.warning("%s K=%d %s set %d: the published shot set is empty; skipped",
+                                       eval_data.spec.name, k, lang, index)
                         continue
                     model.load_state_dict(english)
                     trainer = few_shot_trainer(run, eval_data, shots, lang, Path(run.out) / "few_shot" / name)

@@ -6,6 +6,7 @@ grid before its first stage (pipeline/preflight.py).
 
 `planned`: encoder directories that earlier stages of a pipeline will write (not there yet, and not an error).
 """
+import dataclasses
 import functools
 import logging
 import re
@@ -18,7 +19,7 @@ from utils.hub_access import HUB_EXPORT_REVISIONS
 from tasks.kinds import kind_of
 from tasks.kind import Kind
 from tasks.spec import SPLITS
-from utils.args import InputError, check_output_dir, input_errors
+from utils.args import InputError, RunOptions, check_output_dir, input_errors
 from utils.data import load_extra_set, load_rows, load_translated_set, local_path
 
 logger = logging.getLogger(__name__)
@@ -271,6 +272,21 @@ def check_labels(spec, model_args, training_args, planned=()):
                          f"{train_spec.name}, or train one (--do_train)")
 
 
+def check_peft(options, model_args, planned=(), saves_encoder=False):
+    """--peft and its options (a known method, a positive rank, target modules the encoder has), and an adapter
+    folder given as --model_name_or_path (its base model there, the one it was trained on): utils/peft_setup.py,
+    from configs alone. A planned encoder is checked when its stage has written it."""
+    from utils import peft_setup
+    if str(model_args.model_name_or_path) in {str(p) for p in planned}:
+        return
+    with input_errors():
+        peft_setup.check_peft(options.peft, model_args, saves_encoder)
+        if peft_setup.is_adapter_folder(model_args.model_name_or_path):  # the base model's files, as any model's
+            base, _ = peft_setup.adapter_base(model_args.model_name_or_path)
+    if peft_setup.is_adapter_folder(model_args.model_name_or_path):
+        check_model(dataclasses.replace(model_args, model_name_or_path=base, tokenizer_name=None))
+
+
 def check_augment(options, spec=None, data_args=None):
     """--augment: codeswitch's dictionary of every language (--augment_languages, or those 'auto' chooses), or
     wordorder's --word_order. 'auto' is resolved here (engine/training_set.py resolve_augment) and kept on the
@@ -377,6 +393,7 @@ def check_run(plan, model_args, data_args, training_args, options, *, planned=()
     check_output_dir(training_args.output_dir)
     check_splits(plan.eval_splits)
     check_model(model_args, planned)
+    check_peft(options, model_args, planned, saves_encoder=not plan.zero_shot)
     check_augment(options, spec if plan.zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
     check_arguments(spec, data_args)
     check_encoder(spec, model_args, data_args, planned)
@@ -394,6 +411,7 @@ def check_multitask(plans, model_args, training_args, options, planned=()):
     check_output_dir(training_args.output_dir)
     check_splits(plans[0][0].eval_splits)
     check_model(model_args, planned)
+    check_peft(options, model_args, planned, saves_encoder=True)
     check_augment(options)
     if options.multitask.mlm_corpus:  # its files, or a hub name with its namespace
         check_mlm_corpus(options.multitask.mlm_corpus)
@@ -424,6 +442,7 @@ def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=No
     from tasks.retrieval import resolve_layer
     check_output_dir(output_dir)
     check_model(model_args, planned)
+    check_peft(RunOptions(), model_args, planned)  # an adapter folder: its base model
     if layer is not None and (Path(model_args.model_name_or_path) / "config.json").is_file():
         from transformers import AutoConfig
         with input_errors():

@@ -17,6 +17,7 @@ from utils.caching import cache_lock, features_fingerprint
 from utils.data import load_extra_set, load_rows, load_translated_set, read_jsonl
 from utils import device
 from utils.lifecycle import resume_checkpoint
+from utils.peft_setup import peft_record
 from utils.modeling import checkpoint_head_labels, head_record, load_tokenizer, load_with_new_head, save_encoder
 from utils.results import TRANSLATE_TEST, is_done, metrics_document, read_json, run_config, write_jsonl_atomic
 from utils.trainer import Trainer, selection_callbacks
@@ -101,13 +102,15 @@ def run_labels(train_spec, kind, train_examples, model_args):
     return None
 
 
-def build_model(data, train_examples):
+def build_model(data, train_examples, peft=None):
     """The model of data's task (its kind's model class with a new head, whose outputs are the run's labels), with
-    data.labels set to those labels."""
+    data.labels set to those labels; peft: the run's utils.args.PeftArguments (--peft lora: LoRA on the encoder,
+    utils/peft_setup.py)."""
     data.labels = labels = run_labels(data.spec, data.kind, train_examples, data.model_args)
     label_kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
                     "label2id": {n: i for i, n in enumerate(labels)}} if labels else {}
-    return load_with_new_head(data.kind.model_class(data.spec, data.data_args), data.model_args, **label_kwargs)
+    return load_with_new_head(data.kind.model_class(data.spec, data.data_args), data.model_args, peft=peft,
+                              **label_kwargs)
 
 
 def evaluate_language(trainer, data, split, lang, out_dir, limit):
@@ -178,7 +181,7 @@ class TaskRun(Run):
         data_args, training_args, kind = self.data_args, self.training_args, self.kind
         train_examples = training_examples(self.train_data, data_args.max_train_samples, self.options,
                                            training_args.seed) if training_args.do_train else None
-        model = build_model(self.train_data, train_examples)
+        model = build_model(self.train_data, train_examples, self.options.peft)  # --peft: LoRA (utils/peft_setup.py)
         train_spec, labels = self.train_spec, self.train_data.labels
         self.dev_examples = dev_examples = selection_examples(self.train_data, self.plan)
         dev_features = self.train_data.features(dev_examples, is_train=False)
@@ -196,7 +199,8 @@ class TaskRun(Run):
                                data_collator=kind.data_collator(self.spec, self.tokenizer, data_args),
                                compute_metrics=selection_metrics, callbacks=selection_callbacks(training_args))
         self.meter = CostMeter(model, self.trainer)  # the run's tokens, FLOPs and device time (run_config "cost")
-        return {"head": head_record(model)}  # transformers' head or the toolkit's; a dual encoder's pooling
+        return {"head": head_record(model),  # transformers' head or the toolkit's; a dual encoder's pooling
+                "peft": peft_record(model, self.model_args)}  # LoRA or full: trainable parameters, adapter size
 
     def train(self):
         if not self.training_args.do_train:

@@ -61,9 +61,10 @@ def choose_sources(train_spec, languages, data_args) -> dict:
         ranked = sorted((value, code != "en", code) for code in candidates if code != lang
                         for value in [source_distance(lang, code)] if value is not None)
         if not ranked:
+            example = local_path("DIR", train_spec.name, "train", "xx")
             raise InputError(f"--train_languages auto: no candidate source language for {lang} (training data in "
                              f"{', '.join(candidates) or 'no language'}; URIEL distances needed); pass "
-                             f"--train_languages or --data_dir with {local_path('DIR', train_spec.name, 'train', 'xx')}")
+                             f"--train_languages or --data_dir with {example}")
         value, _, source = ranked[0]
         english = next((v for v, _, code in ranked if code == "en"), None)
         choices[lang] = Choice(source, value, english)

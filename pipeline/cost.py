@@ -16,10 +16,12 @@ one device) comes from one of:
       (sentences encoded, no training: eval_samples_per_s or samples_per_s). eval_samples_per_s is optional; a row
       whose "setting" is given and is not "xstilts" (e.g. HF's defaults, measured beside ours) is not used. "model"
       is compared with a stage's base model by its last path component, without a trailing note in parentheses
-      ("xlm-roberta-large (random weights)" measures xlm-roberta-large).
+      ("xlm-roberta-large (random weights)" measures xlm-roberta-large). A row's "method" (full, the default, or
+      lora: bench_training.py --methods) is the training a stage's --peft asks for; a LoRA stage is estimated from
+      LoRA rows only.
   --from_runs DIR     (--estimate DIR) finished runs' cost records (run_config.json "cost", utils/cost.py): per
-      base model and task kind, the mean training samples/s per GPU; retrieval: sentences encoded per second of
-      wall time.
+      base model, task kind and training method (full or lora: run_config.json "peft"), the mean training samples/s
+      per GPU; retrieval: sentences encoded per second of wall time.
 
 Per stage: training samples = training examples x epochs (the recipe's, unless the stage passes --num_train_epochs;
 --max_steps N: N x the effective batch), the examples being, per training language, the lines of the local
@@ -85,7 +87,8 @@ def capped(n, limit):
 
 # ---- throughput --------------------------------------------------------------------------------------------------
 class Throughput:
-    """Samples/s on one device per (base model, key): key a shape (measurement files) or a task kind (runs)."""
+    """Samples/s on one device per (base model, key, method): key a shape (measurement files) or a task kind
+    (runs); method full or lora (--peft)."""
 
     def __init__(self, train: dict, evaluation: dict, devices: set, gpu: bool, by_kind: bool):
         self.train, self.evaluation, self.devices, self.gpu, self.by_kind = train, evaluation, devices, gpu, by_kind
@@ -94,10 +97,11 @@ class Throughput:
     def unit(self) -> str:
         return f"{'GPU' if self.gpu else 'device'}-hours ({', '.join(sorted(self.devices))})"
 
-    def rates(self, model, spec, per_example=1):
-        """(training, evaluation) examples/s for a task of this kind, or None where not measured.
-        per_example: the shape's samples in one example (a multiple-choice example: its choices)."""
-        key = (name_of(model), spec.kind if self.by_kind else shape_of(spec))
+    def rates(self, model, spec, per_example=1, method="full"):
+        """(training, evaluation) examples/s for a task of this kind trained so (method: full or lora), or None
+        where not measured. per_example: the shape's samples in one example (a multiple-choice example: its
+        choices)."""
+        key = (name_of(model), spec.kind if self.by_kind else shape_of(spec), method)
         train, evaluation = self.train.get(key), self.evaluation.get(key)
         if self.by_kind:
             per_example = 1  # runs measure whole examples of their kind
@@ -120,17 +124,18 @@ def from_files(paths) -> Throughput:
                 if row.get("shape") not in known_shapes():
                     raise ValueError(f"rows[{number}]: shape {row.get('shape')!r}, expected one of "
                                      f"{', '.join(sorted(known_shapes()))}")
+                key = (model, row["shape"], row.get("method") or "full")
                 if row.get("samples_per_s"):
-                    train[model, row["shape"]] = float(row["samples_per_s"])
+                    train[key] = float(row["samples_per_s"])
                 if row.get("eval_samples_per_s"):
-                    evaluation[model, row["shape"]] = float(row["eval_samples_per_s"])
+                    evaluation[key] = float(row["eval_samples_per_s"])
         except (OSError, ValueError, KeyError, TypeError) as error:
             problem = f"missing field {error}" if isinstance(error, KeyError) else str(error)
             raise InputError(f"--throughput {path}: {problem}; expected {{\"device\", \"model\", \"rows\": "
                              "[{\"shape\", \"samples_per_s\"}]} (see pipeline/cost.py)") from None
-    for (model, shape), rate in list(train.items()):  # retrieval encodes: its one rate is an evaluation rate
+    for (model, shape, method), rate in list(train.items()):  # retrieval encodes: its one rate is an evaluation rate
         if shape == "retrieval":
-            evaluation.setdefault((model, shape), rate)
+            evaluation.setdefault((model, shape, method), rate)
     gpu = all(not device.lower().startswith(("cpu", "unknown")) for device in devices)
     return Throughput(train, evaluation, devices, gpu, by_kind=False)
 
@@ -150,14 +155,14 @@ def from_runs(root) -> Throughput:
         types.add(cost.get("device_type"))
         gpus = max(int(cost.get("gpus") or 0), 1)
         if shape_of(spec) == "retrieval" and cost.get("eval_sequences") and cost.get("wall_s"):
-            evaluation[run.base_model, spec.kind].append(cost["eval_sequences"] / cost["wall_s"] / gpus)
+            evaluation[run.base_model, spec.kind, run.training].append(cost["eval_sequences"] / cost["wall_s"] / gpus)
         elif (cost.get("train") or {}).get("samples_per_second"):
-            train[run.base_model, spec.kind].append(cost["train"]["samples_per_second"] / gpus)
+            train[run.base_model, spec.kind, run.training].append(cost["train"]["samples_per_second"] / gpus)
     if not train and not evaluation:
         raise InputError(f"--from_runs {root}: no finished run with a cost record (run_config.json \"cost\")")
     mean = lambda values: sum(values) / len(values)  # noqa: E731
-    return Throughput({(name_of(m), k): mean(v) for (m, k), v in train.items()},
-                      {(name_of(m), k): mean(v) for (m, k), v in evaluation.items()}, devices, types == {"cuda"},
+    return Throughput({(name_of(m), k, t): mean(v) for (m, k, t), v in train.items()},
+                      {(name_of(m), k, t): mean(v) for (m, k, t), v in evaluation.items()}, devices, types == {"cuda"},
                       by_kind=True)
 
 
@@ -223,12 +228,13 @@ def training_stage(script, argv, model, throughput) -> dict:
         examples, note = training_examples(train_spec, given)
         per_example, choices_note = choices_of(train_spec, given.get("data_dir")) \
             if train_spec.kind == "multiple_choice" else (1, "")
-        rates = throughput.rates(model, train_spec, per_example)
+        method = given.get("peft") or "full"
+        rates = throughput.rates(model, train_spec, per_example, method)
         if examples is None:
             return {"note": f"not estimated: {note}"}
         if rates[0] is None:
             return {"note": f"not estimated: no throughput for {name_of(model)}, {train_spec.kind} "
-                            f"(shape {shape_of(train_spec)})"}
+                            f"(shape {shape_of(train_spec)}{', ' + method if method != 'full' else ''})"}
         notes += [text for text in (note, choices_note) if text]
         parts.append((spec, train_spec, examples, *rates))
     total_examples = sum(part[2] for part in parts)

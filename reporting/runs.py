@@ -43,6 +43,7 @@ class Run:
     shot_sets: dict = field(default_factory=dict)  # few-shot: fewshot<K> -> language -> [each shot set's score]
     sources: dict = field(default_factory=dict)   # --train_languages auto: language -> the source it trained on
     cost: dict = field(default_factory=dict)     # run_config.json's "cost" record (utils/cost.py); {} if none
+    training: str = "full"                       # how the encoder was trained: full, or lora (run_config "peft")
     data: list = field(default_factory=list)     # run_config.json's "data" records that differ from the official
 
     @property
@@ -187,6 +188,8 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
         run.shot_sets = shot_set_scores(metrics, metric)
         run.sources = {lang: choice.get("source") for lang, choice in (metrics.get("sources") or {}).items()}
         run.cost = config.get("cost") if isinstance(config.get("cost"), dict) else {}
+        peft = config.get("peft")
+        run.training = (peft.get("method") or "full") if isinstance(peft, dict) else "full"
         run.data = [r for r in config.get("data") or [] if isinstance(r, dict) and r.get("differs")]
     except (OSError, ValueError, TypeError, AttributeError) as error:
         run.status, run.problem = "corrupted", str(error)

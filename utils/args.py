@@ -451,18 +451,36 @@ class FewShotArguments:
 
 
 @dataclass
+class PeftArguments:
+    """run_intermediate.py and run_target.py: parameter-efficient training of the encoder (utils/peft_setup.py, on
+    `peft`); the task heads stay fully trained."""
+    peft: str | None = field(default=None, metadata={
+        "help": "Train the encoder parameter-efficiently: 'lora' (low-rank adapters on the encoder layers' linear "
+                "projections, peft's LoRA); default: full fine-tuning. An intermediate run then saves its adapter "
+                "(peft's format) as its encoder folder; a target run given such a folder merges it into its base."})
+    lora_r: int = field(default=8, metadata={"help": "--peft lora: the rank of the low-rank update."})
+    lora_alpha: float = field(default=16, metadata={"help": "--peft lora: the scale (the update is alpha / r x BA)."})
+    lora_dropout: float = field(default=0.1, metadata={"help": "--peft lora: dropout on the adapters' input."})
+    lora_target_modules: str | None = field(default=None, metadata={
+        "help": "--peft lora: comma list of the linear modules of each encoder layer that get adapters, by name "
+                "(e.g. query,value; a dotted suffix such as attention.output.dense picks one); default: every "
+                "linear module of the layers (the attention and feed-forward projections)."})
+
+
+@dataclass
 class RunOptions:
     """The optional argument groups of a run, by name (None where its script has no such group): multi-task
     training and custom tasks (run_intermediate.py), augmentation of the training data (both training scripts),
-    more test sets (run_target.py)."""
+    more test sets (run_target.py), parameter-efficient training (both training scripts)."""
     multitask: MultiTaskArguments | None = None
     augment: AugmentArguments | None = None
     domain: DomainArguments | None = None
     few_shot: FewShotArguments | None = None
+    peft: PeftArguments | None = None
 
     def groups(self) -> tuple:
         """The groups the run has, in order (run_config.json records their fields)."""
-        return tuple(group for group in (self.multitask, self.augment, self.domain, self.few_shot)
+        return tuple(group for group in (self.multitask, self.augment, self.domain, self.few_shot, self.peft)
                      if group is not None)
 
     @property

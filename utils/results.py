@@ -123,7 +123,7 @@ def run_config(*argument_groups, **fields) -> dict:
         arguments.update({k: v for k, v in dataclasses.asdict(group).items()
                           if not k.startswith("_") and k != "kind_options"})  # recorded as the option groups
     versions = {}
-    for package in ("torch", "transformers", "datasets", "accelerate", "tokenizers"):
+    for package in ("torch", "transformers", "datasets", "accelerate", "tokenizers", "peft"):
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
