@@ -42,7 +42,7 @@ def prepare(argv=None, planned=()):
                     do_train=training_args.do_train, zero_shot=True)
     if auto:
         return dict(sources=prepare_sources(plan, model_args, data_args, training_args, options,
-                                            extra={"recipe": recipe}), training_args=training_args)
+                                            extra={"recipe": recipe}, planned=planned), training_args=training_args)
     if needs_run(training_args.output_dir, data_args):
         check_run(plan, model_args, data_args, training_args, options, planned=planned)
     return dict(plan=plan, model_args=model_args, data_args=data_args, training_args=training_args,

@@ -8,6 +8,7 @@ never from the evaluated split. Each set's scores are the split `fewshot<K>-<set
 the mean over the sets as the split `fewshot<K>` and every set's scores under "few_shot".
 """
 import logging
+import math
 import random
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import datasets
 
+from engine.training_set import has_language_configs
 from tasks.kinds import kind_of
 from utils.args import InputError
 from utils.data import is_iob, local_path
@@ -29,9 +31,11 @@ logger = logging.getLogger(__name__)
 class FewShotPlan:
     ks: tuple[int, ...]
     sets: int
-    sources: dict          # language -> the split drawn shots come from (unused with published shot sets)
-    shots_dir: str | None  # published shot sets (fsxlt/buckets), else drawn
-    arguments: object      # utils.args.FewShotArguments (the recipe)
+    languages: tuple[str, ...]  # the evaluation languages that get shots (not the training languages)
+    sources: dict               # language -> the split drawn shots come from (unused with published shot sets)
+    selection: dict             # language -> the split choosing the epoch (validation), or None (last epoch)
+    shots_dir: str | None       # published shot sets (fsxlt/buckets), else drawn
+    arguments: object           # utils.args.FewShotArguments (the recipe)
 
 
 def parse_ks(value) -> tuple[int, ...]:
@@ -44,7 +48,7 @@ def parse_ks(value) -> tuple[int, ...]:
     return tuple(dict.fromkeys(ks))
 
 
-def few_shot_plan(spec, languages, arguments, data_args, eval_splits) -> FewShotPlan | None:
+def few_shot_plan(spec, languages, arguments, data_args, eval_splits, train_languages=("en",)) -> FewShotPlan | None:
     """--few_shot K (utils.args.FewShotArguments) -> the plan of the few-shot runs, None without the flag."""
     if arguments is None or not arguments.few_shot:
         return None
@@ -54,32 +58,59 @@ def few_shot_plan(spec, languages, arguments, data_args, eval_splits) -> FewShot
                          "classification, multiple-choice, tagging and span QA targets")
     if arguments.shot_sets < 1:
         raise InputError(f"--shot_sets {arguments.shot_sets}: expected at least 1")
-    if arguments.shots:
-        if SHOT_FILES.get(kind.SHOTS, (None, None))[1] not in kind.RAW_FORMATS:
-            raise InputError(f"--shots: published shot sets (fsxlt/buckets) are for classification and tagging "
-                             f"tasks, not {spec.name!r} ({spec.kind}); leave --shots out to draw the shots")
-        return FewShotPlan(ks, arguments.shot_sets, {}, str(bucket_root(arguments.shots, spec)), arguments)
-    if arguments.shot_split and arguments.shot_split in eval_splits:
+    if arguments.shots and SHOT_FILES.get(kind.SHOTS, (None, None))[1] not in kind.RAW_FORMATS:
+        raise InputError(f"--shots: published shot sets (fsxlt/buckets) are for classification and tagging tasks, "
+                         f"not {spec.name!r} ({spec.kind}); leave --shots out to draw the shots")
+    if arguments.shots and arguments.shot_split:
+        raise InputError("--shot_split: the shots of --shots are the published ones; give one of the two")
+    if arguments.shot_split and not readable(spec, arguments.shot_split, None, data_args, eval_splits):
         raise InputError(f"--shot_split {arguments.shot_split}: the shots cannot come from an evaluated split "
                          f"(--eval_splits {','.join(eval_splits)})")
-    sources = {lang: arguments.shot_split or shot_source(spec, lang, data_args, eval_splits) for lang in languages}
-    return FewShotPlan(ks, arguments.shot_sets, sources, None, arguments)
+    targets = tuple(lang for lang in languages if lang not in train_languages)
+    sources = {} if arguments.shots else \
+        {lang: arguments.shot_split or shot_source(spec, lang, data_args, eval_splits) for lang in targets}
+    selection = {lang: dev_split(spec, lang, arguments, data_args, eval_splits) for lang in targets}
+    root = str(bucket_root(arguments.shots, spec)) if arguments.shots else None
+    return FewShotPlan(ks, arguments.shot_sets, targets, sources, selection, root, arguments)
+
+
+def readable(spec, split, lang, data_args, eval_splits) -> bool:
+    """Whether the run can read split for lang without touching an evaluated split: a local file that exists, or a
+    hub split the registry knows (official sizes; a language a per-language size list leaves out: the hub's
+    per-language configs) that is not the hub split an evaluated split reads (XQuAD's test is the hub's validation)."""
+    if data_args.data_dir:
+        return split not in eval_splits and (lang is None or local_path(
+            data_args.data_dir, spec.data_task or spec.name, split, lang).is_file())
+    if spec.hub_split(split) in {spec.hub_split(evaluated) for evaluated in eval_splits}:
+        return False
+    sizes = spec.official_sizes.get(split)
+    if lang is None or sizes is None:
+        return sizes is not None
+    known = not isinstance(sizes, dict) or lang in sizes or has_language_configs(spec)
+    return known and spec.hub_has_split(split, lang)
 
 
 def shot_source(spec, lang, data_args, eval_splits) -> str:
-    """The split drawn shots come from: the language's training split where it has one, else its validation split
-    (local files: the file exists; the hub: the registry's official sizes name the split for the language)."""
-    def has(split):
-        if data_args.data_dir:
-            return local_path(data_args.data_dir, spec.data_task or spec.name, split, lang).is_file()
-        sizes = spec.official_sizes.get(split)
-        return bool(sizes) and (not isinstance(sizes, dict) or lang in sizes) and spec.hub_has_split(split, lang)
+    """The split drawn shots come from: the language's training split where it has one, else its validation
+    split (readable)."""
     for split in ("train", "validation"):
-        if split not in eval_splits and has(split):
+        if readable(spec, split, lang, data_args, eval_splits):
             return split
     raise InputError(f"--few_shot: task {spec.name!r} has no training or validation split for {lang} to draw shots "
                      f"from (besides the evaluated {','.join(eval_splits)}); pass --shots DIR or --data_dir with "
                      f"{local_path('DIR', spec.data_task or spec.name, 'train', lang)}")
+
+
+def dev_split(spec, lang, arguments, data_args, eval_splits) -> str | None:
+    """--few_shot_selection dev: the validation split of lang, which must be readable (else an error naming
+    --few_shot_selection last); None for last."""
+    if arguments.few_shot_selection != "dev":
+        return None
+    if readable(spec, "validation", lang, data_args, eval_splits):
+        return "validation"
+    raise InputError(f"--few_shot_selection dev: task {spec.name!r} has no validation split for {lang} besides the "
+                     f"evaluated {','.join(eval_splits)} to choose the epoch on; pass --few_shot_selection last "
+                     f"or --data_dir with {local_path('DIR', spec.data_task or spec.name, 'validation', lang)}")
 
 
 # ---- drawn shots --------------------------------------------------------------------------------------------------
@@ -93,12 +124,14 @@ def tag_types(tags) -> list:
     return [tag for tag in tags if tag != "O"]
 
 
-def shortfall(kind, examples, k) -> str | None:
-    """Why K shots cannot be drawn from examples (the class or tag type and its count), or None."""
+def shortfall(kind, examples, k, labels=()) -> str | None:
+    """Why K shots cannot be drawn from examples (the class or tag type and its count), or None. labels: the
+    classes that must each have K (a label with no example at all included)."""
     if kind.SHOTS == "examples":
         return None if len(examples) >= k else f"{len(examples)} examples, fewer than K={k}"
     if kind.SHOTS == "per_class":
-        counts = Counter(str(label) for label in examples[CLASS_FIELD])
+        counts = Counter({str(label): 0 for label in labels})
+        counts.update(str(label) for label in examples[CLASS_FIELD])
     else:
         counts = Counter(t for tags in examples[kind.LABEL_FIELD] for t in tag_types(tags))
     short = sorted((n, str(name)) for name, n in counts.items() if n < k)
@@ -202,29 +235,38 @@ def shots_of(plan, data, k, lang, index, seed) -> datasets.Dataset | None:
     return pool.select(draw_shots(data.kind, pool, k, f"{seed}:{data.spec.name}:{lang}:{k}:{index}"))
 
 
+def text_key(kind, row) -> str:
+    """A row's text with all whitespace removed: published shots are pre-tokenised ("erklärt , die")."""
+    parts = [row.get(field) for field in kind.TEXT_FIELDS]
+    return "".join("".join(map(str, part)) if isinstance(part, list) else str(part or "") for part in parts
+                   ).translate({ord(c): None for c in " \t\n\u00a0"})
+
+
 def selection_set(plan, data, lang, shots, limit):
-    """The language's dev examples that choose the epoch (not among the shots), or None (--few_shot_selection last,
-    or no dev split besides the shots' source)."""
-    if plan.arguments.few_shot_selection != "dev":
+    """The language's dev examples that choose the epoch, the shots left out (by text, and by id when they were
+    drawn from that split), its first `limit`; None for --few_shot_selection last."""
+    if plan.selection.get(lang) is None:
         return None
-    try:
-        dev = data.examples("validation", lang)
-    except (FileNotFoundError, ValueError):
-        return None
-    taken = set(shots["id"])
-    kept = [row for row, i in enumerate(dev["id"]) if i not in taken]
-    return dev.select(kept[:limit] if limit else kept) if kept else None
+    dev = data.examples(plan.selection[lang], lang)
+    ids = set(shots["id"]) if plan.sources.get(lang) == plan.selection[lang] else set()
+    texts = {text_key(data.kind, row) for row in shots}
+    kept = [n for n, row in enumerate(dev) if row["id"] not in ids and text_key(data.kind, row) not in texts]
+    if not kept:
+        raise InputError(f"--few_shot_selection dev: {data.spec.name} validation-{lang} has no examples besides the "
+                         "shots to choose the epoch on; pass --few_shot_selection last")
+    return dev.select(kept[:limit] if limit else kept)
 
 
 def few_shot_arguments(training_args, arguments, out, selecting):
-    """The training arguments of one few-shot run: the recipe's learning rate (constant), batch and epochs, the
-    epoch kept in memory (utils.trainer.KeepBestInMemory), nothing saved."""
+    """The training arguments of one few-shot run: the recipe's learning rate (constant), batch (over every
+    process) and epochs, the epoch kept in memory (utils.trainer.KeepBestInMemory), nothing saved or logged to
+    experiment trackers (one run per shot set)."""
+    per_device = max(1, math.ceil(arguments.few_shot_batch_size / max(training_args.world_size, 1)))
     return replace(training_args, output_dir=str(out), learning_rate=arguments.few_shot_learning_rate,
-                   num_train_epochs=arguments.few_shot_epochs, max_steps=-1,
-                   per_device_train_batch_size=arguments.few_shot_batch_size, gradient_accumulation_steps=1,
-                   lr_scheduler_type="constant", warmup_steps=0, weight_decay=0.0,
+                   num_train_epochs=arguments.few_shot_epochs, max_steps=-1, per_device_train_batch_size=per_device,
+                   gradient_accumulation_steps=1, lr_scheduler_type="constant", warmup_steps=0, weight_decay=0.0,
                    eval_strategy="epoch" if selecting else "no", save_strategy="no", load_best_model_at_end=False,
-                   logging_steps=1, early_stopping_patience=None, effective_batch_size=None)
+                   logging_steps=1, early_stopping_patience=None, effective_batch_size=None, report_to="none")
 
 
 def run_few_shot(run, eval_data, per_language, evaluate_language) -> dict:
@@ -236,7 +278,7 @@ def run_few_shot(run, eval_data, per_language, evaluate_language) -> dict:
     test_data, limit = FewShotTestData(eval_data), run.data_args.max_eval_samples
     results = {}
     for k in plan.ks:
-        for lang in run.plan.languages:
+        for lang in plan.languages:
             scores = []
             for index in range(plan.sets):
                 name = f"{few_shot_split(k)}-{index}"

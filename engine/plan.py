@@ -42,9 +42,10 @@ class RunPlan:
         reads += [(self.eval_task, split, lang) for lang in self.languages for split in self.eval_splits]
         if self.translate_test:  # the original test sets: the translations' gold labels
             reads += [(self.eval_task, "test", lang) for lang in self.translate_test[1]]
-        if self.few_shot:  # the splits drawn shots come from, then each language's test set
+        if self.few_shot:  # the splits shots are drawn from and the epoch chosen on, each language's test set
             reads += [(self.eval_task, split, lang) for lang, split in self.few_shot.sources.items()]
-            reads += [(self.eval_task, "test", lang) for lang in self.languages]
+            reads += [(self.eval_task, split, lang) for lang, split in self.few_shot.selection.items() if split]
+            reads += [(self.eval_task, "test", lang) for lang in self.few_shot.languages]
         return list({(task.name, split, lang): (task, split, lang) for task, split, lang in reads}.values())
 
 
@@ -67,7 +68,7 @@ def plan_run(spec, data_args, options=None, *, do_train, zero_shot, selection=No
     translated = translate_test_plan(spec, languages, domain.translate_test) if zero_shot and domain else ()
     eval_splits = tuple(split_list(data_args.eval_splits, [default_split(zero_shot)]))
     with input_errors():
-        few_shot = few_shot_plan(spec, languages, options.few_shot, data_args, eval_splits) \
+        few_shot = few_shot_plan(spec, languages, options.few_shot, data_args, eval_splits, train_languages) \
             if zero_shot and options is not None else None
     return RunPlan(task=spec, train_task=get_task(spec.train_task) if spec.is_target else spec, zero_shot=zero_shot,
                    do_train=do_train, train_languages=tuple(train_languages),

@@ -354,15 +354,17 @@ def check_few_shot(plan, data_args, cache_dir=None):
     if few is None:
         return
     spec, kind = plan.task, kind_of(plan.task)
+    names = spec.labels if kind.LABEL_FIELD == "label" else ()  # classification: every label needs K shots
     with input_errors():
-        for lang in plan.languages:
+        for lang in few.languages:
             if few.shots_dir:
                 for k in few.ks:
                     for index in range(few.sets):
                         read_shot_set(spec, kind, few.shots_dir, k, lang, index)
                 continue
             split = few.sources[lang]
-            problem = shortfall(kind, load_rows(spec, split, lang, data_args, kind, cache_dir), max(few.ks))
+            rows = load_rows(spec, split, lang, data_args, kind, cache_dir)
+            problem = shortfall(kind, rows, max(few.ks), names or ())
             if problem:
                 raise InputError(f"--few_shot {','.join(map(str, few.ks))}: {spec.name} {split}-{lang} has "
                                  f"{problem}; lower K or pass --shot_split / --shots")

@@ -73,9 +73,9 @@ def choose_sources(train_spec, languages, data_args) -> dict:
     return choices
 
 
-def source_runs(plan, model_args, data_args, training_args, options, choices) -> list:
+def source_runs(plan, model_args, data_args, training_args, options, choices, planned=()) -> list:
     """[(source, its run's arguments)]: one target run per chosen source, of the languages that chose it, each
-    checked now (before anything trains)."""
+    checked now (before anything trains); planned: encoders earlier pipeline stages will write."""
     runs = []
     for source in sorted({choice.source for choice in choices.values()}):
         langs = [lang for lang, choice in choices.items() if choice.source == source]
@@ -83,7 +83,7 @@ def source_runs(plan, model_args, data_args, training_args, options, choices) ->
         training = replace(training_args, output_dir=str(Path(training_args.output_dir) / "sources" / source))
         sub_plan = plan_run(plan.task, args, options, do_train=training_args.do_train, zero_shot=True)
         if needs_run(training.output_dir, args):
-            check_run(sub_plan, model_args, args, training, options)
+            check_run(sub_plan, model_args, args, training, options, planned=planned)
         runs.append((source, dict(plan=sub_plan, model_args=model_args, data_args=args, training_args=training,
                                   options=options)))
     return runs
@@ -116,10 +116,10 @@ class SourceChoiceRun(Run):
                                 sources={lang: vars(choice) for lang, choice in self.choices.items()})
 
 
-def prepare_sources(plan, model_args, data_args, training_args, options, extra=None) -> SourceChoiceRun:
+def prepare_sources(plan, model_args, data_args, training_args, options, extra=None, planned=()) -> SourceChoiceRun:
     """run_target.py --train_languages auto: the sources chosen and every source's run checked (nothing trained)."""
     choices = choose_sources(plan.train_task, plan.languages, data_args)
-    runs = source_runs(plan, model_args, data_args, training_args, options, choices)
+    runs = source_runs(plan, model_args, data_args, training_args, options, choices, planned)
     config = run_config(model_args, data_args, training_args, *options.groups(), task=plan.task.name,
                         train_task=plan.train_task.name, **provenance(model_args.model_name_or_path), **(extra or {}))
     return SourceChoiceRun(plan, runs, choices, config, training_args.output_dir, data_args,

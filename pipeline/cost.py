@@ -183,6 +183,8 @@ def choices_of(spec, data_dir) -> tuple[int, str]:
 def training_examples(spec, given) -> tuple[int | None, str]:
     """(training examples of the stage's training task, note): local lines or the registry's size, per language."""
     languages = split_list(given.get("train_languages"), ["en"])
+    if languages == ["auto"]:
+        return None, "--train_languages auto: the sources (one training each) are chosen when the stage runs"
     limit, data_dir = given.get("max_train_samples"), given.get("data_dir")
     if data_dir:
         counts = [capped(count_lines(local_path(data_dir, spec.data_task or spec.name, "train", lang)), limit)
@@ -257,7 +259,7 @@ def training_stage(script, argv, model, throughput) -> dict:
             eval_samples += count * times
             eval_hours += count * times / eval_rate / 3600
         if plan.few_shot:  # the few-shot runs: every shot set of every K and language
-            shots, note = few_shot_samples(plan, spec)
+            shots, note = few_shot_samples(plan, spec, given)
             samples, hours = samples + shots, hours + shots / train_rate / 3600
             notes.append(note)
     if unknown:
@@ -266,16 +268,16 @@ def training_stage(script, argv, model, throughput) -> dict:
             "note": "; ".join(notes)}
 
 
-def few_shot_samples(plan, spec) -> tuple[int, str]:
+def few_shot_samples(plan, spec, given) -> tuple[int, str]:
     """(training samples of the few-shot runs, note): shots per set x epochs x sets x K x languages, the shots per
     set from the kind's unit (per_tag: K sentences per tag type, an upper bound); the epochs are the most the
     recipe trains (early stopping on the dev set ends many sooner). Their evaluations are the plan's reads."""
     few, unit = plan.few_shot, kind_of(spec).SHOTS
-    per_k = {"per_class": len(spec.labels or ()) or DEFAULT_CHOICES, "per_tag": len(tag_types_of(spec)),
-             "examples": 1}[unit]
-    shots = sum(k * per_k for k in few.ks) * few.sets * len(plan.languages)
+    classes = len(spec.labels or ()) if kind_of(spec).LABEL_FIELD else choices_of(spec, given.get("data_dir"))[0]
+    per_k = {"per_class": classes, "per_tag": len(tag_types_of(spec)), "examples": 1}[unit]
+    shots = sum(k * per_k for k in few.ks) * few.sets * len(few.languages)
     return round(shots * few.arguments.few_shot_epochs), (
-        f"few-shot: {few.sets} sets x K {','.join(map(str, few.ks))} x {len(plan.languages)} languages, "
+        f"few-shot: {few.sets} sets x K {','.join(map(str, few.ks))} x {len(few.languages)} languages, "
         f"{few.arguments.few_shot_epochs:g} epochs at most")
 
 
@@ -319,10 +321,10 @@ def evaluated_sets(plan, given, evaluations):
     spec = plan.task
     few = plan.few_shot
     runs = few and few.sets * len(few.ks)  # few-shot runs per language: each evaluates the test set, and its dev set
-    for lang in plan.languages if few else ():  # every epoch (the most the recipe trains)
+    for lang in few.languages if few else ():  # every epoch (the most the recipe trains)
         yield "few-shot test", lang, eval_examples(plan.eval_task, "test", lang, given), runs
-        if few.arguments.few_shot_selection == "dev":
-            dev = eval_examples(plan.eval_task, "validation", lang, given)
+        if few.selection.get(lang):
+            dev = eval_examples(plan.eval_task, few.selection[lang], lang, given)
             yield "few-shot dev", lang, capped(dev, plan.selection_limit), runs * math.ceil(few.arguments.few_shot_epochs)
     translated = [(TRANSLATE_TEST, *plan.translate_test)] if plan.translate_test else []
     for name, directory, languages in [*plan.extra_sets, *translated]:  # --extra_eval, --translate_test

@@ -22,6 +22,7 @@ from utils.results import few_shot_split, is_done, is_setting, read_json
 BASELINE = "baseline"
 BENCHMARKS = tuple(dict.fromkeys(name for spec in TASKS.values() for name in spec.benchmarks))  # xtreme, xtreme_r
 RUN_FILES = ("DONE", "metrics.json", "run_config.json")
+AUTO_SOURCE = "auto"  # run_target.py --train_languages auto (engine/sources.py)
 
 EM_NAMES = ("exact_match", "exact", "em")
 
@@ -33,6 +34,7 @@ class Run:
     problem: str = ""
     base_model: str = ""
     source: str = "en"                 # the training language(s): --train_languages ("auto": one per language)
+    intermediate_task: str = ""        # the encoder's intermediate task(s), whatever the variant's name
     intermediate: str = ""             # BASELINE, or the intermediate task(s), e.g. "mnli+squad"
     task: str = ""
     seed: object = None
@@ -130,8 +132,9 @@ def describe(run: Run, run_dir: Path, config: dict):
         run.intermediate = config_name(variant or own_tasks(config) or run.task)
     run.base_model = model_name(config.get("base_model") or "unknown")
     run.source = str(setting(config, "train_languages") or "en")
-    if run.is_target and run.source != "en":  # another source, another configuration (sections/settings.py compares)
-        run.intermediate = f"{run.intermediate} (source {run.source})"
+    run.intermediate_task = config_name(config.get("intermediate_task")) if run.is_target else run.intermediate
+    if run.is_target and run.source == AUTO_SOURCE:  # sources chosen per language: compared in sections/settings.py
+        run.intermediate = f"{run.intermediate} (source {AUTO_SOURCE})"
     run.seed = setting(config, "seed")
 
 

@@ -4,6 +4,7 @@ the English model; the mean over the sets beside zero-shot; resumed per set."""
 import importlib
 import json
 from collections import Counter
+from types import SimpleNamespace
 
 import datasets
 import pytest
@@ -233,3 +234,50 @@ def test_settings_section_pools_shot_sets_over_seeds_with_a_t_interval(tmp_path)
     assert "| de | 52.0 [26.6, 77.4] | 72.0 [46.6, 97.4] (+20.0) | 63.0 [58.9, 67.1] (+11.0) |" in markdown
     assert "| sw | 41.0 [28.3, 53.7] | – | – |" in markdown  # zero-shot only
     assert "| average | 46.5 | 72.0 (+20.0) | 63.0 (+11.0) |" in markdown
+
+
+def test_shot_and_epoch_sources_never_read_the_evaluated_split_even_through_the_hub():
+    from engine.few_shot import readable, shot_source
+    hub = SimpleNamespace(data_dir=None)
+    xquad = get_task("xquad")  # its test split is the hub's validation split
+    assert not readable(xquad, "validation", "de", hub, ("test",))
+    with pytest.raises(InputError, match=r"^--few_shot: task 'xquad' has no training or validation split for de"):
+        shot_source(xquad, "de", hub, ("test",))
+    assert shot_source(PANX, "de", hub, ("test",)) == "train"  # PAN-X's hub configs have every split
+    assert shot_source(XNLI, "de", hub, ("test",)) == "validation"  # the hub's XNLI has no training split
+
+
+def test_training_languages_get_no_shots(tmp_path):
+    from engine.plan import plan_run
+    from utils.args import DataArguments, FewShotArguments, RunOptions
+    data = xnli_data(tmp_path)
+    write_jsonl(data / "xnli" / "test-en.jsonl", nli_rows(9, 7, prefix="en-"))
+    plan = plan_run(XNLI, DataArguments(task="xnli", data_dir=str(data), languages="en,de"),
+                    RunOptions(few_shot=FewShotArguments(few_shot="1")), do_train=True, zero_shot=True)
+    assert plan.few_shot.languages == ("de",) and plan.few_shot.selection == {"de": "validation"}
+
+
+def test_published_shots_are_left_out_of_the_dev_set_by_their_text():
+    from engine.few_shot import FewShotPlan, selection_set
+    dev = datasets.Dataset.from_list([{"id": "de-0", "text_a": "Er erklärt, die Welt", "text_b": "Sie ist rund.",
+                                       "label": "neutral"},
+                                      {"id": "de-1", "text_a": "Ein Hund", "text_b": "Eine Katze", "label": "neutral"}])
+    shots = datasets.Dataset.from_list([{"id": "german-7053-val", "text_a": "Er erklärt , die Welt",
+                                         "text_b": "Sie ist rund .", "label": "neutral"}])
+    plan = FewShotPlan((1,), 1, ("de",), {}, {"de": "validation"}, "buckets", None)
+    data = SimpleNamespace(kind=kind_of(XNLI), spec=XNLI, examples=lambda split, lang: dev)
+    assert selection_set(plan, data, "de", shots, None)["id"] == ["de-1"]
+
+
+def test_a_label_without_any_example_is_short():
+    pool = datasets.Dataset.from_list([r for r in nli_rows(12, 1) if r["label"] != "neutral"])
+    assert shortfall(kind_of(XNLI), pool, 1, XNLI.labels) == "the label 'neutral' has 0 examples, fewer than K=1"
+
+
+def test_dev_selection_without_a_dev_split_is_an_error(tmp_path, tiny_model_dir):
+    data = xnli_data(tmp_path)
+    (data / "xnli" / "validation-de.jsonl").rename(data / "xnli" / "train-de.jsonl")  # shots from train, no dev
+    with pytest.raises(InputError, match=r"^--few_shot_selection dev: task 'xnli' has no validation split for de"):
+        run_target.prepare(xnli_argv(tiny_model_dir, data, tmp_path / "run", "--few_shot", "1"))
+    run_target.prepare(xnli_argv(tiny_model_dir, data, tmp_path / "run", "--few_shot", "1",
+                                 "--few_shot_selection", "last"))

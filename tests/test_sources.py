@@ -87,3 +87,33 @@ def test_auto_source_checks_every_sources_run_before_training(tmp_path, tiny_mod
         run_target.prepare(["--task", "panx", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data),
                             "--languages", "af,ur", "--output_dir", str(out), "--train_languages", "auto", *FAST])
     assert not (out / "sources" / "de" / "metrics.json").exists()
+
+
+def test_an_experiments_auto_variant_is_compared_with_the_variant_of_its_intermediate_task(tmp_path):
+    """q6: the variant mnli_nearest_source (--train_languages auto) is the source_auto setting of the variant mnli
+    (the same intermediate task, trained on English); a translate-train run (de) stays its own variant's run."""
+    from reporting import runs as report_runs
+    from reporting.sections import settings
+    root = tmp_path / "runs"
+
+    def write(rel, variant, source, scores, sources=None):
+        out = root / rel
+        out.mkdir(parents=True)
+        per_language = {lang: {"test": {"f1": value}} for lang, value in scores.items()}
+        (out / "metrics.json").write_text(json.dumps({"task": "panx", "metric": "f1", "per_language": per_language,
+                                                      "sources": sources or {}}))
+        arguments = {"seed": 1, "variant": variant, **({"train_languages": source} if source else {})}
+        (out / "run_config.json").write_text(json.dumps({"task": "panx", "intermediate_task": "mnli",
+                                                         "base_model": "xlmr", "seed": 1, "arguments": arguments}))
+        (out / "DONE").write_text("")
+
+    write("s1/mnli/panx", "mnli", None, {"af": 60, "ur": 40})
+    write("s1/mnli_nearest_source/panx", "mnli_nearest_source", "auto", {"af": 70, "ur": 45},
+          {"af": {"source": "de"}, "ur": {"source": "hi"}})
+    write("s1/mnli_de/panx", "mnli_de", "de", {"af": 65, "ur": 30})
+    runs = report_runs.collect(root, root / "report", "test")
+    assert {run.intermediate for run in runs} == {"mnli", "mnli_nearest_source (source auto)", "mnli_de"}
+    _, rows = settings.settings_table(runs)
+    auto = {r["language"]: r for r in rows if r["setting"] == "source_auto"}
+    assert {lang: (r["variant"], r["source"], r["gain"]) for lang, r in auto.items() if lang != "average"} == \
+        {"af": ("mnli", "de", 10), "ur": ("mnli", "hi", 5)}

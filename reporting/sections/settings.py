@@ -47,16 +47,31 @@ def setting_order(name) -> tuple:
     return (name != ZERO_SHOT, name != SOURCE_AUTO, name != TRANSLATE_TEST, int(few.group(1)) if few else 0)
 
 
+def reference_variant(run, english) -> str:
+    """The configuration a --train_languages auto run is compared with: the English-source runs of its task and
+    base model trained from the same intermediate task(s), by its own name, else its intermediate task's, else the
+    only one; else its own name (no reference: no gain)."""
+    own = run.intermediate.removesuffix(f" (source {AUTO})")
+    variants = english.get((run.task, run.base_model, run.intermediate_task), set())
+    for name in (own, run.intermediate_task):
+        if name in variants:
+            return name
+    return next(iter(variants)) if len(variants) == 1 else own
+
+
 def settings_rows(runs) -> list:
     """A row per task, base model, variant, language and setting, zero-shot included (its interval over seeds),
-    then the averages over languages. A --train_languages auto run is the setting source_auto of the variant it
-    was derived from, paired with that variant's English-source runs."""
+    then the averages over languages. A --train_languages auto run is the setting source_auto of the English-source
+    configuration it was derived from (reference_variant)."""
+    finished = [run for run in runs if run.status == "finished" and run.is_target]
+    english = defaultdict(set)
+    for run in finished:
+        if run.source != AUTO:
+            english[(run.task, run.base_model, run.intermediate_task)].add(run.intermediate)
     pooled, chosen = defaultdict(list), {}
-    for run in runs:
-        if run.status != "finished" or not run.is_target:
-            continue
+    for run in finished:
         if run.source == AUTO:
-            key = (run.task, run.base_model, run.intermediate.removesuffix(f" (source {AUTO})"))
+            key = (run.task, run.base_model, reference_variant(run, english))
             for lang, score in run.scores.items():
                 pooled[(*key, lang, SOURCE_AUTO)].append(score)
                 chosen.setdefault((*key, lang), set()).add(run.sources.get(lang, "?"))
