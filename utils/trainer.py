@@ -71,6 +71,15 @@ def _restore(value, inverse):
 
 
 class Trainer(transformers.Trainer):
+    """transformers' Trainer with evaluation in length order, and gradient accumulation that averages the
+    micro-batches' losses: the task models take **kwargs, so the Trainer would take them for models that normalise
+    their loss by num_items_in_batch and leave it unscaled, but their losses are batch means (CrossEntropyLoss), so
+    every accumulated gradient would be --gradient_accumulation_steps times too large (and clipped harder)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.model_accepts_loss_kwargs = False
+
     def length_order(self, dataset):
         """The order evaluation visits the features in: longest first (stable), or None for dataset order."""
         args = self.args
