@@ -281,3 +281,19 @@ def test_dev_selection_without_a_dev_split_is_an_error(tmp_path, tiny_model_dir)
         run_target.prepare(xnli_argv(tiny_model_dir, data, tmp_path / "run", "--few_shot", "1"))
     run_target.prepare(xnli_argv(tiny_model_dir, data, tmp_path / "run", "--few_shot", "1",
                                  "--few_shot_selection", "last"))
+
+
+def test_the_paper_table_gains_a_row_per_setting(tmp_path):
+    from reporting import runs as report_runs
+    from reporting.section import Context
+    from reporting.sections import paper
+    root = tmp_path / "runs"
+    write_target_run(root, "s1/xnli", 1, {"de": 50, "sw": 40}, {"fewshot4": {"de": 61}}, {"4": {"de": [60, 62]}})
+    write_target_run(root, "s2/xnli", 2, {"de": 54, "sw": 42}, {"fewshot4": {"de": 65}}, {"4": {"de": [64, 66]}})
+    section = paper.build(Context(root, report_runs.collect(root, root / "report", "test"), resamples=10))
+    rows = {row["intermediate"]: row for row in section.tables["paper_table"]}
+    assert list(rows) == ["mnli", "mnli [fewshot4]"]
+    assert rows["mnli"]["mean"] == pytest.approx(46.5)
+    setting = rows["mnli [fewshot4]"]  # de only (sw has no shots): 61 and 65 against zero-shot 50 and 54
+    assert setting["mean"] == pytest.approx(63) and setting["delta"] == pytest.approx(11) and setting["n_seeds"] == 2
+    assert "| mnli [fewshot4] | 63.0 ± 2.8 (+11.0" in section.markdown
