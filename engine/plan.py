@@ -124,6 +124,11 @@ def translate_test_plan(spec, languages, directory) -> tuple:
     if kind_of(spec).TRANSLATE_TEST_GOLD is None:
         raise InputError(f"--translate_test: task {spec.name!r} ({spec.kind}) cannot be scored on translations of its "
                          "test sets; translate-test is for classification and multiple-choice tasks")
+    if not Path(directory).is_dir():
+        raise InputError(f"--translate_test {directory}: no such folder; translate-test reads local files "
+                         f"DIR/{spec.data_task or spec.name}/test-<lang>.jsonl (published translations such as "
+                         "juletxara/xnli_mt come with a loading script, which datasets no longer runs: convert them "
+                         "into this layout first)")
     folder = Path(directory) / (spec.data_task or spec.name)
     found = tuple(lang for lang in languages if (folder / f"test-{lang}.jsonl").is_file())
     if not found:

@@ -58,9 +58,13 @@ def test_translations_that_do_not_match_the_test_set_stop_the_run_before_the_mod
 
 
 def test_translate_test_needs_a_file_and_a_kind_scored_on_translations(tmp_path, tiny_model_dir, tiny_data_dir):
+    (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match=r"^--translate_test .*empty: no translated test file of an evaluation "
                                          r"language in .*xnli \(expected test-<lang>.jsonl, <lang> one of de, fr\)"):
         run_target.prepare(argv(tiny_model_dir, tiny_data_dir, tmp_path / "run", tmp_path / "empty"))
+    with pytest.raises(InputError, match=r"^--translate_test juletxara/xnli_mt: no such folder; translate-test "
+                                         r"reads local files"):
+        run_target.prepare(argv(tiny_model_dir, tiny_data_dir, tmp_path / "run", "juletxara/xnli_mt"))
     with pytest.raises(InputError, match=r"^--translate_test: task 'panx' \(tagging\) cannot be scored on "
                                          r"translations"):
         run_target.prepare(["--task", "panx", "--model_name_or_path", str(tiny_model_dir), "--output_dir",
