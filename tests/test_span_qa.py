@@ -571,7 +571,7 @@ def test_real_xquad_windows_match_xtreme(real_model_dir, shared_data):
             windows.append([ids[k] for k in context])
             window_flags.append([may_start[k] for k in context])
         context_ids = {}
-        questions = tokenizer(examples["question"], add_special_tokens=False)["input_ids"]
+        questions = tokenizer(list(examples["question"]), add_special_tokens=False)["input_ids"]
         for row, question in zip(examples, questions):
             if row["context"] not in context_ids:
                 context_ids[row["context"]] = xtreme_context_ids(tokenizer, row["context"])
