@@ -23,10 +23,10 @@ from engine.runner import needs_run, run_task  # noqa: E402
 from tasks.kind import TrainedKind  # noqa: E402
 from tasks.spec import Recipe  # noqa: E402
 from utils.args import (AugmentArguments, DataArguments, InputError, ModelArguments, MultiTaskArguments,  # noqa: E402
-                        RunOptions, XTrainingArguments, cli, input_errors, parse_with_defaults,
+                        PeftArguments, RunOptions, XTrainingArguments, cli, input_errors, parse_with_defaults,
                         setup_logging)
 
-GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments, AugmentArguments,
+GROUPS = (ModelArguments, DataArguments, XTrainingArguments, MultiTaskArguments, AugmentArguments, PeftArguments,
           *KIND_OPTIONS)  # the kinds' own options (tasks/kind.py OPTIONS), each a group
 
 
@@ -35,11 +35,12 @@ def prepare(argv=None, planned=()):
     will read; returns (run function, its keyword arguments). planned: encoders earlier stages will write."""
     with input_errors():  # the task's recipe fills in the training flags not given
         parsed, given, record = parse_with_defaults(GROUPS, argv, intermediate_recipe)
-        (model_args, data_args, training_args, multi_args, augment_args), kinds = parsed[:5], parsed[5:]
+        (model_args, data_args, training_args, multi_args, augment_args, peft_args), kinds = parsed[:6], parsed[6:]
         data_args.kind_options = kinds  # each kind's own options (tasks/kind.py OPTIONS)
         task, several = data_args.task, is_multitask(given)
         training_args.do_train = True
-        options, out = RunOptions(multitask=multi_args, augment=augment_args), training_args.output_dir
+        options = RunOptions(multitask=multi_args, augment=augment_args, peft=peft_args)
+        out = training_args.output_dir
         if several:
             plans = plan_tasks(resolve_tasks(multi_args.tasks or task, data_args, multi_args, out), options)
             if needs_run(out, data_args):

@@ -3,6 +3,7 @@
 not counted) and, on a GPU, model FLOPs utilisation, for three shapes and two configurations side by side.
 
     python benchmarks/bench_training.py --config tiny --steps 5 --warmup_steps 2        # CPU, a minute
+    python benchmarks/bench_training.py --config tiny --methods full,lora --configs xstilts   # LoRA beside full
     python benchmarks/bench_training.py --model $(../shared/tools/real-model | tail -1) --steps 10 \
         --grad_accum 1 --freeze_embeddings                                              # CPU, the real model
     # GPU, XLM-R large (random weights, built locally; the tokenizer decides the token lengths of real text):
@@ -27,11 +28,18 @@ Steady state: the first --warmup_steps optimizer steps are not timed; the device
 starts and stops. MFU = 6 x N x real tokens/s / the device's dense bf16 peak (PEAK_TFLOPS by device name, or
 --peak_tflops), N the non-embedding parameters (utils/cost.py; attention's own products are not counted), so
 padding and the embedding lookup count as waste. On CPU MFU is n/a unless --peak_tflops is given.
+Methods (--methods, each row's "method"): full (the whole model trained) and lora (--peft lora: utils/peft_setup.py,
+LoRA of rank --lora_r on every linear module of the encoder layers, the head fully trained). LoRA skips the frozen
+weights' gradients: model FLOPs per token are 4 x N + 2 x the trained non-embedding parameters (utils/cost.py
+training_flops; 6 x N for full fine-tuning). Each row gives the trainable parameters and the peak memory of its
+run: the process's peak resident memory on CPU (VmHWM, reset before each row where Linux allows, else the process's
+peak so far), the peak memory allocated on the GPU.
 --out writes {"device", "model" (--model's last path component, or xlm-roberta-large, tiny), "weights", "rows":
-[{"shape", "config", "setting" (= config, for pipeline/cost.py), "samples_per_s", "tokens_per_s", "mfu",
-...}]}.
+[{"shape", "config", "setting" (= config, for pipeline/cost.py), "method", "samples_per_s", "tokens_per_s", "mfu",
+"trainable_parameters", "peak_memory_mb", ...}]}.
 """
 import argparse
+import gc
 import random
 import sys
 import tempfile
@@ -51,8 +59,8 @@ from transformers import PrinterCallback, TrainerCallback  # noqa: E402
 from tests.builders import SHARED, WORDS, build_tiny_model  # noqa: E402  (the tests' vocabulary and tiny model)
 from tasks import get_task  # noqa: E402
 from tasks.kinds import kind_of  # noqa: E402
-from utils.args import DataArguments, ModelArguments, XTrainingArguments  # noqa: E402
-from utils.cost import parameter_counts  # noqa: E402
+from utils.args import DataArguments, ModelArguments, PeftArguments, XTrainingArguments  # noqa: E402
+from utils.cost import parameter_counts, training_flops  # noqa: E402
 from utils.device import cuda_capabilities, device_defaults  # noqa: E402
 from utils.modeling import load_tokenizer, load_with_new_head  # noqa: E402
 from utils.results import write_json_atomic  # noqa: E402
@@ -70,6 +78,7 @@ TAGGING_LENGTHS = (5, 7, 9, 9, 10, 12, 13, 15, 18, 23, 29, 37, 44, 79, 128)
 # shape -> (target task whose training task and preprocessing it uses, max length, recipe's gradient accumulation)
 SHAPES = {"pairs": ("xnli", 128, 4), "qa": ("xquad", 384, 2), "tagging": ("panx", 128, 4)}
 SETTINGS = ("xstilts", "hf_example")
+METHODS = ("full", "lora")
 XLMR_LARGE = dict(vocab_size=250002, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
                   intermediate_size=4096, max_position_embeddings=514, type_vocab_size=1, layer_norm_eps=1e-5,
                   pad_token_id=1, bos_token_id=0, eos_token_id=2)
@@ -192,8 +201,33 @@ def setting_arguments(setting, device):
     return training, {}, True
 
 
-def measure(shape, setting, model_dir, tokenizer, rows, args, device):
-    """One row of the table: the shape trained under one configuration for warmup + steps optimizer steps."""
+def reset_peak_memory(device):
+    """Start a row's peak memory: the GPU's peak allocation; on CPU the process's peak resident set (Linux: writing 5
+    to /proc/self/clear_refs resets VmHWM; where it cannot, the peak stays the process's so far)."""
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+        return
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_memory_mb(device) -> float:
+    """The peak since reset_peak_memory, in MB (10^6 bytes)."""
+    if device == "cuda":
+        return torch.cuda.max_memory_allocated() / 1e6
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) * 1024 / 1e6
+    except (OSError, StopIteration):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # Linux: kB
+
+
+def measure(shape, setting, model_dir, tokenizer, rows, args, device, method="full"):
+    """One row of the table: the shape trained under one configuration and method (full, lora) for warmup + steps
+    optimizer steps."""
     training, model_fields, pad = setting_arguments(setting, device)
     spec, data_args, train = features(shape, rows, tokenizer, pad)
     kind = kind_of(spec)
@@ -202,7 +236,12 @@ def measure(shape, setting, model_dir, tokenizer, rows, args, device):
               "label2id": {n: i for i, n in enumerate(spec.labels)}} if spec.labels else {}
     model_args = ModelArguments(model_name_or_path=str(model_dir), freeze_embeddings=args.freeze_embeddings,
                                 **model_fields)
-    model = load_with_new_head(kind.model_class(spec, data_args), model_args, **labels)
+    gc.collect()  # the previous row's model (its cycles too) is freed before this row's peak starts
+    if device == "cuda":
+        torch.cuda.empty_cache()
+    reset_peak_memory(device)
+    peft = PeftArguments(peft="lora", lora_r=args.lora_r, lora_alpha=2 * args.lora_r) if method == "lora" else None
+    model = load_with_new_head(kind.model_class(spec, data_args), model_args, peft=peft, **labels)
     with tempfile.TemporaryDirectory() as out:
         training_args = XTrainingArguments(
             output_dir=out, per_device_train_batch_size=args.batch_size, gradient_accumulation_steps=accumulation,
@@ -220,13 +259,18 @@ def measure(shape, setting, model_dir, tokenizer, rows, args, device):
     device_name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
     peak = peak_tflops(device_name, args.peak_tflops) if device == "cuda" or args.peak_tflops else None
     non_embedding = parameter_counts(model)[1]
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    flops_per_token = training_flops(non_embedding, 1, 0, parameter_counts(model, trained=True)[1])  # full: 6 N
+    memory = peak_memory_mb(device)
     precision = "bf16" if training_args.bf16 else "fp16" if training_args.fp16 else "fp32"
     del trainer, model
     if device == "cuda":
         torch.cuda.empty_cache()
-    return {"shape": shape, "config": setting, "setting": setting, "samples_per_s": clock.samples / seconds,
+    return {"shape": shape, "config": setting, "setting": setting, "method": method,
+            "samples_per_s": clock.samples / seconds,
             "tokens_per_s": tokens / seconds, "padded_tokens_per_s": clock.padded / seconds,
-            "mfu": 6 * non_embedding * tokens / seconds / (peak * 1e12) if peak else None,
+            "mfu": flops_per_token * tokens / seconds / (peak * 1e12) if peak else None,
+            "trainable_parameters": sum(p.numel() for p in trainable), "peak_memory_mb": memory,
             "steps": args.steps, "batch": f"{args.batch_size}x{accumulation}", "samples": clock.samples,
             "tokens": tokens, "seconds": seconds, "precision": precision, "non_embedding_parameters": non_embedding,
             "training_features": len(train)}
@@ -274,8 +318,9 @@ def run(args):
         for shape in args.shapes.split(","):
             rows, sources[shape] = rows_for(shape, args, real_tokenizer)
             for setting in args.configs.split(","):
-                rows_out.append(measure(shape, setting, model_dir, tokenizer, rows, args, device))
-                print_row(rows_out[-1], rows_out)
+                for method in args.methods.split(","):
+                    rows_out.append(measure(shape, setting, model_dir, tokenizer, rows, args, device, method))
+                    print_row(rows_out[-1], rows_out)
     document = {"device": torch.cuda.get_device_name() if device == "cuda" else "cpu", "model": name,
                 "weights": "pretrained" if args.model else "random",
                 "peak_tflops": peak_tflops(torch.cuda.get_device_name(), args.peak_tflops) if device == "cuda"
@@ -287,13 +332,15 @@ def run(args):
 
 def print_row(row, rows):
     if len(rows) == 1:
-        print("| shape | config | batch | precision | samples/s | real tokens/s | padded tokens/s | MFU | "
-              "xstilts / hf_example |\n|---|---|---|---|---|---|---|---|---|")
-    other = {r["config"]: r for r in rows if r["shape"] == row["shape"]}
+        print("| shape | config | method | trainable params | peak memory MB | batch | precision | samples/s | "
+              "real tokens/s | padded tokens/s | MFU | xstilts / hf_example |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|")
+    other = {r["config"]: r for r in rows if r["shape"] == row["shape"] and r["method"] == row["method"]}
     ratio = (f"{other['xstilts']['samples_per_s'] / other['hf_example']['samples_per_s']:.2f}x"
              if len(other) == 2 and row["config"] == list(other)[-1] else "")
     mfu = f"{row['mfu']:.1%}" if row["mfu"] is not None else "n/a"
-    print(f"| {row['shape']} | {row['config']} | {row['batch']} | {row['precision']} | {row['samples_per_s']:.1f} | "
+    print(f"| {row['shape']} | {row['config']} | {row['method']} | {row['trainable_parameters']:,} | "
+          f"{row['peak_memory_mb']:,.0f} | {row['batch']} | {row['precision']} | {row['samples_per_s']:.1f} | "
           f"{row['tokens_per_s']:,.0f} | {row['padded_tokens_per_s']:,.0f} | {mfu} | {ratio} |", flush=True)
 
 
@@ -307,6 +354,8 @@ def parse(argv=None):
                                             "one) or instead of --model's own")
     parser.add_argument("--shapes", default="pairs,qa,tagging")
     parser.add_argument("--configs", default=",".join(SETTINGS), help="xstilts,hf_example (or one of them)")
+    parser.add_argument("--methods", default="full", help="full,lora (or one of them; default full)")
+    parser.add_argument("--lora_r", type=int, default=8, help="--methods lora: the rank (alpha = 2 r)")
     parser.add_argument("--steps", type=int, default=20, help="timed optimizer steps")
     parser.add_argument("--warmup_steps", type=int, default=5, help="optimizer steps run first, not timed")
     parser.add_argument("--batch_size", type=int, default=8, help="per-device batch (the scripts' default: 8)")
@@ -326,8 +375,11 @@ def parse(argv=None):
     for setting in args.configs.split(","):
         if setting not in SETTINGS:
             parser.error(f"--configs: {setting!r} is not one of {', '.join(SETTINGS)}")
-    if args.steps < 1 or args.warmup_steps < 0 or args.batch_size < 1:
-        parser.error("--steps and --batch_size must be >= 1, --warmup_steps >= 0")
+    for method in args.methods.split(","):
+        if method not in METHODS:
+            parser.error(f"--methods: {method!r} is not one of {', '.join(METHODS)}")
+    if args.steps < 1 or args.warmup_steps < 0 or args.batch_size < 1 or args.lora_r < 1:
+        parser.error("--steps, --batch_size and --lora_r must be >= 1, --warmup_steps >= 0")
     if args.tokenizer and args.config == "tiny" and not args.model:
         parser.error("--tokenizer: only with --config xlmr-large or --model (the tiny model has a 400-word vocabulary)")
     if args.device == "cuda" and not torch.cuda.is_available():

@@ -26,6 +26,7 @@ from utils.cost import CostMeter
 from utils import device
 from utils.lifecycle import resume_checkpoint
 from utils.modeling import head_record, load_tokenizer, save_encoder
+from utils.peft_setup import peft_record
 from utils.multitask import MultiTaskCollator, MultiTaskDataset, MultiTaskModel, MultiTaskTrainer
 from utils.results import metrics_document, run_config, write_json_atomic
 from utils.trainer import selection_callbacks
@@ -60,10 +61,10 @@ class TaggedTaskData(TaskData):
         return features.add_column("task_id", [self.task_id] * len(features))
 
 
-def build_entry(data, train_examples, selection_limit=None):
+def build_entry(data, train_examples, selection_limit=None, peft=None):
     """Tokenise one task's training set (and English dev set, its first selection_limit examples) and build its
-    model; data: a TaggedTaskData."""
-    spec, model = data.spec, build_model(data, train_examples)
+    model; data: a TaggedTaskData; peft: the run's utils.args.PeftArguments (LoRA on the encoder)."""
+    spec, model = data.spec, build_model(data, train_examples, peft)
     entry = TaskEntry(spec.name, spec, data.kind, data, model, data.features(train_examples, True))
     if spec.kind != "mlm":
         entry.dev_examples = data.examples("validation", "en", selection_limit)
@@ -107,14 +108,14 @@ def load_entries(plans, tokenizer, model_args, training_args, options, multi):
     for plan, data_args in plans:
         data = TaggedTaskData(len(entries), plan.train_task, tokenizer, data_args, model_args, training_args)
         examples = training_examples(data, data_args.max_train_samples, options, training_args.seed)
-        entries.append(build_entry(data, examples, plan.selection_limit))
+        entries.append(build_entry(data, examples, plan.selection_limit, options.peft))
     if multi.mlm_corpus:
         data_args = plans[0][1]
         data = TaggedTaskData(len(entries), mlm.SPEC, tokenizer, data_args, model_args, training_args)
         corpus = mlm.load_corpus(multi.mlm_corpus, model_args.cache_dir)
         if data_args.max_train_samples:
             corpus = corpus.select(range(min(data_args.max_train_samples, len(corpus))))
-        entries.append(build_entry(data, corpus))
+        entries.append(build_entry(data, corpus, peft=options.peft))
     return entries
 
 
@@ -186,7 +187,8 @@ class MultiTaskRun(Run):
         self.probabilities = sampling_probabilities(self.entries, self.multi)
         self.trainer = make_trainer(self.entries, self.probabilities, self.tokenizer, self.training_args)
         self.meter = CostMeter(self.trainer.model, self.trainer)
-        return {"heads": {entry.name: head_record(entry.model) for entry in self.entries}}  # transformers' or ours
+        return {"heads": {entry.name: head_record(entry.model) for entry in self.entries},  # transformers' or ours
+                "peft": peft_record(self.trainer.model, self.model_args)}  # LoRA or full, trainable parameters
 
     def train(self):
         trainer = self.trainer

@@ -1,9 +1,11 @@
 """What a run reads, derived once from its arguments: the task and the task it trains on, the training languages,
-the dev set that selects the checkpoint, the evaluation splits and languages, and the --extra_eval sets. The
+the dev set that selects the checkpoint, the evaluation splits and languages, the --extra_eval sets and the
+--translate_test set. The
 pre-flight checks the plan's reads, the runner reads them, and pipeline/cost.py counts them."""
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.few_shot import few_shot_plan
 from engine.training_set import training_languages
 from tasks import get_task, resolve_languages
 from tasks.kinds import kind_of
@@ -25,6 +27,8 @@ class RunPlan:
     eval_splits: tuple[str, ...]
     extra_sets: tuple = ()                     # --extra_eval: (NAME, DIR, languages that have DIR's test file)
     extra_label_map: dict = field(default_factory=dict)  # --extra_eval_label_map, parsed
+    translate_test: tuple = ()                 # --translate_test: (DIR, languages that have DIR's test file)
+    few_shot: object = None                    # --few_shot: engine/few_shot.py FewShotPlan
 
     @property
     def eval_task(self):
@@ -36,6 +40,12 @@ class RunPlan:
         reads = [(self.train_task, "train", lang) for lang in self.train_languages] if self.do_train else []
         reads += [(self.train_task, "validation", lang) for lang in self.selection_languages]
         reads += [(self.eval_task, split, lang) for lang in self.languages for split in self.eval_splits]
+        if self.translate_test:  # the original test sets: the translations' gold labels
+            reads += [(self.eval_task, "test", lang) for lang in self.translate_test[1]]
+        if self.few_shot:  # the splits shots are drawn from and the epoch chosen on, each language's test set
+            reads += [(self.eval_task, split, lang) for lang, split in self.few_shot.sources.items()]
+            reads += [(self.eval_task, split, lang) for lang, split in self.few_shot.selection.items() if split]
+            reads += [(self.eval_task, "test", lang) for lang in self.few_shot.languages]
         return list({(task.name, split, lang): (task, split, lang) for task, split, lang in reads}.values())
 
 
@@ -55,12 +65,17 @@ def plan_run(spec, data_args, options=None, *, do_train, zero_shot, selection=No
         languages = resolve_languages(spec, data_args.languages) if zero_shot else ["en"]
     domain = options.domain if options is not None else None
     extra_sets, label_map = extra_eval_plan(spec, languages, domain) if zero_shot and domain else ((), {})
+    translated = translate_test_plan(spec, languages, domain.translate_test) if zero_shot and domain else ()
+    eval_splits = tuple(split_list(data_args.eval_splits, [default_split(zero_shot)]))
+    with input_errors():
+        few_shot = few_shot_plan(spec, languages, options.few_shot, data_args, eval_splits, train_languages) \
+            if zero_shot and options is not None else None
     return RunPlan(task=spec, train_task=get_task(spec.train_task) if spec.is_target else spec, zero_shot=zero_shot,
                    do_train=do_train, train_languages=tuple(train_languages),
                    selection_languages=tuple(selection or selection_languages(train_languages)),
                    selection_limit=selection_limit(data_args), languages=tuple(languages),
-                   eval_splits=tuple(split_list(data_args.eval_splits, [default_split(zero_shot)])),
-                   extra_sets=tuple(extra_sets), extra_label_map=label_map)
+                   eval_splits=eval_splits, extra_sets=tuple(extra_sets), extra_label_map=label_map,
+                   translate_test=translated, few_shot=few_shot)
 
 
 def selection_languages(train_languages) -> list[str]:
@@ -99,3 +114,25 @@ def extra_eval_plan(spec, languages, domain):
                              f"(expected test-<lang>.jsonl, <lang> one of {shown})")
         plan.append((name, directory, tuple(found)))
     return plan, mapping
+
+
+def translate_test_plan(spec, languages, directory) -> tuple:
+    """--translate_test DIR -> (DIR, the evaluation languages whose DIR/<task>/test-<lang>.jsonl exists), at least
+    one; () without the flag."""
+    if not directory:
+        return ()
+    if kind_of(spec).TRANSLATE_TEST_GOLD is None:
+        raise InputError(f"--translate_test: task {spec.name!r} ({spec.kind}) cannot be scored on translations of its "
+                         "test sets; translate-test is for classification and multiple-choice tasks")
+    if not Path(directory).is_dir():
+        raise InputError(f"--translate_test {directory}: no such folder; translate-test reads local files "
+                         f"DIR/{spec.data_task or spec.name}/test-<lang>.jsonl (published translations such as "
+                         "juletxara/xnli_mt come with a loading script, which datasets no longer runs: convert them "
+                         "into this layout first)")
+    folder = Path(directory) / (spec.data_task or spec.name)
+    found = tuple(lang for lang in languages if (folder / f"test-{lang}.jsonl").is_file())
+    if not found:
+        shown = ", ".join(languages[:12]) + (", ..." if len(languages) > 12 else "")
+        raise InputError(f"--translate_test {directory}: no translated test file of an evaluation language in "
+                         f"{folder} (expected test-<lang>.jsonl, <lang> one of {shown})")
+    return directory, found

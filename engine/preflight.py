@@ -6,19 +6,21 @@ grid before its first stage (pipeline/preflight.py).
 
 `planned`: encoder directories that earlier stages of a pipeline will write (not there yet, and not an error).
 """
+import dataclasses
 import functools
 import logging
 import re
 from pathlib import Path
 
+from engine.few_shot import read_shot_set, shortfall
 from engine.training_set import has_language_configs, require_parses, resolve_augment, split_codes
 from tasks import get_task, label_map_problem
 from utils.hub_access import HUB_EXPORT_REVISIONS
 from tasks.kinds import kind_of
 from tasks.kind import Kind
 from tasks.spec import SPLITS
-from utils.args import InputError, check_output_dir, input_errors
-from utils.data import load_extra_set, load_rows, local_path
+from utils.args import InputError, RunOptions, check_output_dir, input_errors
+from utils.data import load_extra_set, load_rows, load_translated_set, local_path
 
 logger = logging.getLogger(__name__)
 
@@ -272,6 +274,21 @@ def check_labels(spec, model_args, training_args, planned=()):
                          f"{train_spec.name}, or train one (--do_train)")
 
 
+def check_peft(options, model_args, planned=(), saves_encoder=False):
+    """--peft and its options (a known method, a positive rank, target modules the encoder has), and an adapter
+    folder given as --model_name_or_path (its base model there, the one it was trained on): utils/peft_setup.py,
+    from configs alone. A planned encoder is checked when its stage has written it."""
+    from utils import peft_setup
+    if str(model_args.model_name_or_path) in {str(p) for p in planned}:
+        return
+    with input_errors():
+        peft_setup.check_peft(options.peft, model_args, saves_encoder)
+        if peft_setup.is_adapter_folder(model_args.model_name_or_path):  # the base model's files, as any model's
+            base, _ = peft_setup.adapter_base(model_args.model_name_or_path)
+    if peft_setup.is_adapter_folder(model_args.model_name_or_path):
+        check_model(dataclasses.replace(model_args, model_name_or_path=base, tokenizer_name=None))
+
+
 def check_augment(options, spec=None, data_args=None):
     """--augment: codeswitch's dictionary of every language (--augment_languages, or those 'auto' chooses), or
     wordorder's --word_order. 'auto' is resolved here (engine/training_set.py resolve_augment) and kept on the
@@ -320,6 +337,41 @@ def check_extra_eval(plan, data_args):
                 load_extra_set(plan.task, directory, lang, kind_of(plan.task), plan.extra_label_map)
 
 
+def check_translate_test(plan, data_args, cache_dir=None):
+    """Every --translate_test file read now and matched by id to its language's test set (before the model loads)."""
+    if not plan.translate_test:
+        return
+    directory, languages = plan.translate_test
+    spec, kind = plan.task, kind_of(plan.task)
+    for lang in languages:
+        with input_errors():
+            original = load_rows(spec, "test", lang, data_args, kind, cache_dir)
+            load_translated_set(spec, directory, lang, kind, original)
+
+
+def check_few_shot(plan, data_args, cache_dir=None):
+    """--few_shot: every shot set can be had now (before the model loads): published sets read and their labels
+    checked; drawn ones, the source split has K of each label or tag type (the largest K)."""
+    few = plan.few_shot
+    if few is None:
+        return
+    spec, kind = plan.task, kind_of(plan.task)
+    names = spec.labels if kind.LABEL_FIELD == "label" else ()  # classification: every label needs K shots
+    with input_errors():
+        for lang in few.languages:
+            if few.shots_dir:
+                for k in few.ks:
+                    for index in range(few.sets):
+                        read_shot_set(spec, kind, few.shots_dir, k, lang, index)
+                continue
+            split = few.sources[lang]
+            rows = load_rows(spec, split, lang, data_args, kind, cache_dir)
+            problem = shortfall(kind, rows, max(few.ks), names or ())
+            if problem:
+                raise InputError(f"--few_shot {','.join(map(str, few.ks))}: {spec.name} {split}-{lang} has "
+                                 f"{problem}; lower K or pass --shot_split / --shots")
+
+
 def check_train_languages(plan, data_args):
     """Training in other languages than English reads per-language training sets: local files, or a hub copy with
     one config (or filter) per language."""
@@ -345,6 +397,7 @@ def check_run(plan, model_args, data_args, training_args, options, *, planned=()
     check_output_dir(training_args.output_dir)
     check_splits(plan.eval_splits)
     check_model(model_args, planned)
+    check_peft(options, model_args, planned, saves_encoder=not plan.zero_shot)
     check_augment(options, spec if plan.zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
     check_arguments(spec, data_args)
     check_encoder(spec, model_args, data_args, planned)
@@ -352,6 +405,8 @@ def check_run(plan, model_args, data_args, training_args, options, *, planned=()
     check_parsed(plan, data_args, options, model_args.cache_dir)  # a fact of the data's source: before the hub is asked
     check_reads(plan, data_args, model_args.cache_dir)
     check_extra_eval(plan, data_args)
+    check_translate_test(plan, data_args, model_args.cache_dir)
+    check_few_shot(plan, data_args, model_args.cache_dir)
 
 
 def check_multitask(plans, model_args, training_args, options, planned=()):
@@ -360,6 +415,7 @@ def check_multitask(plans, model_args, training_args, options, planned=()):
     check_output_dir(training_args.output_dir)
     check_splits(plans[0][0].eval_splits)
     check_model(model_args, planned)
+    check_peft(options, model_args, planned, saves_encoder=True)
     check_augment(options)
     if options.multitask.mlm_corpus:  # its files, or a hub name with its namespace
         check_mlm_corpus(options.multitask.mlm_corpus)
@@ -390,6 +446,7 @@ def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=No
     from tasks.retrieval import resolve_layer
     check_output_dir(output_dir)
     check_model(model_args, planned)
+    check_peft(RunOptions(), model_args, planned)  # an adapter folder: its base model
     if layer is not None and (Path(model_args.model_name_or_path) / "config.json").is_file():
         from transformers import AutoConfig
         with input_errors():

@@ -6,6 +6,7 @@ from pathlib import Path
 import datasets
 from transformers import set_seed
 
+from engine.few_shot import run_few_shot
 from engine.lifecycle import Run
 from engine.preflight import check_run
 from engine.training_set import training_examples
@@ -13,11 +14,12 @@ from tasks.kinds import kind_of
 from utils.args import RunOptions
 from utils.cost import CostMeter
 from utils.caching import cache_lock, features_fingerprint
-from utils.data import load_extra_set, load_rows, read_jsonl
+from utils.data import load_extra_set, load_rows, load_translated_set, read_jsonl
 from utils import device
 from utils.lifecycle import resume_checkpoint
+from utils.peft_setup import peft_record
 from utils.modeling import checkpoint_head_labels, head_record, load_tokenizer, load_with_new_head, save_encoder
-from utils.results import is_done, metrics_document, read_json, run_config, write_jsonl_atomic
+from utils.results import TRANSLATE_TEST, is_done, metrics_document, read_json, run_config, write_jsonl_atomic
 from utils.trainer import Trainer, selection_callbacks
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,21 @@ class ExtraEvalData(TaskData):
         return dataset.select(range(min(limit, len(dataset)))) if limit else dataset
 
 
+class TranslatedTestData(TaskData):
+    """The --translate_test set (engine/plan.py translate_test_plan): DIR/<task>/test-<lang>.jsonl, the English
+    translations of each language's test set, evaluated as the split translate_test with the original's gold."""
+
+    def __init__(self, data, directory):
+        super().__init__(data.spec, data.tokenizer, data.data_args, data.model_args, data.training_args, data.labels)
+        self.directory = directory
+
+    def examples(self, split, lang, limit=None):
+        original = super().examples("test", lang)
+        with self.training_args.main_process_first(desc=f"loading {self.spec.name} {split}-{lang}"):
+            dataset = load_translated_set(self.spec, self.directory, lang, self.kind, original)
+        return dataset.select(range(min(limit, len(dataset)))) if limit else dataset
+
+
 def run_labels(train_spec, kind, train_examples, model_args):
     """The run's label names, in the order its head outputs them: evaluating a checkpoint's trained head (no
     training; a kind whose head outputs the labels, LABELLED_HEAD), the head's own in its order (the pre-flight
@@ -85,13 +102,15 @@ def run_labels(train_spec, kind, train_examples, model_args):
     return None
 
 
-def build_model(data, train_examples):
+def build_model(data, train_examples, peft=None):
     """The model of data's task (its kind's model class with a new head, whose outputs are the run's labels), with
-    data.labels set to those labels."""
+    data.labels set to those labels; peft: the run's utils.args.PeftArguments (--peft lora: LoRA on the encoder,
+    utils/peft_setup.py)."""
     data.labels = labels = run_labels(data.spec, data.kind, train_examples, data.model_args)
     label_kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)),
                     "label2id": {n: i for i, n in enumerate(labels)}} if labels else {}
-    return load_with_new_head(data.kind.model_class(data.spec, data.data_args), data.model_args, **label_kwargs)
+    return load_with_new_head(data.kind.model_class(data.spec, data.data_args), data.model_args, peft=peft,
+                              **label_kwargs)
 
 
 def evaluate_language(trainer, data, split, lang, out_dir, limit):
@@ -162,7 +181,7 @@ class TaskRun(Run):
         data_args, training_args, kind = self.data_args, self.training_args, self.kind
         train_examples = training_examples(self.train_data, data_args.max_train_samples, self.options,
                                            training_args.seed) if training_args.do_train else None
-        model = build_model(self.train_data, train_examples)
+        model = build_model(self.train_data, train_examples, self.options.peft)  # --peft: LoRA (utils/peft_setup.py)
         train_spec, labels = self.train_spec, self.train_data.labels
         self.dev_examples = dev_examples = selection_examples(self.train_data, self.plan)
         dev_features = self.train_data.features(dev_examples, is_train=False)
@@ -180,7 +199,8 @@ class TaskRun(Run):
                                data_collator=kind.data_collator(self.spec, self.tokenizer, data_args),
                                compute_metrics=selection_metrics, callbacks=selection_callbacks(training_args))
         self.meter = CostMeter(model, self.trainer)  # the run's tokens, FLOPs and device time (run_config "cost")
-        return {"head": head_record(model)}  # transformers' head or the toolkit's; a dual encoder's pooling
+        return {"head": head_record(model),  # transformers' head or the toolkit's; a dual encoder's pooling
+                "peft": peft_record(model, self.model_args)}  # LoRA or full: trainable parameters, adapter size
 
     def train(self):
         if not self.training_args.do_train:
@@ -204,11 +224,20 @@ class TaskRun(Run):
             for lang in languages:
                 per_language.setdefault(lang, {})[name] = evaluate_language(trainer, extra_data, name, lang,
                                                                             self.out, limit)
+        if plan.translate_test:  # --translate_test: the English translations of the test sets
+            directory, languages = plan.translate_test
+            translated = TranslatedTestData(eval_data, directory)
+            for lang in languages:
+                per_language.setdefault(lang, {})[TRANSLATE_TEST] = evaluate_language(trainer, translated,
+                                                                                      TRANSLATE_TEST, lang, self.out,
+                                                                                      limit)
+        few_shot = run_few_shot(self, eval_data, per_language, evaluate_language) if plan.few_shot else None
         best = trainer.state.best_model_checkpoint
         selection = {"metric": self.training_args.metric_for_best_model, "best": trainer.state.best_metric,
                      "dev_examples": len(self.dev_examples), "checkpoint": best and Path(best).name}
+        more = {"few_shot": few_shot} if few_shot else {}  # every shot set's scores: {K: {lang: [metrics]}}
         return metrics_document(self.spec.name, self.spec.metric, per_language, train_task=self.train_spec.name,
-                                selection=selection)  # selection: the English dev score that chose the model
+                                selection=selection, **more)  # selection: the English dev score that chose the model
 
 
 def selection_examples(train_data, plan):

@@ -16,10 +16,12 @@ one device) comes from one of:
       (sentences encoded, no training: eval_samples_per_s or samples_per_s). eval_samples_per_s is optional; a row
       whose "setting" is given and is not "xstilts" (e.g. HF's defaults, measured beside ours) is not used. "model"
       is compared with a stage's base model by its last path component, without a trailing note in parentheses
-      ("xlm-roberta-large (random weights)" measures xlm-roberta-large).
+      ("xlm-roberta-large (random weights)" measures xlm-roberta-large). A row's "method" (full, the default, or
+      lora: bench_training.py --methods) is the training a stage's --peft asks for; a LoRA stage is estimated from
+      LoRA rows only.
   --from_runs DIR     (--estimate DIR) finished runs' cost records (run_config.json "cost", utils/cost.py): per
-      base model and task kind, the mean training samples/s per GPU; retrieval: sentences encoded per second of
-      wall time.
+      base model, task kind and training method (full or lora: run_config.json "peft"), the mean training samples/s
+      per GPU; retrieval: sentences encoded per second of wall time.
 
 Per stage: training samples = training examples x epochs (the recipe's, unless the stage passes --num_train_epochs;
 --max_steps N: N x the effective batch), the examples being, per training language, the lines of the local
@@ -45,8 +47,10 @@ from pipeline import layout
 from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages
 from tasks.kinds import KINDS, kind_of
 from tasks.spec import Recipe
-from utils.args import InputError, given_flags, recipe_arguments, split_list
+from utils.args import (DataArguments, DomainArguments, FewShotArguments, InputError, RunOptions, given_flags,
+                        recipe_arguments, split_list)
 from utils.data import iter_jsonl, local_path
+from utils.results import TRANSLATE_TEST
 
 EVAL_SPEEDUP = 3.0  # evaluation samples/s per training samples/s when not measured
 DEFAULT_CHOICES = 4  # a multiple-choice task whose number of choices the registry does not say (HellaSwag's 4)
@@ -83,7 +87,8 @@ def capped(n, limit):
 
 # ---- throughput --------------------------------------------------------------------------------------------------
 class Throughput:
-    """Samples/s on one device per (base model, key): key a shape (measurement files) or a task kind (runs)."""
+    """Samples/s on one device per (base model, key, method): key a shape (measurement files) or a task kind
+    (runs); method full or lora (--peft)."""
 
     def __init__(self, train: dict, evaluation: dict, devices: set, gpu: bool, by_kind: bool):
         self.train, self.evaluation, self.devices, self.gpu, self.by_kind = train, evaluation, devices, gpu, by_kind
@@ -92,10 +97,11 @@ class Throughput:
     def unit(self) -> str:
         return f"{'GPU' if self.gpu else 'device'}-hours ({', '.join(sorted(self.devices))})"
 
-    def rates(self, model, spec, per_example=1):
-        """(training, evaluation) examples/s for a task of this kind, or None where not measured.
-        per_example: the shape's samples in one example (a multiple-choice example: its choices)."""
-        key = (name_of(model), spec.kind if self.by_kind else shape_of(spec))
+    def rates(self, model, spec, per_example=1, method="full"):
+        """(training, evaluation) examples/s for a task of this kind trained so (method: full or lora), or None
+        where not measured. per_example: the shape's samples in one example (a multiple-choice example: its
+        choices)."""
+        key = (name_of(model), spec.kind if self.by_kind else shape_of(spec), method)
         train, evaluation = self.train.get(key), self.evaluation.get(key)
         if self.by_kind:
             per_example = 1  # runs measure whole examples of their kind
@@ -118,17 +124,18 @@ def from_files(paths) -> Throughput:
                 if row.get("shape") not in known_shapes():
                     raise ValueError(f"rows[{number}]: shape {row.get('shape')!r}, expected one of "
                                      f"{', '.join(sorted(known_shapes()))}")
+                key = (model, row["shape"], row.get("method") or "full")
                 if row.get("samples_per_s"):
-                    train[model, row["shape"]] = float(row["samples_per_s"])
+                    train[key] = float(row["samples_per_s"])
                 if row.get("eval_samples_per_s"):
-                    evaluation[model, row["shape"]] = float(row["eval_samples_per_s"])
+                    evaluation[key] = float(row["eval_samples_per_s"])
         except (OSError, ValueError, KeyError, TypeError) as error:
             problem = f"missing field {error}" if isinstance(error, KeyError) else str(error)
             raise InputError(f"--throughput {path}: {problem}; expected {{\"device\", \"model\", \"rows\": "
                              "[{\"shape\", \"samples_per_s\"}]} (see pipeline/cost.py)") from None
-    for (model, shape), rate in list(train.items()):  # retrieval encodes: its one rate is an evaluation rate
+    for (model, shape, method), rate in list(train.items()):  # retrieval encodes: its one rate is an evaluation rate
         if shape == "retrieval":
-            evaluation.setdefault((model, shape), rate)
+            evaluation.setdefault((model, shape, method), rate)
     gpu = all(not device.lower().startswith(("cpu", "unknown")) for device in devices)
     return Throughput(train, evaluation, devices, gpu, by_kind=False)
 
@@ -148,14 +155,14 @@ def from_runs(root) -> Throughput:
         types.add(cost.get("device_type"))
         gpus = max(int(cost.get("gpus") or 0), 1)
         if shape_of(spec) == "retrieval" and cost.get("eval_sequences") and cost.get("wall_s"):
-            evaluation[run.base_model, spec.kind].append(cost["eval_sequences"] / cost["wall_s"] / gpus)
+            evaluation[run.base_model, spec.kind, run.training].append(cost["eval_sequences"] / cost["wall_s"] / gpus)
         elif (cost.get("train") or {}).get("samples_per_second"):
-            train[run.base_model, spec.kind].append(cost["train"]["samples_per_second"] / gpus)
+            train[run.base_model, spec.kind, run.training].append(cost["train"]["samples_per_second"] / gpus)
     if not train and not evaluation:
         raise InputError(f"--from_runs {root}: no finished run with a cost record (run_config.json \"cost\")")
     mean = lambda values: sum(values) / len(values)  # noqa: E731
-    return Throughput({(name_of(m), k): mean(v) for (m, k), v in train.items()},
-                      {(name_of(m), k): mean(v) for (m, k), v in evaluation.items()}, devices, types == {"cuda"},
+    return Throughput({(name_of(m), k, t): mean(v) for (m, k, t), v in train.items()},
+                      {(name_of(m), k, t): mean(v) for (m, k, t), v in evaluation.items()}, devices, types == {"cuda"},
                       by_kind=True)
 
 
@@ -176,6 +183,8 @@ def choices_of(spec, data_dir) -> tuple[int, str]:
 def training_examples(spec, given) -> tuple[int | None, str]:
     """(training examples of the stage's training task, note): local lines or the registry's size, per language."""
     languages = split_list(given.get("train_languages"), ["en"])
+    if languages == ["auto"]:
+        return None, "--train_languages auto: the sources (one training each) are chosen when the stage runs"
     limit, data_dir = given.get("max_train_samples"), given.get("data_dir")
     if data_dir:
         counts = [capped(count_lines(local_path(data_dir, spec.data_task or spec.name, "train", lang)), limit)
@@ -223,12 +232,13 @@ def training_stage(script, argv, model, throughput) -> dict:
         examples, note = training_examples(train_spec, given)
         per_example, choices_note = choices_of(train_spec, given.get("data_dir")) \
             if train_spec.kind == "multiple_choice" else (1, "")
-        rates = throughput.rates(model, train_spec, per_example)
+        method = given.get("peft") or "full"
+        rates = throughput.rates(model, train_spec, per_example, method)
         if examples is None:
             return {"note": f"not estimated: {note}"}
         if rates[0] is None:
             return {"note": f"not estimated: no throughput for {name_of(model)}, {train_spec.kind} "
-                            f"(shape {shape_of(train_spec)})"}
+                            f"(shape {shape_of(train_spec)}{', ' + method if method != 'full' else ''})"}
         notes += [text for text in (note, choices_note) if text]
         parts.append((spec, train_spec, examples, *rates))
     total_examples = sum(part[2] for part in parts)
@@ -238,8 +248,11 @@ def training_stage(script, argv, model, throughput) -> dict:
     hours = sum(examples * scale / train_rate for _, _, examples, train_rate, _ in parts) / 3600
     eval_samples, eval_hours, unknown = 0, 0.0, []
     evaluations = selections(given, recipe, steps, epochs)
-    for spec, train_spec, _, _, eval_rate in parts:
-        plan = plan_run(spec, stage_data_arguments(full_argv), do_train=True, zero_shot=script == "run_target",
+    for spec, train_spec, _, train_rate, eval_rate in parts:
+        target = script == "run_target"
+        options = RunOptions(domain=stage_arguments(full_argv, DomainArguments),
+                             few_shot=stage_arguments(full_argv, FewShotArguments)) if target else None
+        plan = plan_run(spec, stage_arguments(full_argv, DataArguments), options, do_train=True, zero_shot=target,
                         selection=["en"] if several else None)
         for split, lang, count, times in evaluated_sets(plan, given, evaluations):
             if count is None:
@@ -247,10 +260,33 @@ def training_stage(script, argv, model, throughput) -> dict:
                 continue
             eval_samples += count * times
             eval_hours += count * times / eval_rate / 3600
+        if plan.few_shot:  # the few-shot runs: every shot set of every K and language
+            shots, note = few_shot_samples(plan, spec, given)
+            samples, hours = samples + shots, hours + shots / train_rate / 3600
+            notes.append(note)
     if unknown:
         notes.append(f"evaluation sizes unknown (hub or no local file), left out: {len(unknown)} sets")
     return {"train_samples": samples, "eval_samples": eval_samples, "hours": hours + eval_hours,
             "note": "; ".join(notes)}
+
+
+def few_shot_samples(plan, spec, given) -> tuple[int, str]:
+    """(training samples of the few-shot runs, note): shots per set x epochs x sets x K x languages, the shots per
+    set from the kind's unit (per_tag: K sentences per tag type, an upper bound); the epochs are the most the
+    recipe trains (early stopping on the dev set ends many sooner). Their evaluations are the plan's reads."""
+    few, unit = plan.few_shot, kind_of(spec).SHOTS
+    classes = len(spec.labels or ()) if kind_of(spec).LABEL_FIELD else choices_of(spec, given.get("data_dir"))[0]
+    per_k = {"per_class": classes, "per_tag": len(tag_types_of(spec)), "examples": 1}[unit]
+    shots = sum(k * per_k for k in few.ks) * few.sets * len(few.languages)
+    return round(shots * few.arguments.few_shot_epochs), (
+        f"few-shot: {few.sets} sets x K {','.join(map(str, few.ks))} x {len(few.languages)} languages, "
+        f"{few.arguments.few_shot_epochs:g} epochs at most")
+
+
+def tag_types_of(spec) -> set:
+    """The tag types a per_tag shot set covers (entity types of IOB labels, else the labels but O)."""
+    labels = spec.labels or ()
+    return {label[2:] for label in labels if label.startswith("B-")} or set(labels) - {"O"}
 
 
 def selections(given, recipe, steps, epochs) -> int:
@@ -264,13 +300,13 @@ def selections(given, recipe, steps, epochs) -> int:
     return math.ceil(steps / (math.ceil(every * steps) if every < 1 else every))  # < 1: a share of the steps
 
 
-def stage_data_arguments(argv):
-    """A stage's DataArguments, parsed from its argv with the recipe's flags filled in (the rest: other groups)."""
+def stage_arguments(argv, group):
+    """One argument group of a stage (DataArguments, DomainArguments), parsed from its argv with the recipe's flags
+    filled in (the rest: other groups)."""
     from transformers import HfArgumentParser
-    from utils.args import DataArguments
     if isinstance(argv, dict):
-        return HfArgumentParser(DataArguments).parse_dict(argv, allow_extra_keys=True)[0]
-    return HfArgumentParser(DataArguments, allow_abbrev=False).parse_args_into_dataclasses(
+        return HfArgumentParser(group).parse_dict(argv, allow_extra_keys=True)[0]
+    return HfArgumentParser(group, allow_abbrev=False).parse_args_into_dataclasses(
         argv, return_remaining_strings=True)[0]
 
 
@@ -285,6 +321,18 @@ def evaluated_sets(plan, given, evaluations):
         for split in plan.eval_splits:
             yield split, lang, eval_examples(plan.eval_task, split, lang, given), 1
     spec = plan.task
+    few = plan.few_shot
+    runs = few and few.sets * len(few.ks)  # few-shot runs per language: each evaluates the test set, and its dev set
+    for lang in few.languages if few else ():  # every epoch (the most the recipe trains)
+        yield "few-shot test", lang, eval_examples(plan.eval_task, "test", lang, given), runs
+        if few.selection.get(lang):
+            dev = eval_examples(plan.eval_task, few.selection[lang], lang, given)
+            yield "few-shot dev", lang, capped(dev, plan.selection_limit), runs * math.ceil(few.arguments.few_shot_epochs)
+    translated = [(TRANSLATE_TEST, *plan.translate_test)] if plan.translate_test else []
+    for name, directory, languages in [*plan.extra_sets, *translated]:  # --extra_eval, --translate_test
+        for lang in languages:
+            path = Path(directory) / (spec.data_task or spec.name) / f"test-{lang}.jsonl"
+            yield name, lang, capped(count_lines(path), given.get("max_eval_samples")), 1
     if plan.zero_shot and spec.kind == "dual_encoder":  # the candidate pool, encoded once for every language
         pool = Path(given["data_dir"]) / spec.name / "candidates.jsonl" if given.get("data_dir") else None
         yield "candidates", "pool", pool and count_lines(pool), 1

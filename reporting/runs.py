@@ -17,11 +17,13 @@ from reporting.stats import mean
 from tasks import TASKS, resolve_languages
 from tasks.kinds import kind_of
 from tasks.spec import SPLITS
-from utils.results import is_done, read_json
+from utils.results import few_shot_split, is_done, is_setting, read_json
 
 BASELINE = "baseline"
 BENCHMARKS = tuple(dict.fromkeys(name for spec in TASKS.values() for name in spec.benchmarks))  # xtreme, xtreme_r
 RUN_FILES = ("DONE", "metrics.json", "run_config.json")
+AUTO_SOURCE = "auto"  # run_target.py --train_languages auto (engine/sources.py)
+
 EM_NAMES = ("exact_match", "exact", "em")
 
 
@@ -31,13 +33,19 @@ class Run:
     status: str = "finished"           # finished | unfinished | corrupted | duplicate
     problem: str = ""
     base_model: str = ""
+    source: str = "en"                 # the training language(s): --train_languages ("auto": one per language)
+    intermediate_task: str = ""        # the encoder's intermediate task(s), whatever the variant's name
     intermediate: str = ""             # BASELINE, or the intermediate task(s), e.g. "mnli+squad"
     task: str = ""
     seed: object = None
     is_target: bool = True             # False for the intermediate run itself
     scores: dict = field(default_factory=dict)   # language -> headline score on the chosen split
     extra: dict = field(default_factory=dict)    # --extra_eval sets: NAME -> language -> headline score
+    settings: dict = field(default_factory=dict)  # transfer settings beside zero-shot: NAME -> language -> score
+    shot_sets: dict = field(default_factory=dict)  # few-shot: fewshot<K> -> language -> [each shot set's score]
+    sources: dict = field(default_factory=dict)   # --train_languages auto: language -> the source it trained on
     cost: dict = field(default_factory=dict)     # run_config.json's "cost" record (utils/cost.py); {} if none
+    training: str = "full"                       # how the encoder was trained: full, or lora (run_config "peft")
     data: list = field(default_factory=list)     # run_config.json's "data" records that differ from the official
 
     @property
@@ -50,10 +58,12 @@ def find_run_dirs(root: Path, exclude: Path):
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         has_checkpoint = any(name.startswith("checkpoint-") for name in dirnames)
+        is_run = any(name in filenames for name in RUN_FILES)
         dirnames[:] = sorted(name for name in dirnames if not (
             name in ("encoder", "predictions") or name.startswith((".", "checkpoint-"))
+            or (name == "sources" and is_run)  # a --train_languages auto run's per-source runs (merged in it)
             or (here / name).resolve() == exclude))
-        if has_checkpoint or any(name in filenames for name in RUN_FILES):
+        if has_checkpoint or is_run:
             yield here
 
 
@@ -121,6 +131,10 @@ def describe(run: Run, run_dir: Path, config: dict):
     else:
         run.intermediate = config_name(variant or own_tasks(config) or run.task)
     run.base_model = model_name(config.get("base_model") or "unknown")
+    run.source = str(setting(config, "train_languages") or "en")
+    run.intermediate_task = config_name(config.get("intermediate_task")) if run.is_target else run.intermediate
+    if run.is_target and run.source == AUTO_SOURCE:  # sources chosen per language: compared in sections/settings.py
+        run.intermediate = f"{run.intermediate} (source {AUTO_SOURCE})"
     run.seed = setting(config, "seed")
 
 
@@ -144,9 +158,16 @@ def language_scores(per_language: dict, split: str, metric: str, where: str) -> 
 
 
 def extra_scores(per_language: dict, metric: str, where: str) -> dict:
-    """The headline scores of the splits beyond train/validation/test (run_target.py --extra_eval NAME=DIR)."""
+    """The headline scores of the splits beyond train/validation/test: --extra_eval sets and transfer settings."""
     names = [name for values in per_language.values() for name in values if name not in SPLITS]
     return {name: language_scores(per_language, name, metric, where) for name in dict.fromkeys(names)}
+
+
+def shot_set_scores(metrics: dict, metric: str) -> dict:
+    """metrics.json "few_shot" ({K: {lang: [metrics of each set]}}) -> {fewshot<K>: {lang: [headline scores]}}."""
+    few = metrics.get("few_shot") or {}
+    return {few_shot_split(k): {lang: [headline(scores, metric) for scores in sets] for lang, sets in languages.items()}
+            for k, languages in few.items()}
 
 
 def load_run(run_dir: Path, root: Path, split: str) -> Run:
@@ -164,8 +185,14 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
         if not run.is_target and not any(split in values for values in per_language.values()):
             split = "validation"
         run.scores = language_scores(per_language, split, metric, where)
-        run.extra = extra_scores(per_language, metric, where)
+        extra = extra_scores(per_language, metric, where)
+        run.settings = {name: scores for name, scores in extra.items() if is_setting(name)}
+        run.extra = {name: scores for name, scores in extra.items() if not is_setting(name)}
+        run.shot_sets = shot_set_scores(metrics, metric)
+        run.sources = {lang: choice.get("source") for lang, choice in (metrics.get("sources") or {}).items()}
         run.cost = config.get("cost") if isinstance(config.get("cost"), dict) else {}
+        peft = config.get("peft")
+        run.training = (peft.get("method") or "full") if isinstance(peft, dict) else "full"
         run.data = [r for r in config.get("data") or [] if isinstance(r, dict) and r.get("differs")]
     except (OSError, ValueError, TypeError, AttributeError) as error:
         run.status, run.problem = "corrupted", str(error)

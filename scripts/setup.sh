@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
-need="import torch, transformers, datasets, accelerate, seqeval, sklearn, matplotlib, safetensors, pytest, sentencepiece, google.protobuf"
+need="import torch, transformers, datasets, accelerate, seqeval, sklearn, matplotlib, safetensors, pytest, xdist, sentencepiece, google.protobuf"
 if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "$need" 2>/dev/null \
    && [ "$venv/.requirements" -nt "$root/requirements.txt" ]; then
   echo "$venv/bin/python"; exit 0

@@ -2,6 +2,7 @@
 
 Schema: {"id", "text_a", "text_b" (null for single sentences), "label" (a label name of the task)}.
 """
+import json
 from dataclasses import replace
 
 import datasets
@@ -90,8 +91,24 @@ def americasnli_tsv(path, lang=None, spec=None, **_):
                "label": row["label"]}
 
 
+def fsxlt_sampled(path, **_):
+    """A published few-shot set of Zhao et al. 2021 (fsxlt/buckets .../sampled.json): one JSON object mapping each
+    label to its examples {"uid", "text_a", "text_b", "label", ...}; the uids are the ids, labels as strings (MARC
+    writes ints)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            sampled = json.load(f)
+        examples = [example for group in sampled.values() for example in group]
+        for example in examples:
+            yield {"id": str(example["uid"]), "text_a": example["text_a"], "text_b": example.get("text_b"),
+                   "label": str(example["label"])}
+    except (json.JSONDecodeError, AttributeError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: expected fsxlt's sampled.json, {{label: [{{uid, text_a, text_b, label}}]}}: "
+                         f"{error!r}") from None
+
+
 RAW_FORMATS = {"xnli_tsv": xnli_tsv, "pawsx_tsv": pawsx_tsv, "sib200_tsv": sib200_tsv,
-               "americasnli_tsv": americasnli_tsv}
+               "americasnli_tsv": americasnli_tsv, "fsxlt_sampled": fsxlt_sampled}
 
 
 def from_hub(spec, dataset, lang):
@@ -186,6 +203,8 @@ class Classification(TrainedKind):
     RAW_FORMATS = RAW_FORMATS
     TEXT_FIELDS = ("text_a", "text_b")
     LABEL_FIELD = "label"
+    TRANSLATE_TEST_GOLD = "label"
+    SHOTS = "per_class"
     LABELLED_HEAD = True
     SUBMISSION_FORMAT = "labels"
     COST_SHAPE = "pairs"

@@ -27,6 +27,12 @@ Facts (class attributes):
     CUSTOM_METRIC      --task custom --task_kind <name>: the metric reported; None = no custom tasks of this kind
     CUSTOM_MAX_LENGTH  --task custom: max_seq_length of the task
     EXTRA_EVAL         --extra_eval: another domain's test set in the kind's schema can be evaluated
+    TRANSLATE_TEST_GOLD  --translate_test: the field of the gold answer, taken from the original test set by id when
+                       the kind is evaluated on English translations of the test sets; None = it cannot be (span QA's
+                       answers are spans of the original text, tagging's tags belong to the original words)
+    SHOTS              --few_shot K: what K counts (engine/few_shot.py): "per_class" (K examples of each label),
+                       "per_tag" (sentences drawn until every tag type, entity types for IOB tags, occurs K times),
+                       "examples" (K examples: span QA's questions); None = no few-shot training
     OPTIONS            the kind's own options: a dataclass of command-line flags (span QA's --doc_stride, ...) that
                        the scripts parse beside the other argument groups; None = none
 
@@ -77,6 +83,8 @@ class Kind(ABC):
     CUSTOM_METRIC: str | None = None
     CUSTOM_MAX_LENGTH = 128
     EXTRA_EVAL = True
+    TRANSLATE_TEST_GOLD: str | None = None
+    SHOTS: str | None = None
     OPTIONS: type | None = None
 
     def options(self, data_args):

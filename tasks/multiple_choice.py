@@ -148,6 +148,8 @@ class MultipleChoice(TrainedKind):
     name = "multiple_choice"
     FIELDS = FIELDS  # no RAW_FORMATS: the hub or the JSONL schema, no original raw format is converted
     TEXT_FIELDS = ("context", "choices")
+    TRANSLATE_TEST_GOLD = "label"  # the index of the right choice (the choices translated in order)
+    SHOTS = "per_class"  # K questions per answer position
     SUBMISSION_FORMAT = "choices"
     COST_SHAPE = "pairs"
     CUSTOM_METRIC = "accuracy"

@@ -112,7 +112,8 @@ class Encoder:
     def __init__(self, model_name_or_path, layer=None, pooling="mean", max_seq_length=512, batch_size=64,
                  tokenizer_name=None, cache_dir=None, embedding_cache_dir=None, trust_remote_code=False,
                  precision="auto", attn_implementation=None):
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoTokenizer
+        from utils.peft_setup import load_encoder
         if pooling not in POOLINGS:
             raise ValueError(f"--pooling {pooling!r}: expected one of {', '.join(POOLINGS)}")
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -120,9 +121,8 @@ class Encoder:
         attention = attn_implementation or ("sdpa" if self.device.type == "cuda" else None)  # utils/device.py
         self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_name or model_name_or_path, cache_dir=cache_dir,
                                                        trust_remote_code=trust_remote_code)
-        self.model = AutoModel.from_pretrained(model_name_or_path, cache_dir=cache_dir,
-                                               trust_remote_code=trust_remote_code,
-                                               **({"attn_implementation": attention} if attention else {}))
+        self.model = load_encoder(model_name_or_path, cache_dir=cache_dir, trust_remote_code=trust_remote_code,
+                                  **({"attn_implementation": attention} if attention else {}))  # adapters merged
         self.model = self.model.to(self.device).eval()
         self.layer, self.layer_rule = resolve_layer(layer, self.model.config.num_hidden_layers)
         limit = self.tokenizer.model_max_length

@@ -476,6 +476,7 @@ class SpanQA(TrainedKind):
     SUBMISSION_FORMAT = "answers"
     COST_SHAPE = "qa"
     CUSTOM_METRIC = "f1"
+    SHOTS = "examples"  # K questions
     CUSTOM_MAX_LENGTH = 384
     OPTIONS = SpanQAOptions
     custom_row = staticmethod(custom_row)

@@ -144,11 +144,12 @@ def ccg_auto(path, **_):
 SENTENCE_END = ".!?\u2026\u3002\uff01\uff1f"  # . ! ? ... and the CJK full stop, exclamation and question marks
 
 
-def conll(path, spec=None, **_):
+def conll(path, spec=None, cut=True, **_):
     """CoNLL-style `token ... tag` lines (whitespace-separated: the token first, the tag last; CoNLL-2003, the
     Europeana Newspapers NER files). IOB1 and IOB2 are read and written as IOB2 (iob2). `-DOCSTART-` lines are
     skipped (they end a sentence). Blank lines separate sentences; a file without any is one stream of tokens, cut
-    into sentences by cut_sentences (a heuristic). Tags outside spec's label set are kept as they are and logged
+    into sentences by cut_sentences (a heuristic; cut=False: the file is one sentence, as a shot file of one
+    sentence is). Tags outside spec's label set are kept as they are and logged
     with their counts (map them at run time with --extra_eval_label_map). Ids: the file stem and first line."""
     blocks, block, blank, separated = [], [], False, False
     with open(path, encoding="utf-8") as f:
@@ -167,7 +168,7 @@ def conll(path, spec=None, **_):
                 blocks.append(block)
                 block = []
     sentences = blocks + [block] * bool(block)
-    if not separated:
+    if not separated and cut:
         sentences = [sentence for stream in sentences for sentence in cut_sentences(stream)]
     rows = [{"id": f"{Path(path).stem}-{sentence[0][0]}", "tokens": [token for _, token, _ in sentence],
              "tags": iob2([tag for _, _, tag in sentence])} for sentence in sentences]
@@ -483,6 +484,7 @@ class Tagging(TrainedKind):
     RAW_FORMATS = RAW_FORMATS
     TEXT_FIELDS = ("tokens",)
     LABEL_FIELD = "tags"
+    SHOTS = "per_tag"  # Zhao et al. 2021's shot sets: every tag type occurs at least K times
     LABELLED_HEAD = True
     OPTIONS = TaggingOptions
     SUBMISSION_FORMAT = "tags"

@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pytest
 
+# pytest-xdist (scripts/test.sh runs the suite on one worker per core): each worker's torch, and the scripts it
+# starts, get the cores / workers threads. torch's default, one thread per core in every process, makes the workers'
+# threads wait on each other (on 2 busy cores a real-model training step took 24 s instead of 4).
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT") and "OMP_NUM_THREADS" not in os.environ:
+    os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+
 from builders import FAST, ROOT, SHARED, WORDS, build_tiny_model, make_sentence, nli_rows, write_jsonl  # noqa: F401
 
 sys.path.insert(0, str(ROOT))
@@ -18,13 +24,17 @@ def tiny_model_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def real_model_dir():
-    """The real multilingual encoder from ../shared/tools/real-model (built once, cached); skips without it."""
+def real_model_dir(tmp_path_factory):
+    """The real multilingual encoder from ../shared/tools/real-model (built once, cached); skips without it. With
+    pytest-xdist each worker asks for it: a lock in the run's common temporary folder makes one build it while
+    the others wait, then verify the cached copy."""
+    from filelock import FileLock
     tool = SHARED / "tools" / "real-model"
     if not tool.exists():
         pytest.skip(f"{tool} is absent: the real-model tests need ../shared beside the repository")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
-    result = subprocess.run([str(tool)], capture_output=True, text=True, env=env, timeout=900)
+    with FileLock(str(tmp_path_factory.getbasetemp().parent / "real-model.lock")):
+        result = subprocess.run([str(tool)], capture_output=True, text=True, env=env, timeout=900)
     if result.returncode:
         pytest.skip(f"{tool} could not build the real model: {result.stderr[-500:]}")
     return Path(result.stdout.strip().splitlines()[-1])
@@ -68,6 +78,8 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # with pytest-xdist the controller, which receives every worker's reports, decides
     if os.environ.get("XSTILTS_REQUIRE_SHARED") == "1" and SHARED.is_dir() and _SKIPPED:
         for nodeid, reason in _SKIPPED:
             print(f"\nskipped with {SHARED} present: {nodeid}: {reason}", file=sys.stderr)

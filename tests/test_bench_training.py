@@ -65,7 +65,7 @@ def test_tiny_run_writes_the_rows_and_counts_only_the_timed_batches_real_tokens(
     assert all(int(m.sum()) == m.numel() for r, b in zip(rows, recorded) if r["shape"] == "qa" for m in b)
     from pipeline import cost  # the cost model reads this file: our rows, HF's defaults left out
     throughput = cost.from_files([out])
-    assert throughput.train == {("tiny", r["shape"]): r["samples_per_s"] for r in rows if r["config"] == "xstilts"}
+    assert throughput.train == {("tiny", r["shape"], "full"): r["samples_per_s"] for r in rows if r["config"] == "xstilts"}
 
 
 def test_non_embedding_parameters_leave_out_the_embedding_tables(tiny_model_dir):

@@ -334,3 +334,18 @@ def test_sweep_estimate_pipes_the_grids_stages(grid, tmp_path):
     assert f"total: {(0.4 + 0.05 + 0.4 + 17 / 400) / 3600:.3g} GPU-hours (NVIDIA H200) for 2 of 2 stages" \
         in result.stdout
     assert not (tmp_path / "sweep" / "xlm-roberta-large").exists()  # nothing ran
+
+
+def test_estimate_counts_the_few_shot_runs_by_hand(grid):
+    _, bench, data, runs = grid
+    write_jsonl(data / "xnli" / "validation-de.jsonl", nli_rows(9, 5))  # the shots' source and the dev set
+    stage = Stage("run_target.py", "run_target.py", [str(a) for a in [
+        "--task", "xnli", "--model_name_or_path", "xlm-roberta-large", "--data_dir", data, "--languages", "de",
+        "--num_train_epochs", "1", "--output_dir", runs / "mnli" / "xnli", "--few_shot", "1,2", "--shot_sets", "2",
+        "--few_shot_epochs", "3"]])
+    rows, _ = cost.main(["--throughput", str(bench)], [stage])
+    # training: 40 English examples, then 2 sets x (1 + 2) x 3 labels shots x 3 epochs = 54
+    # evaluation: one selection (10) + test de (7); each of the 4 few-shot runs: test de (7) + dev de (9) x 3 epochs
+    assert rows[0]["train_samples"] == 40 + 54 and rows[0]["eval_samples"] == 10 + 7 + 4 * 7 + 4 * 9 * 3
+    assert rows[0]["hours"] == pytest.approx(((40 + 54) / 100 + 153 / 400) / 3600)
+    assert "few-shot: 2 sets x K 1,2 x 1 languages, 3 epochs at most" in rows[0]["note"]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from transformers import HfArgumentParser, TrainingArguments
 
+from utils.results import is_setting
+
 
 class InputError(ValueError):
     """A mistake in the user's arguments or files, found before anything expensive runs: one line, no traceback."""
@@ -92,7 +94,10 @@ class DataArguments:
                 "sets it): target runs report under it instead of their intermediate task's name."})
     train_languages: str | None = field(default=None, metadata={
         "help": "Train on these languages of the training set, concatenated (train-<lang>.jsonl of --data_dir, "
-                "e.g. translations); default en (checkpoints are then selected on the English dev set, else on these languages' dev sets). --max_train_samples applies per language."})
+                "e.g. translations); default en (checkpoints are then selected on the English dev set, else on these "
+                "languages' dev sets). --max_train_samples applies per language. run_target.py: 'auto' chooses, for "
+                "each evaluation language, the typologically nearest language with training data (engine/sources.py)"
+                ", one training run per chosen source."})
     eval_splits: str | None = field(default=None, metadata={
         "help": "Comma list of splits evaluated per language; default: test for targets, validation otherwise."})
     encoding_precision: str = field(default="auto", metadata={
@@ -375,7 +380,8 @@ class AugmentArguments:
 @dataclass
 class DomainArguments:
     """run_target.py: after the usual evaluation, evaluate the trained model on more test sets (another domain, the
-    same task) in the local layout, each as one more split NAME of metrics.json (engine/preflight.py checks them)."""
+    same task; English translations of the test sets) in the local layout, each as one more split NAME of
+    metrics.json (engine/preflight.py checks them)."""
     extra_eval: str | None = field(default=None, metadata={
         "action": "append",  # repeatable; the value is then a list of the strings given
         "help": "NAME=DIR: also evaluate on DIR/<task>/test-<lang>.jsonl for each evaluation language that has the "
@@ -385,6 +391,11 @@ class DomainArguments:
         "help": "Map the gold labels of the --extra_eval sets, e.g. MISC=O,PER=PER; for IOB tags a key without "
                 "B-/I- maps the entity type (MISC=O: B-MISC and I-MISC -> O). An unmapped label outside the task's "
                 "label set is an error."})
+    translate_test: str | None = field(default=None, metadata={
+        "help": "DIR: also evaluate on DIR/<task>/test-<lang>.jsonl, the English translations of each evaluation "
+                "language's test set in the task's schema (one row per id of the original test set), reported as "
+                "the split translate_test and scored against the original test set's gold labels (classification "
+                "and multiple choice)."})
 
 
 EXTRA_EVAL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -401,9 +412,10 @@ def extra_eval_sets(value, reserved=()) -> dict:
         name, sep, directory = (text.strip() for text in item.partition("="))
         if not sep or not directory:
             raise InputError(f"--extra_eval {item}: expected NAME=DIR (e.g. europeana=data/europeana)")
-        if not EXTRA_EVAL_NAME.fullmatch(name) or name in reserved:
+        if not EXTRA_EVAL_NAME.fullmatch(name) or name in reserved or is_setting(name):
             raise InputError(f"--extra_eval {item}: the name {name!r} must be a simple identifier (a letter, then "
-                             f"letters, digits or _) other than {', '.join(reserved)}")
+                             f"letters, digits or _) other than {', '.join(reserved)}, translate_test and "
+                             "fewshot<K>")
         if name in sets:
             raise InputError(f"--extra_eval: the name {name!r} is given twice")
         sets[name] = directory
@@ -411,17 +423,65 @@ def extra_eval_sets(value, reserved=()) -> dict:
 
 
 @dataclass
+class FewShotArguments:
+    """run_target.py: after English training, continue the selected model on K labelled examples of each evaluation
+    language, one short run per language and shot set, each evaluated on that language's test set
+    (engine/few_shot.py). The defaults are the target-adapting recipe of Zhao et al. 2021's code (fsxlt/code):
+    learning rate 3e-5, batch 32, up to 50 epochs, the epoch chosen on the language's dev set, patience 10."""
+    few_shot: str | None = field(default=None, metadata={
+        "help": "K, or a comma list (1,2,4,8): examples per label (classification; multiple choice: per answer "
+                "position), sentences until every tag type occurs K times (tagging), questions (span QA)."})
+    shots: str | None = field(default=None, metadata={
+        "help": "DIR of published shot sets in fsxlt/buckets' layout: DIR/<K>-shots/<language>/<i>-th/sampled.json "
+                "(classification) or train.tsv (tagging), DIR the task's folder (buckets/xnli) or the buckets root; "
+                "default: shots drawn from the language's training split (else its validation split)."})
+    shot_sets: int = field(default=5, metadata={"help": "Shot sets per K and language (Zhao et al.: 40)."})
+    shot_split: str | None = field(default=None, metadata={
+        "help": "The split drawn shots come from: train or validation; default: train where the language has "
+                "it, else validation. Never the evaluated split.", "choices": ["train", "validation"]})
+    few_shot_selection: str = field(default="dev", metadata={
+        "help": "dev: keep the epoch that scores best on the language's dev set (its examples that are not shots; "
+                "Zhao et al.); last: train --few_shot_epochs and keep the last (no target-language dev labels).",
+        "choices": ["dev", "last"]})
+    few_shot_epochs: float = field(default=50, metadata={"help": "Epochs over the shots at most."})
+    few_shot_learning_rate: float = field(default=3e-5, metadata={"help": "Learning rate (constant, no warmup)."})
+    few_shot_batch_size: int = field(default=32, metadata={"help": "Shots per optimizer step."})
+    few_shot_patience: int = field(default=10, metadata={
+        "help": "--few_shot_selection dev: stop after N epochs without a better dev score (0 = never)."})
+
+
+@dataclass
+class PeftArguments:
+    """run_intermediate.py and run_target.py: parameter-efficient training of the encoder (utils/peft_setup.py, on
+    `peft`); the task heads stay fully trained."""
+    peft: str | None = field(default=None, metadata={
+        "help": "Train the encoder parameter-efficiently: 'lora' (low-rank adapters on the encoder layers' linear "
+                "projections, peft's LoRA); default: full fine-tuning. An intermediate run then saves its adapter "
+                "(peft's format) as its encoder folder; a target run given such a folder merges it into its base."})
+    lora_r: int = field(default=8, metadata={"help": "--peft lora: the rank of the low-rank update."})
+    lora_alpha: float = field(default=16, metadata={"help": "--peft lora: the scale (the update is alpha / r x BA)."})
+    lora_dropout: float = field(default=0.1, metadata={"help": "--peft lora: dropout on the adapters' input."})
+    lora_target_modules: str | None = field(default=None, metadata={
+        "help": "--peft lora: comma list of the linear modules of each encoder layer that get adapters, by name "
+                "(e.g. query,value; a dotted suffix such as attention.output.dense picks one); default: every "
+                "linear module of the layers (the attention and feed-forward projections)."})
+
+
+@dataclass
 class RunOptions:
     """The optional argument groups of a run, by name (None where its script has no such group): multi-task
     training and custom tasks (run_intermediate.py), augmentation of the training data (both training scripts),
-    more test sets (run_target.py)."""
+    more test sets (run_target.py), parameter-efficient training (both training scripts)."""
     multitask: MultiTaskArguments | None = None
     augment: AugmentArguments | None = None
     domain: DomainArguments | None = None
+    few_shot: FewShotArguments | None = None
+    peft: PeftArguments | None = None
 
     def groups(self) -> tuple:
         """The groups the run has, in order (run_config.json records their fields)."""
-        return tuple(group for group in (self.multitask, self.augment, self.domain) if group is not None)
+        return tuple(group for group in (self.multitask, self.augment, self.domain, self.few_shot, self.peft)
+                     if group is not None)
 
     @property
     def augmenting(self) -> AugmentArguments | None:

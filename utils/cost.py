@@ -22,7 +22,10 @@ The record:
                                 token types), as transformers' num_parameters(exclude_embeddings=True); a table tied
                                 to an MLM decoder counts (the decoder multiplies by it)
     flops                       FLOPS_FORMULA, with N = parameters_non_embedding (Kaplan et al. 2020's C = 6ND: a
-                                forward pass costs 2N per token, a backward 4N; an embedding is a lookup, no product)
+                                forward pass costs 2N per token, a backward 4N: 2N for the gradients of the
+                                activations, 2N for those of the weights, which frozen weights skip; an embedding is
+                                a lookup, no product) and T = parameters_trained_non_embedding (N in full
+                                fine-tuning; --peft lora: the adapters and heads)
     trainer_tokens_seen         the Trainer's own count (state.num_input_tokens_seen), when it was switched on with
                                 --include_num_input_tokens_seen (it counts only the first input, not a dual
                                 encoder's candidates, and synchronises the device every step, so it is off by default)
@@ -32,22 +35,26 @@ from pathlib import Path
 
 import torch
 
-FLOPS_FORMULA = "6 x N x train_tokens + 2 x N x eval_tokens, N = non-embedding parameters"
+FLOPS_FORMULA = ("(4 x N + 2 x T) x train_tokens + 2 x N x eval_tokens, N = non-embedding parameters, T = those "
+                 "trained (N in full fine-tuning: 6 x N)")
 
 
-def parameter_counts(model) -> tuple[int, int]:
+def parameter_counts(model, trained=False) -> tuple[int, int]:
     """(all parameters, those not held only by nn.Embedding tables); a parameter shared or tied counts once, and a
-    table tied to an output layer (an MLM decoder) is not only a lookup: it counts."""
+    table tied to an output layer (an MLM decoder) is not only a lookup: it counts. trained: only those that
+    train (requires_grad)."""
     owners = {}  # parameter id -> whether each module holding it is an nn.Embedding
     for module in model.modules():
         for p in module.parameters(recurse=False):
             owners.setdefault(id(p), set()).add(isinstance(module, torch.nn.Embedding))
-    parameters = list(model.parameters())  # distinct tensors
+    parameters = [p for p in model.parameters() if p.requires_grad or not trained]  # distinct tensors
     return sum(p.numel() for p in parameters), sum(p.numel() for p in parameters if owners[id(p)] != {True})
 
 
-def training_flops(non_embedding: int, train_tokens: int, eval_tokens: int) -> int:
-    return 6 * non_embedding * train_tokens + 2 * non_embedding * eval_tokens
+def training_flops(non_embedding: int, train_tokens: int, eval_tokens: int, trained: int | None = None) -> int:
+    """FLOPS_FORMULA; trained: the non-embedding parameters that train (default all: 6 N per training token)."""
+    trained = non_embedding if trained is None else trained
+    return (4 * non_embedding + 2 * trained) * train_tokens + 2 * non_embedding * eval_tokens
 
 
 def cpu_name() -> str:
@@ -106,6 +113,7 @@ class CostMeter:
     def record(self, wall_s: float) -> dict:
         train_tokens, eval_tokens, train_sequences, eval_sequences = self._totals()
         parameters, non_embedding = parameter_counts(self.model)
+        trained = parameter_counts(self.model, trained=True)[1]
         if self.trainer is not None:
             args = self.trainer.args
             hardware = device_record(args.device, args.world_size, max(args.n_gpu, 1))
@@ -114,8 +122,9 @@ class CostMeter:
         record = {"wall_s": wall_s, **hardware, "device_hours": wall_s * max(hardware["gpus"], 1) / 3600,
                   "train": self._train_metrics(), "train_tokens": train_tokens, "eval_tokens": eval_tokens,
                   "train_sequences": train_sequences, "eval_sequences": eval_sequences, "parameters": parameters,
-                  "parameters_non_embedding": non_embedding,
-                  "flops": training_flops(non_embedding, train_tokens, eval_tokens), "flops_formula": FLOPS_FORMULA}
+                  "parameters_non_embedding": non_embedding, "parameters_trained_non_embedding": trained,
+                  "flops": training_flops(non_embedding, train_tokens, eval_tokens, trained),
+                  "flops_formula": FLOPS_FORMULA}
         if self.trainer is not None and self.trainer.args.include_num_input_tokens_seen not in ("no", False):
             record["trainer_tokens_seen"] = int(self.trainer.state.num_input_tokens_seen)
         return record

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
@@ -330,5 +331,35 @@ def load_extra_set(spec, directory, lang: str, kind, mapping=None) -> datasets.D
         if bad is not None:  # (a missing label is left to the schema check)
             fail_at(path, row, f"label {bad!r} is not a label of task {spec.name!r} ({', '.join(spec.labels)}) and "
                                "--extra_eval_label_map does not map it (e.g. --extra_eval_label_map MISC=O)")
+    kind.validate(spec, dataset, path)
+    return dataset
+
+
+def load_translated_set(spec, directory, lang: str, kind, original) -> datasets.Dataset:
+    """A --translate_test set, DIR/<task>/test-<lang>.jsonl: the English translations of lang's test set (original)
+    in the kind's schema, one row per original id, in the original's order, each with the original's gold answer
+    (kind.TRANSLATE_TEST_GOLD; a label in the file is replaced). Ids missing, unknown or repeated are an error
+    naming the file, how many and the first few."""
+    path = local_path(directory, spec.data_task or spec.name, "test", lang)
+    dataset = load_local(path)
+    if "id" not in dataset.column_names:
+        raise ValueError(f"{path}: no 'id' field; each translated row carries the id of its row of the {lang} test "
+                         "set")
+    ids, wanted = [str(i) for i in dataset["id"]], [str(i) for i in original["id"]]
+    position = {i: row for row, i in enumerate(ids)}
+    known = set(wanted)
+    problems = ((f"of the {len(wanted)} ids of the {lang} test set have no translation",
+                 [i for i in wanted if i not in position]),
+                (f"ids are not in the {lang} test set", [i for i in position if i not in known]),
+                ("ids are repeated", [i for i, n in Counter(ids).items() if n > 1]))
+    for what, which in problems:
+        if which:
+            raise ValueError(f"{path}: {len(which)} {what} (first: {', '.join(which[:5])}); expected exactly one "
+                             "translated row per id of the original test set")
+    gold = kind.TRANSLATE_TEST_GOLD
+    dataset = dataset.select([position[i] for i in wanted])
+    if gold in dataset.column_names:
+        dataset = dataset.remove_columns(gold)
+    dataset = dataset.add_column(gold, original[gold])
     kind.validate(spec, dataset, path)
     return dataset

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from transformers import AutoConfig, AutoTokenizer
 
+from utils import peft_setup
 from utils.heads import head_class
 
 logger = logging.getLogger(__name__)
@@ -49,9 +50,12 @@ def checkpoint_head_labels(model_args) -> list | None:
     return head_labels(config)
 
 
-def load_with_new_head(model_class, model_args, **config_kwargs):
+def load_with_new_head(model_class, model_args, peft=None, **config_kwargs):
     """Load model_args.model_name_or_path into model_class (e.g. AutoModelForSequenceClassification), or into the
     toolkit's own head of that kind where transformers has none for the encoder (utils/heads.py; logged).
+
+    An adapter folder (an intermediate --peft run's encoder) loads the base model it names and merges its adapter;
+    peft: the run's utils.args.PeftArguments, whose --peft lora puts LoRA on the encoder (utils/peft_setup.py).
 
     The encoder's weights must all be found in the checkpoint; the head is new. Logs which checkpoint weights
     were dropped (an old head) and which are new. A checkpoint that is not an encoder of a compatible model
@@ -59,6 +63,8 @@ def load_with_new_head(model_class, model_args, **config_kwargs):
     """
     path = model_args.model_name_or_path
     common = dict(cache_dir=model_args.cache_dir, trust_remote_code=model_args.trust_remote_code)
+    adapter = peft_setup.is_adapter_folder(path)
+    weights, revision = peft_setup.adapter_base(path) if adapter else (path, None)
     try:
         config = AutoConfig.from_pretrained(path, **common)
         dropped = reset_head_fields(config)
@@ -69,7 +75,8 @@ def load_with_new_head(model_class, model_args, **config_kwargs):
             if name not in ("num_labels", "id2label", "label2id"):
                 setattr(config, name, value)
         model_class = head_class(model_class, config)  # the toolkit's own head where transformers has none
-        model, info = model_class.from_pretrained(path, config=config, output_loading_info=True, **common,
+        model, info = model_class.from_pretrained(weights, config=config, output_loading_info=True, **common,
+                                                  **({"revision": revision} if revision else {}),
                                                   **attention_kwargs(model_args))
     except (OSError, ValueError, KeyError) as error:
         raise ValueError(f"--model_name_or_path {path}: not a loadable encoder checkpoint or hub model "
@@ -92,7 +99,12 @@ def load_with_new_head(model_class, model_args, **config_kwargs):
                 getattr(model_args, "attn_implementation", None) or "not given: transformers' default")
     if info.get("mismatched_keys"):
         logger.warning("%s: %s re-initialised (shape mismatch)", path, info["mismatched_keys"])
-    if getattr(model_args, "freeze_embeddings", False):
+    if adapter:
+        peft_setup.merge_adapter(model.base_model, path)
+    if getattr(peft, "peft", None):
+        new_modules = sorted({key[len(prefix):].split(".")[0] for key in new if key.startswith(prefix)})
+        peft_setup.add_lora(model, peft, *peft_setup.base_identity(model_args, config), new_modules=new_modules)
+    elif getattr(model_args, "freeze_embeddings", False):
         model.get_input_embeddings().requires_grad_(False)
         logger.info("Word embeddings frozen (--freeze_embeddings)")
     return model
@@ -159,11 +171,13 @@ def with_special_tokens(tokenizer):
 
 
 def save_encoder(model, tokenizer, directory):
-    """Save the bare encoder (no head) and the tokenizer as safetensors, atomically (tmp dir, then rename)."""
+    """Save the bare encoder (no head) and the tokenizer as safetensors, atomically (tmp dir, then rename); an
+    encoder with a LoRA adapter (--peft) saves the adapter with its base model's id instead of the weights."""
     directory = Path(directory)
     tmp = directory.with_name(directory.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    model.base_model.save_pretrained(tmp, safe_serialization=True)
+    if not peft_setup.save_adapter(model.base_model, tmp):  # --peft: the adapter, in peft's format, not the weights
+        model.base_model.save_pretrained(tmp, safe_serialization=True)
     config = copy.deepcopy(model.base_model.config)  # a copy: the trained model keeps its own config
     reset_head_fields(config)  # the encoder carries nothing of the task head (labels, problem type)
     config.architectures = [type(model.base_model).__name__]

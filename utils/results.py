@@ -1,6 +1,7 @@
 """Atomic result files, done-markers, run locks and the metrics layout shared by every run."""
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,6 +92,20 @@ def average_metrics(per_language: dict) -> dict:
     return average
 
 
+TRANSLATE_TEST = "translate_test"  # the split of run_target.py --translate_test's scores (engine/plan.py)
+FEW_SHOT_SPLIT = re.compile(r"fewshot(\d+)")  # the split of --few_shot K's mean over shot sets (engine/few_shot.py)
+
+
+def few_shot_split(k) -> str:
+    return f"fewshot{k}"
+
+
+def is_setting(name: str) -> bool:
+    """A metrics.json split that is a transfer setting beside zero-shot (--translate_test, --few_shot K), not an
+    --extra_eval set (whose names cannot take these forms)."""
+    return name == TRANSLATE_TEST or FEW_SHOT_SPLIT.fullmatch(name) is not None
+
+
 def metrics_document(task: str, metric: str, per_language: dict, **extra) -> dict:
     """The metrics.json layout of DESIGN.md: scores in percent per language and split, plus their average."""
     return {"task": task, "metric": metric, "per_language": per_language,
@@ -108,7 +123,7 @@ def run_config(*argument_groups, **fields) -> dict:
         arguments.update({k: v for k, v in dataclasses.asdict(group).items()
                           if not k.startswith("_") and k != "kind_options"})  # recorded as the option groups
     versions = {}
-    for package in ("torch", "transformers", "datasets", "accelerate", "tokenizers"):
+    for package in ("torch", "transformers", "datasets", "accelerate", "tokenizers", "peft"):
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:

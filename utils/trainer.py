@@ -71,6 +71,15 @@ def _restore(value, inverse):
 
 
 class Trainer(transformers.Trainer):
+    """transformers' Trainer with evaluation in length order, and gradient accumulation that averages the
+    micro-batches' losses: the task models take **kwargs, so the Trainer would take them for models that normalise
+    their loss by num_items_in_batch and leave it unscaled, but their losses are batch means (CrossEntropyLoss), so
+    every accumulated gradient would be --gradient_accumulation_steps times too large (and clipped harder)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.model_accepts_loss_kwargs = False
+
     def length_order(self, dataset):
         """The order evaluation visits the features in: longest first (stable), or None for dataset order."""
         args = self.args
@@ -115,3 +124,28 @@ def selection_callbacks(args) -> list:
     if patience and args.load_best_model_at_end and args.eval_strategy != "no":
         callbacks.append(transformers.EarlyStoppingCallback(early_stopping_patience=patience))
     return callbacks
+
+
+class KeepBestInMemory(transformers.TrainerCallback):
+    """Checkpoint selection without checkpoints on disk, for many short runs (few-shot): after each evaluation a
+    CPU copy of the weights is kept when `metric` improved (higher is better); training stops after `patience`
+    evaluations without improvement (0: never); the best weights are loaded at the end."""
+
+    def __init__(self, metric: str, patience: int = 0):
+        self.metric, self.patience = metric, patience
+        self.best, self.weights, self.waited = None, None, 0
+
+    def on_evaluate(self, args, state, control, model=None, metrics=None, **kwargs):
+        value = (metrics or {}).get(f"eval_{self.metric}")
+        if value is None:
+            return
+        if self.best is None or value > self.best:
+            self.best, self.waited = value, 0
+            self.weights = {name: tensor.detach().to("cpu", copy=True) for name, tensor in model.state_dict().items()}
+        else:
+            self.waited += 1
+            control.should_training_stop = bool(self.patience) and self.waited >= self.patience
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        if self.weights is not None:
+            model.load_state_dict(self.weights)

@@ -4,6 +4,6 @@ name is the module's (scripts/report.py --sections NAME,...). A new section is o
 ORDER."""
 import importlib
 
-ORDER = ("paper", "benchmarks", "base_models", "significance", "domain_shift", "typology", "fairness", "cost", "data",
-         "runs", "heatmaps", "languages", "groups")
+ORDER = ("paper", "benchmarks", "base_models", "significance", "domain_shift", "settings", "typology", "fairness",
+         "cost", "data", "runs", "heatmaps", "languages", "groups")
 SECTIONS = {name: importlib.import_module(f"{__name__}.{name}") for name in ORDER}

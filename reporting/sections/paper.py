@@ -4,7 +4,7 @@ its 95% interval (the significance section's), and a note on runs with fewer or 
 from reporting import render
 from reporting.runs import BASELINE
 from reporting.section import Section
-from reporting.sections import significance
+from reporting.sections import settings, significance
 from reporting.stats import diff, mean, std, with_intervals
 from tasks import TASKS, resolve_languages
 
@@ -34,12 +34,33 @@ def rows(context) -> list:
     return out
 
 
+def setting_rows(context) -> list:
+    """The transfer settings of the configurations that have them (few-shot K, translate-test: Run.settings), one
+    row each, "<intermediate> [<setting>]": the mean over seeds of each run's average over the setting's languages,
+    the difference to the same runs' zero-shot average over those languages as delta."""
+    out = []
+    for (base, intermediate, task), runs in context.groups.items():
+        names = sorted({name for run in runs for name in run.settings}, key=settings.setting_order)
+        for name in names:
+            having = [run for run in runs if name in run.settings]
+            values = [mean(run.settings[name].values()) for run in having]
+            zero = [mean(run.scores[lang] for lang in run.settings[name] if lang in run.scores) for run in having]
+            out.append({"base_model": base, "target": task, "intermediate": f"{intermediate} [{name}]",
+                        "setting": name, "n_seeds": len(values),
+                        "seeds": " ".join(sorted(str(run.seed) for run in having)), "mean": mean(values),
+                        "std": std(values), "delta": diff(mean(values), mean(v for v in zero if v is not None)),
+                        "languages": f"{name}: {len(having[0].settings[name])} languages (training languages out)"})
+    return out
+
+
 def markdown(paper) -> str:
     text = ("## The paper's table\n\nMean ± standard deviation over seeds of the test average over the languages "
             "each run evaluated (QA: (EM + F1) / 2); in brackets the difference to the baseline. Averages over other "
             "languages than the task's (XTREME's) are listed below each table. The difference's 95% interval (a "
             f"paired bootstrap over test examples and seeds, \"Significance\" below) follows it; "
-            f"{render.NOT_SIGNIFICANT} marks one that includes 0.\n")
+            f"{render.NOT_SIGNIFICANT} marks one that includes 0. A row `<intermediate> [<setting>]` is a transfer "
+            "setting of that configuration (few-shot K, translate-test; \"Transfer settings\" below): in brackets its "
+            "difference to the same runs' zero-shot average over the same languages.\n")
     for base, base_rows in render.by_base(paper):
         columns, lines = render.pivot(base_rows, "target")
         text += f"\n### Base model `{base}`\n\n" + render.markdown_table(["intermediate"] + columns, lines)
@@ -51,4 +72,9 @@ def markdown(paper) -> str:
 def build(context) -> Section:
     paper = with_intervals(context.shared(rows), context.shared(significance.intervals),
                            lambda r: (r["base_model"], r["target"], r["intermediate"], "avg"))
+    extra = {}
+    for row in setting_rows(context):  # each after its configuration's row
+        extra.setdefault((row["base_model"], row["target"], row["intermediate"].split(" [")[0]), []).append(row)
+    paper = [r for row in paper for r in (row, *extra.get((row["base_model"], row["target"], row["intermediate"]),
+                                                          ()))]
     return Section(markdown(paper), {"paper_table": paper})
