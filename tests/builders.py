@@ -138,3 +138,24 @@ def torchrun(script, processes=2):
     one machine) never meet on a fixed --master_port."""
     return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes),
             str(ROOT / script)]
+
+
+def german_xnli(shared_data, out):
+    """../shared/data/xnli_de converted into the local layout under out (prepare_data.py --from_raw xnli_tsv):
+    German MNLI-style train and validation (the training task) and XNLI test; returns out."""
+    import prepare_data
+    for raw, task, split in (("train.txt", "mnli", "train"), ("dev.txt", "mnli", "validation"),
+                             ("test.txt", "xnli", "test")):
+        prepare_data.main(["--from_raw", "xnli_tsv", "--input", str(Path(shared_data) / "xnli_de" / raw), "--task",
+                           task, "--split", split, "--lang", "de", "--out", str(out)])
+    return out
+
+
+def interrupt(out, last_checkpoint):
+    """Make a finished run folder look interrupted before its last checkpoint: no DONE, metrics or predictions,
+    and last_checkpoint (e.g. "checkpoint-6") gone, so a rerun resumes from the one before."""
+    import shutil
+    for name in ("DONE", "metrics.json"):
+        (Path(out) / name).unlink()
+    shutil.rmtree(Path(out) / "predictions")
+    shutil.rmtree(Path(out) / last_checkpoint)

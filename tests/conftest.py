@@ -84,3 +84,14 @@ def pytest_sessionfinish(session, exitstatus):
         for nodeid, reason in _SKIPPED:
             print(f"\nskipped with {SHARED} present: {nodeid}: {reason}", file=sys.stderr)
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module of tiny-model runs (they gain nothing from more on a shared machine):
+    pytestmark = pytest.mark.usefixtures("one_torch_thread")."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -4,11 +4,11 @@ kind (classification, multiple choice, span QA, tagging, dual encoder, retrieval
 pooling each dual encoder takes, the pre-flight error for a pooler the encoder lacks, and the toolkit's own heads
 (utils/heads.py) through checkpoints, resume, best-model loading and save_encoder."""
 import json
-import shutil
 
 import pytest
 import torch
 from safetensors import safe_open
+from builders import interrupt
 from conftest import FAST
 from encoders import ENCODERS, TINY, build_encoder
 from test_grid import STEPS, TARGETS, grid_data, run_cell  # noqa: F401 (a fixture)
@@ -34,13 +34,7 @@ OWN_HEADS = {("eurobert", "xquad"), ("eurobert", "xcopa")}  # (arch, target) tha
 _BUILT = {}  # architecture -> (base model, encoder written by its intermediate run), once per session
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One torch thread: the tiny models gain nothing from two, and the matrix shares a loaded machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def intermediate_encoder(arch, grid_data, tmp_path_factory):
@@ -172,10 +166,7 @@ def test_own_head_checkpoints_resume_best_model_and_saved_encoder(eurobert, grid
     finished = run_target.main(argv)
     assert json.loads((out / "run_config.json").read_text())["head"] == {
         "class": "XstiltsEuroBertForQuestionAnswering", "source": "toolkit (utils/heads.py)"}
-    for name in ("DONE", "metrics.json"):
-        (out / name).unlink()
-    shutil.rmtree(out / "predictions")
-    shutil.rmtree(out / "checkpoint-6")
+    interrupt(out, "checkpoint-6")
     resumed = run_target.main(argv)
     assert resumed["per_language"] == finished["per_language"]
     assert json.loads((out / "checkpoint-6" / "trainer_state.json").read_text())["global_step"] == 6

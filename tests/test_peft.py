@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 import torch
+from builders import german_xnli, interrupt
 from conftest import FAST
 from encoders import build_encoder
 from safetensors import safe_open
@@ -20,12 +21,7 @@ from utils.args import InputError
 LORA = ["--peft", "lora", "--lora_r", "4", "--lora_alpha", "8", "--lora_dropout", "0"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
 
 def config_of(out):
@@ -139,10 +135,7 @@ def test_a_killed_lora_run_resumes(tiny_model_dir, grid_data, tmp_path):
     argv = ["--task", "xnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(grid_data),
             "--output_dir", str(out), "--languages", "de", "--keep_checkpoints", *LORA, *FAST]
     finished = run_target.main(argv)
-    for name in ("DONE", "metrics.json"):
-        (out / name).unlink()
-    shutil.rmtree(out / "predictions")
-    shutil.rmtree(out / "checkpoint-6")
+    interrupt(out, "checkpoint-6")
     resumed = run_target.main(argv)
     assert resumed["per_language"] == finished["per_language"]
     assert json.loads((out / "checkpoint-6" / "trainer_state.json").read_text())["global_step"] == 6
@@ -284,12 +277,7 @@ def test_a_lora_option_without_peft_is_named(tiny_model_dir, grid_data, tmp_path
 def test_real_model_learns_german_xnli_with_lora(real_model_dir, shared_data, tmp_path):
     """Real model, real data: LoRA alone (rank 8, the encoder frozen) lifts German XNLI clearly above chance."""
     import time
-    import prepare_data
-    data = tmp_path / "data"
-    for raw, task, split in (("train.txt", "mnli", "train"), ("dev.txt", "mnli", "validation"),
-                             ("test.txt", "xnli", "test")):
-        prepare_data.main(["--from_raw", "xnli_tsv", "--input", str(shared_data / "xnli_de" / raw), "--task", task,
-                           "--split", split, "--lang", "de", "--out", str(data)])
+    data = german_xnli(shared_data, tmp_path / "data")
     started = time.time()
     run_target.main(["--task", "xnli", "--model_name_or_path", str(real_model_dir), "--data_dir", str(data),
                      "--train_languages", "de", "--languages", "de", "--output_dir", str(tmp_path / "run"),

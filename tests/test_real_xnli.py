@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-import prepare_data
 import run_target
+from builders import german_xnli
 
 pytestmark = pytest.mark.slow
 
@@ -14,11 +14,7 @@ def test_real_model_learns_german_xnli(real_model_dir, shared_data, tmp_path):
     """150 steps at the recipe's effective batch of 32 (16 x 2 accumulated): 4,800 sentence pairs, about two epochs
     of the 2,245 German training pairs; the checkpoint chosen on the dev set (250 pairs) at step 75 or 150; the test
     accuracy on the first 1,500 test pairs."""
-    data = tmp_path / "data"
-    for raw, task, split in (("train.txt", "mnli", "train"), ("dev.txt", "mnli", "validation"),
-                             ("test.txt", "xnli", "test")):
-        prepare_data.main(["--from_raw", "xnli_tsv", "--input", str(shared_data / "xnli_de" / raw), "--task", task,
-                           "--split", split, "--lang", "de", "--out", str(data)])
+    data = german_xnli(shared_data, tmp_path / "data")
     started = time.time()
     run_target.main(["--task", "xnli", "--model_name_or_path", str(real_model_dir), "--data_dir", str(data),
                      "--train_languages", "de", "--languages", "de", "--output_dir", str(tmp_path / "run"),
