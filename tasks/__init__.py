@@ -210,6 +210,7 @@ TASKS = {spec.name: spec for spec in [
                    "task's rows copied under this name"),
     _T("belebele", "multiple_choice", "accuracy", languages=BELEBELE_LANGS, train_task="belebele_train", labels=MC4,
        category=QA_CAT, hub_path="facebook/belebele", hub_config="{lang}", max_seq_length=512,
+       hub_lang_splits={lang: ("test",) for lang in BELEBELE_LANGS},  # every config: a test split only
        hub_columns={"context": ["flores_passage", "question"], "choices": [f"mc_answer{n}" for n in MC4],
                     "label": "correct_answer_num"},
        description="Belebele: multiple-choice reading comprehension on FLORES passages, 122 varieties, test only; "
