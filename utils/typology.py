@@ -32,27 +32,26 @@ ORDER_SOURCES = ("WALS", "SSWL", "ETHNO")  # word order: the first of these URIE
 
 @contextmanager
 def _quiet():
-    """urielplus logs every call at INFO through the root logger: silence INFO while it runs."""
-    previous = logging.root.manager.disable
+    """urielplus logs every call at INFO through the root logger, and it (or what it imports on first use) calls
+    logging.basicConfig, which would take over the scripts' logging setup (utils/args.py setup_logging then adds
+    nothing): INFO is silenced while it runs, and the root logger's handlers and level are put back as they were."""
+    root = logging.getLogger()
+    handlers, level, previous = list(root.handlers), root.level, logging.root.manager.disable
     logging.disable(logging.INFO)
     try:
         yield
     finally:
         logging.disable(previous)
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 @functools.lru_cache(maxsize=1)
 def database():
-    """The URIEL+ object (loaded once, ~1.5 s). Importing urielplus calls logging.basicConfig, which would take
-    over the scripts' logging setup: the root logger's handlers and level are put back as they were."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    """The URIEL+ object (loaded once, ~1.5 s)."""
     with _quiet():
         from urielplus.urielplus import URIELPlus
-        uriel = URIELPlus()
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    return uriel
+        return URIELPlus()
 
 
 @functools.lru_cache(maxsize=1)
