@@ -2,9 +2,8 @@
 language nearest to it by typological distance, among the languages the training task has training data in (the
 evaluation language itself left out: the setting stays cross-lingual transfer).
 
-The distance is the mean of URIEL's syntactic, genetic and geographic distances (utils/typology.py; those URIEL
-can compute for the pair), the three features Lin et al. 2019 ("Choosing Transfer Languages for Cross-Lingual
-Learning") found most predictive of transfer after dataset size; ties go to English, then to the code. Each
+The distance is utils/typology.py's transfer_distance: the mean of URIEL's syntactic, genetic and geographic
+distances (those URIEL can compute for the pair); ties go to English, then to the code. Each
 source is one training run (`<output_dir>/sources/<source>`, a complete target run of its languages); the parent
 run merges their scores and records every choice with its distance and English's.
 """
@@ -20,12 +19,11 @@ from engine.training_set import has_language_configs
 from utils.args import InputError
 from utils.data import local_path
 from utils.results import metrics_document, run_config
-from utils.typology import distance
+from utils.typology import transfer_distance
 
 logger = logging.getLogger(__name__)
 
 AUTO = "auto"
-FEATURES = ("syntactic", "genetic", "geographic")
 
 
 @dataclass(frozen=True)
@@ -33,12 +31,6 @@ class Choice:
     source: str
     distance: float
     english_distance: float | None
-
-
-def source_distance(lang, other) -> float | None:
-    """The mean of the FEATURES' URIEL distances between two languages that URIEL can compute; None for none."""
-    values = [value for kind in FEATURES if (value := distance(lang, other, kind)) is not None]
-    return round(sum(values) / len(values), 4) if values else None
 
 
 def training_candidates(train_spec, data_args) -> list[str]:
@@ -59,7 +51,7 @@ def choose_sources(train_spec, languages, data_args) -> dict:
     choices = {}
     for lang in languages:
         ranked = sorted((value, code != "en", code) for code in candidates if code != lang
-                        for value in [source_distance(lang, code)] if value is not None)
+                        for value in [transfer_distance(lang, code)] if value is not None)
         if not ranked:
             example = local_path("DIR", train_spec.name, "train", "xx")
             raise InputError(f"--train_languages auto: no candidate source language for {lang} (training data in "

@@ -10,10 +10,10 @@ import pytest
 import run_target
 from builders import tag_rows
 from conftest import FAST, write_jsonl
-from engine.sources import choose_sources, source_distance, training_candidates
+from engine.sources import choose_sources, training_candidates
 from tasks import get_task
 from utils.args import InputError
-from utils.typology import distance
+from utils.typology import distance, transfer_distance
 
 PANX = get_task("panx")
 
@@ -30,7 +30,7 @@ def panx_data(root, sources=("en", "de", "hi")):
 
 def test_the_distance_is_the_mean_of_three_uriel_distances():
     kinds = ("syntactic", "genetic", "geographic")
-    assert source_distance("af", "nl") == pytest.approx(sum(distance("af", "nl", k) for k in kinds) / 3, abs=1e-4)
+    assert transfer_distance("af", "nl") == pytest.approx(sum(distance("af", "nl", k) for k in kinds) / 3, abs=1e-4)
 
 
 def test_each_language_gets_its_nearest_source_but_never_itself(tmp_path):
@@ -38,7 +38,7 @@ def test_each_language_gets_its_nearest_source_but_never_itself(tmp_path):
     assert training_candidates(PANX, data_args) == ["af", "de", "en", "hi"]
     choices = choose_sources(PANX, ["af", "ur"], data_args)
     assert choices["af"].source == "de" and choices["ur"].source == "hi"  # Afrikaans's own data is left out
-    assert choices["af"].distance < choices["af"].english_distance == source_distance("af", "en")
+    assert choices["af"].distance < choices["af"].english_distance == transfer_distance("af", "en")
 
 
 def test_no_candidate_source_is_an_error(tmp_path):
@@ -66,7 +66,7 @@ def test_auto_source_runs_one_training_per_source_and_the_report_compares_with_e
         config = json.loads((auto / "sources" / source / "run_config.json").read_text())
         assert config["arguments"]["train_languages"] == source
     recorded = json.loads((auto / "run_config.json").read_text())["sources"]
-    assert recorded["af"]["english_distance"] == source_distance("af", "en")
+    assert recorded["af"]["english_distance"] == transfer_distance("af", "en")
     assert run_target.main([*common, "--output_dir", str(auto), "--train_languages", "auto"]) == document  # done
 
     english = run_target.main([*common, "--output_dir", str(runs / "english" / "panx")])

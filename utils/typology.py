@@ -95,6 +95,18 @@ def distance_to(lang: str, reference: str = "en", kinds=KINDS) -> dict:
     return {kind: distance(lang, reference, kind) for kind in kinds}
 
 
+TRANSFER_KINDS = ("syntactic", "genetic", "geographic")
+
+
+def transfer_distance(lang: str, other: str) -> float | None:
+    """The distance that chooses a language to transfer from (a source language, engine/sources.py; a language
+    adapter standing in for a missing one, utils/language_adapters.py): the mean of the TRANSFER_KINDS' distances
+    URIEL can compute for the pair, the three features Lin et al. 2019 ("Choosing Transfer Languages for
+    Cross-Lingual Learning") found most predictive of transfer after dataset size; None where it computes none."""
+    values = [value for kind in TRANSFER_KINDS if (value := distance(lang, other, kind)) is not None]
+    return round(sum(values) / len(values), 4) if values else None
+
+
 def closeness(lang: str, other: str, kind: str = "syntactic") -> float | None:
     """1 - distance: 1 for the same language, 0 for the most distant; None where the distance is unknown."""
     value = distance(lang, other, kind)
