@@ -134,13 +134,13 @@ def add_lora(model, peft_args, base, revision=None, new_modules=()):
     from peft import get_peft_model
     encoder = model.base_model
     config = lora_config(peft_args, encoder, new_modules)
+    names = target_names(encoder, peft_args.lora_target_modules)  # before peft wraps them (base_layer, default)
     peft_model = get_peft_model(encoder, config, revision=revision)
     peft_model.peft_config["default"].base_model_name_or_path = base
     object.__setattr__(encoder, STASH, peft_model)  # not a submodule: the encoder's weights stay listed once
     model.enable_input_require_grads()  # gradient checkpointing reaches the adapters past the frozen embeddings
     logger.info("LoRA (r=%s, alpha=%s, dropout=%s) on %s of the encoder layers; trainable: %s", peft_args.lora_r,
-                peft_args.lora_alpha, peft_args.lora_dropout, ", ".join(target_names(
-                    encoder, peft_args.lora_target_modules)), parameter_counts(model))
+                peft_args.lora_alpha, peft_args.lora_dropout, ", ".join(names), parameter_counts(model))
     return model
 
 
