@@ -4,6 +4,11 @@ metrics, and save the bare encoder (no head) to <output_dir>/encoder for run_tar
 
     python run_intermediate.py --task mnli --model_name_or_path xlm-roberta-large --output_dir runs/mnli \
         [--data_dir DIR] [any TrainingArguments flag]
+
+A language adapter (masked language modelling on one language's text, LoRA; run_target.py --language_adapters):
+
+    python run_intermediate.py --task mlm --mlm_corpus de.txt --mlm_language de --peft lora \
+        --model_name_or_path xlm-roberta-large --output_dir runs/lang/de
 """
 import sys
 from pathlib import Path
@@ -75,6 +80,8 @@ def intermediate_recipe(given):
         raise InputError("give --task or --tasks, not both")
     if not (task or tasks):
         raise InputError("--task is required (e.g. --task mnli, or --tasks mnli,squad)")
+    if "mlm" in (task, *(tasks or "").split(",")) and not given.get("mlm_corpus"):
+        raise InputError("--task mlm: --mlm_corpus is required (the text to train on, one sentence per line)")
     return Recipe() if is_multitask(given) or task == "custom" else get_task(task).recipe
 
 

@@ -1,17 +1,20 @@
-"""Multi-task intermediate training (run_intermediate.py --tasks mnli,squad,... | all, --mlm_corpus).
+"""Multi-task intermediate training (run_intermediate.py --tasks mnli,squad,... | all, --mlm_corpus), and MLM alone
+(--task mlm --mlm_corpus FILE: a language adapter with --peft lora).
 
 Each task's model is built exactly as a single-task run builds it (its kind's model_class, loaded by
 utils/modeling.load_with_new_head); utils/multitask.MultiTaskModel then gives them one shared encoder, so every
 head runs its own forward and loss unchanged, and `model.base_model` is that encoder: save_encoder writes what a
 single-task run writes. Writes metrics.json (each task's English dev metrics under "per_task", their mean as
 "average"), predictions/<task>/validation-en.jsonl, log_history.json (with per-task training losses), encoder/.
+An MLM-only run has no dev set: it trains its steps without checkpoint selection, and its metrics.json gives the
+MLM training loss, first and last logged ("mlm_loss").
 """
 import logging
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Callable
 
-from transformers import set_seed
+from transformers import IntervalStrategy, set_seed
 
 from engine.lifecycle import Run
 from engine.plan import plan_run
@@ -82,11 +85,14 @@ def _selection_metrics(entry, prediction):
 # ---- the run: resolve the tasks, build entries, train, evaluate every task's English dev set ----------------
 
 def resolve_tasks(names: str, data_args, multi, output_dir) -> list:
-    """[(training spec, its data arguments)] for --tasks: names, 'all' (the paper's nine), 'custom'."""
+    """[(training spec, its data arguments)] for --tasks: names, 'all' (the paper's nine), 'custom'; 'mlm' is the
+    --mlm_corpus objective (added by load_entries), no task of its own: --task mlm alone resolves to none."""
     wanted = list(INTERMEDIATE_TASKS) if names.strip() == "all" else [n.strip() for n in names.split(",") if n.strip()]
     trainable = sorted(name for name, spec in TASKS.items() if isinstance(kind_of(spec), TrainedKind))
     resolved = {}
     for name in wanted:
+        if name == "mlm" and multi.mlm_corpus:
+            continue
         if name == "custom":
             spec, directory = build_custom_task(multi, output_dir)
             resolved[name] = (spec, replace(data_args, data_dir=str(directory)))
@@ -96,21 +102,20 @@ def resolve_tasks(names: str, data_args, multi, output_dir) -> list:
         spec = get_task(name)
         spec = get_task(spec.train_task) if spec.is_target else spec  # a target trains on its English task
         resolved.setdefault(spec.name, (spec, data_args))
-    if not resolved:
+    if not resolved and not multi.mlm_corpus:
         raise ValueError("--tasks: no task given (e.g. --tasks mnli,squad or --tasks all)")
     return list(resolved.values())
 
 
-def load_entries(plans, tokenizer, model_args, training_args, options, multi):
+def load_entries(plans, data_args, tokenizer, model_args, training_args, options, multi):
     """One TaskEntry per task of plans [(its run plan, its data_args)], plus the MLM corpus when --mlm_corpus is
-    given."""
+    given (read with data_args, the run's)."""
     entries = []
     for plan, data_args in plans:
         data = TaggedTaskData(len(entries), plan.train_task, tokenizer, data_args, model_args, training_args)
         examples = training_examples(data, data_args.max_train_samples, options, training_args.seed)
         entries.append(build_entry(data, examples, plan.selection_limit, options.peft))
     if multi.mlm_corpus:
-        data_args = plans[0][1]
         data = TaggedTaskData(len(entries), mlm.SPEC, tokenizer, data_args, model_args, training_args)
         corpus = mlm.load_corpus(multi.mlm_corpus, model_args.cache_dir)
         if data_args.max_train_samples:
@@ -172,17 +177,20 @@ class MultiTaskRun(Run):
 
     def start(self):
         model_args, training_args = self.model_args, self.training_args
+        if not self.plans:  # MLM alone: no dev set to evaluate or select on
+            training_args.eval_strategy, training_args.load_best_model_at_end = IntervalStrategy.NO, False
+            logger.info("MLM alone: no dev set; training runs its steps and keeps the last (no checkpoint selection)")
         set_seed(training_args.seed)
         self.tokenizer = load_tokenizer(model_args)
         settings = device.settings(training_args, model_args)
         logger.info(device.summary(settings))
         return run_config(model_args, self.data_args, training_args, *self.options.groups(),
                           *self.data_args.kind_options, task="multitask",
-                          intermediate_tasks=[plan.task.name for plan, _ in self.plans],
+                          intermediate_tasks=[plan.task.name for plan, _ in self.plans] or ["mlm"],
                           base_model=model_args.model_name_or_path, device_settings=settings, **self.extra)
 
     def load(self):
-        self.entries = load_entries(self.plans, self.tokenizer, self.model_args, self.training_args, self.options,
+        self.entries = load_entries(self.plans, self.data_args, self.tokenizer, self.model_args, self.training_args, self.options,
                                     self.multi)
         self.probabilities = sampling_probabilities(self.entries, self.multi)
         self.trainer = make_trainer(self.entries, self.probabilities, self.tokenizer, self.training_args)
@@ -198,6 +206,8 @@ class MultiTaskRun(Run):
             write_json_atomic(self.out / "log_history.json", trainer.state.log_history)
 
     def evaluate(self):
+        if not self.plans:
+            return mlm_document(self.trainer.state.log_history)
         per_task, eval_splits, trainer = {}, self.plans[0][0].eval_splits, self.trainer
         for entry in (entry for entry in self.entries if entry.selection is not None):
             with trainer.task(entry, with_metrics=False):
@@ -218,3 +228,11 @@ def summary_document(per_task, eval_splits, probabilities):
         scores[split] = {**main, "average": sum(main.values()) / len(main)}
     return metrics_document("multitask", "average", {"en": scores}, tasks=list(per_task), per_task=per_task,
                             sampling_probabilities=probabilities)
+
+
+def mlm_document(log_history):
+    """metrics.json of an MLM-only run: no dev set; the MLM training loss, first and last logged (loss_mlm)."""
+    losses = [(entry["step"], entry["loss_mlm"]) for entry in log_history if "loss_mlm" in entry]
+    loss = {"first": losses[0][1], "last": losses[-1][1], "first_step": losses[0][0], "last_step": losses[-1][0]} \
+        if losses else None
+    return metrics_document("mlm", "loss_mlm", {}, mlm_loss=loss)

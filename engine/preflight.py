@@ -413,12 +413,14 @@ def check_multitask(plans, model_args, training_args, options, planned=()):
     """Every check of a multi-task run: each task's training and English dev (and evaluation) sets, the corpus.
     plans: [(the task's plan, its data arguments)]."""
     check_output_dir(training_args.output_dir)
-    check_splits(plans[0][0].eval_splits)
+    if plans:  # MLM alone (--task mlm) evaluates no split
+        check_splits(plans[0][0].eval_splits)
     check_model(model_args, planned)
     check_peft(options, model_args, planned, saves_encoder=True)
     check_augment(options)
     if options.multitask.mlm_corpus:  # its files, or a hub name with its namespace
         check_mlm_corpus(options.multitask.mlm_corpus)
+    check_mlm_language(options.multitask)
     for plan, data_args in plans:
         check_arguments(plan.task, data_args)
         check_encoder(plan.task, model_args, data_args, planned)
@@ -438,6 +440,19 @@ def check_mlm_corpus(source):
     if files is None and not re.fullmatch(r"[\w.-]+/[\w.-]+", name):
         raise InputError(f"--mlm_corpus {source}: a hub dataset needs its namespace, NAMESPACE/NAME[:CONFIG] (e.g. "
                          "Salesforce/wikitext:wikitext-103-raw-v1), or give local text files")
+
+
+def check_mlm_language(multi):
+    """--mlm_language (the language of a language adapter's text): with --mlm_corpus, a code the language registry
+    knows."""
+    code = multi.mlm_language
+    if code is None:
+        return
+    if not multi.mlm_corpus:
+        raise InputError(f"--mlm_language {code}: the language of the --mlm_corpus text; give --mlm_corpus too")
+    from utils.languages import language
+    with input_errors():
+        language(code)
 
 
 def check_retrieval(spec, languages, model_args, data_args, planned=(), layer=None, output_dir=None):

@@ -333,6 +333,9 @@ class MultiTaskArguments:
                 "directory of files or a comma list (one sentence per line, any languages), or a hub dataset "
                 "NAMESPACE/NAME[:CONFIG], e.g. Salesforce/wikitext:wikitext-103-raw-v1 (its train split's 'text' "
                 "column)."})
+    mlm_language: str | None = field(default=None, metadata={
+        "help": "The language of the --mlm_corpus text (e.g. de): --task mlm --mlm_corpus FILE --peft lora trains "
+                "that language's adapter (run_target.py --language_adapters); recorded in run_config.json."})
     mlm_weight: float | None = field(default=None, metadata={
         "help": "MLM's share of the batches, in (0, 1); default: sampled like any task by its size."})
     task_kind: str | None = field(default=None, metadata={
