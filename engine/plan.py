@@ -31,6 +31,11 @@ class RunPlan:
     few_shot: object = None                    # --few_shot: engine/few_shot.py FewShotPlan
 
     @property
+    def evaluated_languages(self) -> tuple[str, ...]:
+        """Every language an evaluated set is in: the evaluation languages, then the --extra_eval sets' others."""
+        return tuple(dict.fromkeys([*self.languages, *(lang for _, _, langs in self.extra_sets for lang in langs)]))
+
+    @property
     def eval_task(self):
         """The task whose sets are evaluated: the target's own (zero-shot), else the training task's English."""
         return self.task if self.zero_shot else self.train_task

@@ -289,6 +289,40 @@ def check_peft(options, model_args, planned=(), saves_encoder=False):
         check_model(dataclasses.replace(model_args, model_name_or_path=base, tokenizer_name=None))
 
 
+def language_adapter_plan(plan, options, model_args):
+    """--language_adapters: {language: utils.language_adapters.Choice} of English and every evaluated language of
+    plan (logged), or None without the flag; a mistake is a ValueError (one line): the protocol's (a target run,
+    --peft lora, English training data, no --few_shot) or the folders' (utils/language_adapters.py
+    plan_adapters)."""
+    peft = options.peft
+    template = getattr(peft, "language_adapters", None)
+    if not template:
+        return None
+    from utils import language_adapters, peft_setup
+    if plan is None or not plan.zero_shot:
+        raise ValueError(f"--language_adapters {template}: an option of run_target.py (a language adapter is "
+                         "trained by run_intermediate.py --task mlm --mlm_corpus FILE --peft lora)")
+    if peft.peft != "lora":
+        raise ValueError(f"--language_adapters {template}: language adapters compose with a LoRA task adapter; add "
+                         "--peft lora")
+    if plan.do_train and list(plan.train_languages) != ["en"]:
+        raise ValueError(f"--language_adapters {template}: the task adapter trains on English with the English "
+                         f"adapter; --train_languages {','.join(plan.train_languages)} is not supported with it")
+    if plan.few_shot:
+        raise ValueError(f"--language_adapters {template}: --few_shot is not supported with language adapters")
+    base = peft_setup.base_identity(model_args, None)[0]
+    return language_adapters.plan_adapters(template, plan.evaluated_languages, peft.language_adapter_fallback,
+                                           base, model_args)
+
+
+def check_language_adapters(plan, options, model_args, planned=()):
+    """language_adapter_plan's checks, before the model loads (a planned encoder: checked by its own stage)."""
+    if str(model_args.model_name_or_path) in {str(p) for p in planned}:
+        return
+    with input_errors():
+        language_adapter_plan(plan, options, model_args)
+
+
 def check_augment(options, spec=None, data_args=None):
     """--augment: codeswitch's dictionary of every language (--augment_languages, or those 'auto' chooses), or
     wordorder's --word_order. 'auto' is resolved here (engine/training_set.py resolve_augment) and kept on the
@@ -398,6 +432,7 @@ def check_run(plan, model_args, data_args, training_args, options, *, planned=()
     check_splits(plan.eval_splits)
     check_model(model_args, planned)
     check_peft(options, model_args, planned, saves_encoder=not plan.zero_shot)
+    check_language_adapters(plan, options, model_args, planned)
     check_augment(options, spec if plan.zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
     check_arguments(spec, data_args)
     check_encoder(spec, model_args, data_args, planned)
@@ -417,6 +452,7 @@ def check_multitask(plans, model_args, training_args, options, planned=()):
         check_splits(plans[0][0].eval_splits)
     check_model(model_args, planned)
     check_peft(options, model_args, planned, saves_encoder=True)
+    check_language_adapters(None, options, model_args, planned)
     check_augment(options)
     if options.multitask.mlm_corpus:  # its files, or a hub name with its namespace
         check_mlm_corpus(options.multitask.mlm_corpus)

@@ -8,7 +8,7 @@ from transformers import set_seed
 
 from engine.few_shot import run_few_shot
 from engine.lifecycle import Run
-from engine.preflight import check_run
+from engine.preflight import check_run, language_adapter_plan
 from engine.training_set import training_examples
 from tasks.kinds import kind_of
 from utils.args import RunOptions
@@ -17,6 +17,7 @@ from utils.caching import cache_lock, features_fingerprint
 from utils.data import load_extra_set, load_rows, load_translated_set, read_jsonl
 from utils import device
 from utils.lifecycle import resume_checkpoint
+from utils.language_adapters import activate
 from utils.peft_setup import peft_record
 from utils.modeling import checkpoint_head_labels, head_record, load_tokenizer, load_with_new_head, save_encoder
 from utils.results import TRANSLATE_TEST, is_done, metrics_document, read_json, run_config, write_jsonl_atomic
@@ -182,6 +183,10 @@ class TaskRun(Run):
         train_examples = training_examples(self.train_data, data_args.max_train_samples, self.options,
                                            training_args.seed) if training_args.do_train else None
         model = build_model(self.train_data, train_examples, self.options.peft)  # --peft: LoRA (utils/peft_setup.py)
+        self.adapters = language_adapter_plan(self.plan, self.options, self.model_args)  # --language_adapters
+        self.adapters_used = {}  # language -> the adapters active when it was evaluated
+        if self.adapters:
+            activate(model, self.adapters, "en")  # the task adapter trains with the English one, frozen
         train_spec, labels = self.train_spec, self.train_data.labels
         self.dev_examples = dev_examples = selection_examples(self.train_data, self.plan)
         dev_features = self.train_data.features(dev_examples, is_train=False)
@@ -199,8 +204,10 @@ class TaskRun(Run):
                                data_collator=kind.data_collator(self.spec, self.tokenizer, data_args),
                                compute_metrics=selection_metrics, callbacks=selection_callbacks(training_args))
         self.meter = CostMeter(model, self.trainer)  # the run's tokens, FLOPs and device time (run_config "cost")
+        adapters = {"language_adapters": {lang: choice.record() for lang, choice in self.adapters.items()}} \
+            if self.adapters else {}
         return {"head": head_record(model),  # transformers' head or the toolkit's; a dual encoder's pooling
-                "peft": peft_record(model, self.model_args)}  # LoRA or full: trainable parameters, adapter size
+                "peft": peft_record(model, self.model_args), **adapters}  # LoRA or full: parameters, adapter size
 
     def train(self):
         if not self.training_args.do_train:
@@ -216,17 +223,20 @@ class TaskRun(Run):
         data = eval_data if plan.zero_shot else self.train_data
         per_language = {}
         for lang in plan.languages:
+            self.use_language(lang)
             for split in plan.eval_splits:
                 per_language.setdefault(lang, {})[split] = evaluate_language(trainer, data, split, lang, self.out,
                                                                              limit)
         for name, directory, languages in plan.extra_sets:  # --extra_eval: more test sets, each one more split NAME
             extra_data = ExtraEvalData(eval_data, directory, plan.extra_label_map)
             for lang in languages:
+                self.use_language(lang)
                 per_language.setdefault(lang, {})[name] = evaluate_language(trainer, extra_data, name, lang,
                                                                             self.out, limit)
         if plan.translate_test:  # --translate_test: the English translations of the test sets
             directory, languages = plan.translate_test
             translated = TranslatedTestData(eval_data, directory)
+            self.use_language("en")  # English text
             for lang in languages:
                 per_language.setdefault(lang, {})[TRANSLATE_TEST] = evaluate_language(trainer, translated,
                                                                                       TRANSLATE_TEST, lang, self.out,
@@ -236,8 +246,16 @@ class TaskRun(Run):
         selection = {"metric": self.training_args.metric_for_best_model, "best": trainer.state.best_metric,
                      "dev_examples": len(self.dev_examples), "checkpoint": best and Path(best).name}
         more = {"few_shot": few_shot} if few_shot else {}  # every shot set's scores: {K: {lang: [metrics]}}
+        if self.adapters:  # each language's adapter, the distance to it and the adapters active when evaluated
+            more["language_adapters"] = {lang: {**self.adapters[lang].record(), "active": active}
+                                         for lang, active in self.adapters_used.items()}
         return metrics_document(self.spec.name, self.spec.metric, per_language, train_task=self.train_spec.name,
                                 selection=selection, **more)  # selection: the English dev score that chose the model
+
+    def use_language(self, lang):
+        """--language_adapters: lang's language adapter and the task adapter active (utils/language_adapters.py)."""
+        if self.adapters:
+            self.adapters_used[lang] = activate(self.trainer.model, self.adapters, lang)
 
 
 def selection_examples(train_data, plan):

@@ -4,14 +4,21 @@ adapter active and frozen and evaluates each language with its own (or the close
 and the task adapter; bad input is one line before the model loads."""
 import json
 import random
+import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import torch
 from builders import make_sentence, nli_rows, write_jsonl
 from safetensors import safe_open
+from safetensors.torch import load_file
 from test_peft import LORA, bad, config_of
 
 import run_intermediate
+import run_target
+from utils import language_adapters
+from utils.typology import transfer_distance
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
 
@@ -71,6 +78,149 @@ def test_an_mlm_run_trains_a_language_adapter(adapters, tiny_model_dir):
     assert config["arguments"]["eval_strategy"] == "no"  # no dev set: no checkpoint selection
     loss = json.loads((run / "metrics.json").read_text())["mlm_loss"]
     assert loss["last_step"] == 4 and loss["first"] > 0 and loss["last"] > 0
+
+
+@pytest.fixture(scope="module")
+def composed(adapters, data, tiny_model_dir):
+    """A target run with the language adapters (checkpoints kept); its output folder."""
+    out = data.parent / "runs" / "xnli"
+    run_target.main(target(tiny_model_dir, data, out, "--language_adapters", adapters, "--keep_checkpoints"))
+    return out
+
+
+def test_the_task_adapter_trains_with_the_english_adapter_frozen(composed, adapters):
+    """The checkpoint holds the English adapter as lang_en, equal to its file; the task adapter (default) moved."""
+    weights = load_file(str(composed / "checkpoint-4" / "model.safetensors"))
+    english = load_file(adapters.replace("{lang}", "en") + "/encoder/adapter_model.safetensors")
+    compared = 0
+    for key, tensor in english.items():
+        module, part = key.removeprefix("base_model.model.").rsplit(".lora_", 1)
+        saved = next(value for name, value in weights.items()
+                     if name.endswith(f"{module}.lora_{part.replace('.weight', '.lang_en.weight')}"))
+        assert torch.equal(saved, tensor)
+        compared += 1
+    assert compared == len(english)
+    task = [value for name, value in weights.items() if ".lora_B.default." in name]
+    assert task and all(value.abs().sum() > 0 for value in task)  # B starts at zero
+    assert not any(".lang_de." in name for name in weights)  # German is loaded for its evaluation only
+
+
+def test_each_language_is_evaluated_with_its_adapter_or_the_closest(composed, adapters):
+    """German with its own adapter; French (none of its own) with the closest of en and de by URIEL's transfer
+    distance, the distance recorded in metrics.json and run_config.json."""
+    used = json.loads((composed / "metrics.json").read_text())["language_adapters"]
+    assert used["de"] == {"adapter": "de", "folder": adapters.replace("{lang}", "de") + "/encoder", "distance": 0.0,
+                          "active": ["default", "lang_de"]}
+    distances = {code: transfer_distance("fr", code) for code in ("en", "de")}
+    nearest = min(distances, key=lambda code: (distances[code], code != "en", code))
+    assert used["fr"]["adapter"] == nearest and used["fr"]["distance"] == distances[nearest]
+    assert used["fr"]["active"] == ["default", f"lang_{nearest}"]
+    assert config_of(composed)["language_adapters"]["fr"] == {key: used["fr"][key]
+                                                              for key in ("adapter", "folder", "distance")}
+    assert config_of(composed)["arguments"]["language_adapters"] == adapters
+
+
+def test_fallback_none_evaluates_with_the_task_adapter_alone(adapters, data, tiny_model_dir, tmp_path):
+    out = tmp_path / "xnli"
+    run_target.main(target(tiny_model_dir, data, out, "--language_adapters", adapters,
+                           "--language_adapter_fallback", "none", languages="fr"))
+    used = json.loads((out / "metrics.json").read_text())["language_adapters"]
+    assert used["fr"] == {"adapter": None, "folder": None, "distance": None, "active": ["default"]}
+
+
+def test_activating_a_language_swaps_its_adapter_in(adapters, tiny_model_dir):
+    """The same model's outputs differ between the English and the German adapter, and come back exactly with the
+    English one; the language adapters stay frozen, the task adapter trainable."""
+    from transformers import AutoModelForSequenceClassification
+    from utils.args import PeftArguments
+    from utils.modeling import load_with_new_head
+    args = SimpleNamespace(model_name_or_path=str(tiny_model_dir), cache_dir=None, trust_remote_code=False)
+    model = load_with_new_head(AutoModelForSequenceClassification, args, peft=PeftArguments(peft="lora"),
+                               num_labels=3).eval()
+    choices = language_adapters.plan_adapters(adapters, ["de"], "closest", str(tiny_model_dir.resolve()), args)
+    inputs = {"input_ids": torch.tensor([[0, 5, 9, 17, 2]]), "attention_mask": torch.ones(1, 5, dtype=torch.long)}
+    logits = {}
+    for lang in ("en", "de"):
+        assert language_adapters.activate(model, choices, lang) == ["default", f"lang_{lang}"]
+        with torch.no_grad():
+            logits[lang] = model(**inputs).logits
+    assert not torch.allclose(logits["en"], logits["de"])
+    language_adapters.activate(model, choices, "en")
+    with torch.no_grad():
+        assert torch.equal(model(**inputs).logits, logits["en"])
+    grads = {name: p.requires_grad for name, p in model.named_parameters() if ".lora_" in name}
+    assert all(not grad for name, grad in grads.items() if ".lang_" in name)
+    assert any(".lang_de." in name for name in grads) and all(grads[name] for name in grads if ".default." in name)
+
+
+# ---- bad input: one line each, before the model loads ----
+def target_argv(model, data, *extra, languages="de", peft=LORA):
+    """target()'s arguments without --output_dir (bad() adds its own)."""
+    return ["--task", "xnli", "--model_name_or_path", str(model), "--data_dir", str(data), "--languages", languages,
+            *peft, *TRAIN, *TARGET_STEPS, *extra]
+
+
+def test_a_template_without_lang_is_refused(adapters, data, tiny_model_dir, tmp_path):
+    template = adapters.replace("{lang}", "en")
+    message = bad(target_argv(tiny_model_dir, data, "--language_adapters", template), tmp_path)
+    assert message == f"--language_adapters {template}: the template has no {{lang}} (e.g. runs/lang/{{lang}})"
+
+
+def test_a_missing_english_adapter_is_refused(adapters, data, tiny_model_dir, tmp_path):
+    root = tmp_path / "lang"
+    shutil.copytree(adapters.replace("{lang}", "de"), root / "de")
+    message = bad(target_argv(tiny_model_dir, data, "--language_adapters", str(root / "{lang}")), tmp_path)
+    assert message.startswith(f"--language_adapters {root}/{{lang}}: no English adapter at {root}/en (the task "
+                              "adapter trains with it; train it: run_intermediate.py --task mlm")
+
+
+def test_a_folder_that_is_not_an_adapter_is_refused(adapters, data, tiny_model_dir, tmp_path):
+    root = tmp_path / "lang"
+    shutil.copytree(adapters.replace("{lang}", "en"), root / "en")
+    (root / "de").mkdir()
+    message = bad(target_argv(tiny_model_dir, data, "--language_adapters", str(root / "{lang}")), tmp_path)
+    assert message.startswith(f"--language_adapters {root}/{{lang}}: {root}/de is not a language adapter (no "
+                              "adapter_config.json in it or in its encoder/")
+
+
+def test_an_adapter_of_another_base_model_is_refused(adapters, data, tiny_model_dir, tmp_path):
+    """A target on another base model than the adapters'; an adapter whose base now has another width."""
+    other = tmp_path / "other"
+    shutil.copytree(tiny_model_dir, other)
+    message = bad(target_argv(other, data, "--language_adapters", adapters), tmp_path)
+    english = adapters.replace("{lang}", "en") + "/encoder"
+    assert message == (f"--language_adapters {adapters}: {english} was trained on base model "
+                       f"{tiny_model_dir.resolve()}; this run's base model is {other.resolve()}")
+    root = tmp_path / "lang"
+    shutil.copytree(adapters.replace("{lang}", "en"), root / "en")
+    config = json.loads((other / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps({**config, "hidden_size": 64}))
+    folder = root / "en" / "encoder"
+    adapter = json.loads((folder / "adapter_config.json").read_text())
+    (folder / "adapter_config.json").write_text(json.dumps({**adapter, "base_model_name_or_path": str(other)}))
+    message = bad(target_argv(tiny_model_dir, data, "--language_adapters", str(root / "{lang}")), tmp_path)
+    assert message.startswith(f"--language_adapters {folder}: its adapter was trained on another base model than "
+                              f"{other} holds now (hidden_size 32 vs 64")
+
+
+def test_an_adapter_of_another_language_is_refused(adapters, data, tiny_model_dir, tmp_path):
+    root = tmp_path / "lang"
+    shutil.copytree(adapters.replace("{lang}", "en"), root / "en")
+    shutil.copytree(adapters.replace("{lang}", "de"), root / "fr")  # German text, named French
+    message = bad(target_argv(tiny_model_dir, data, "--language_adapters", str(root / "{lang}"), languages="fr"),
+                  tmp_path)
+    assert message == (f"--language_adapters {root}/{{lang}}: {root}/fr/encoder was trained on de text (its run's "
+                       "--mlm_language), not fr")
+
+
+def test_language_adapters_need_lora_and_a_target_run(adapters, data, tiny_model_dir, tmp_path):
+    argv = target_argv(tiny_model_dir, data, "--language_adapters", adapters, peft=[])
+    assert bad(argv, tmp_path) == (
+        f"--language_adapters {adapters}: language adapters compose with a LoRA task adapter; add --peft lora")
+    assert bad(["--task", "mnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data),
+                "--language_adapters", adapters, *LORA, *TRAIN, *TARGET_STEPS], tmp_path, run_intermediate) == (
+        f"--language_adapters {adapters}: an option of run_target.py (a language adapter is trained by "
+        "run_intermediate.py --task mlm --mlm_corpus FILE --peft lora)")
 
 
 def test_mlm_run_mistakes_are_named(data, tiny_model_dir, tmp_path):

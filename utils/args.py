@@ -468,6 +468,15 @@ class PeftArguments:
         "help": "--peft lora: comma list of the linear modules of each encoder layer that get adapters, by name "
                 "(e.g. query,value; a dotted suffix such as attention.output.dense picks one); default: every "
                 "linear module of the layers (the attention and feed-forward projections)."})
+    language_adapters: str | None = field(default=None, metadata={
+        "help": "run_target.py --peft lora: language adapters composed with the task adapter (MAD-X style; "
+                "utils/language_adapters.py), a folder template with {lang}, e.g. runs/lang/{lang} (run_intermediate.py "
+                "--task mlm --mlm_corpus FILE --peft lora output folders): the task adapter trains with the English "
+                "one active and frozen; each language is evaluated with its own and the task adapter."})
+    language_adapter_fallback: str = field(default="closest", metadata={
+        "help": "--language_adapters: a language without its own adapter uses the closest language's that has one "
+                "(URIEL transfer distance), or none ('none': the task adapter alone).",
+        "choices": ["closest", "none"]})
 
 
 @dataclass

@@ -96,12 +96,12 @@ def is_adapter_folder(path) -> bool:
     return (Path(str(path)) / ADAPTER_CONFIG).is_file()
 
 
-def adapter_base(path) -> tuple[str, str | None]:
-    """(base model id or path, revision) an adapter folder names."""
+def adapter_base(path, flag="--model_name_or_path") -> tuple[str, str | None]:
+    """(base model id or path, revision) an adapter folder names; flag: the argument that named it (errors)."""
     config = json.loads((Path(str(path)) / ADAPTER_CONFIG).read_text(encoding="utf-8"))
     base = config.get("base_model_name_or_path")
     if not base:
-        raise ValueError(f"--model_name_or_path {path}: its {ADAPTER_CONFIG} names no base model "
+        raise ValueError(f"{flag} {path}: its {ADAPTER_CONFIG} names no base model "
                          f"(base_model_name_or_path)")
     return base, config.get("revision")
 
@@ -265,13 +265,14 @@ def check_peft(peft_args, model_args, saves_encoder=False):
         target_names(encoder, peft_args.lora_target_modules)
 
 
-def check_adapter_folder(path, model_args):
+def check_adapter_folder(path, model_args, flag="--model_name_or_path"):
     """An adapter folder's base model is there and is the model the adapter was trained on: the encoder
-    configuration saved beside the adapter (config.json) agrees with the base's on ARCHITECTURE."""
+    configuration saved beside the adapter (config.json) agrees with the base's on ARCHITECTURE. flag: the argument
+    that named the folder (errors)."""
     from transformers import AutoConfig
-    base, revision = adapter_base(path)
+    base, revision = adapter_base(path, flag)
     if not Path(base).is_dir() and Path(base).is_absolute():
-        raise ValueError(f"--model_name_or_path {path}: its adapter's base model {base} is missing (it was trained "
+        raise ValueError(f"{flag} {path}: its adapter's base model {base} is missing (it was trained "
                          "on that folder; restore it, or point base_model_name_or_path in "
                          f"{Path(path) / ADAPTER_CONFIG} at a copy)")
     saved = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
@@ -279,10 +280,10 @@ def check_adapter_folder(path, model_args):
         now = AutoConfig.from_pretrained(base, revision=revision, cache_dir=model_args.cache_dir,
                                          trust_remote_code=model_args.trust_remote_code).to_dict()
     except (OSError, ValueError) as error:
-        raise ValueError(f"--model_name_or_path {path}: its adapter's base model {base} cannot be read "
+        raise ValueError(f"{flag} {path}: its adapter's base model {base} cannot be read "
                          f"({' '.join(str(error).split())[:200]})") from None
     differ = [f"{name} {saved.get(name)} vs {now.get(name)}" for name in ARCHITECTURE
               if saved.get(name) != now.get(name)]
     if differ:
-        raise ValueError(f"--model_name_or_path {path}: its adapter was trained on another base model than "
+        raise ValueError(f"{flag} {path}: its adapter was trained on another base model than "
                          f"{base} holds now ({'; '.join(differ)})")
