@@ -230,3 +230,19 @@ def test_mlm_run_mistakes_are_named(data, tiny_model_dir, tmp_path):
     message = bad(["--task", "mlm", "--mlm_corpus", str(data.parent / "de.txt"), "--mlm_language", "xx", *base],
                   tmp_path, run_intermediate)
     assert message.startswith("language 'xx' is not in the language registry")
+
+
+def test_language_adapters_on_an_intermediate_lora_encoder(adapters, data, tiny_model_dir, tmp_path):
+    """STILTs and MAD-X together: a target from an intermediate LoRA run's adapter folder (merged into the base the
+    language adapters were trained on) composes them; a fully fine-tuned intermediate encoder is another model."""
+    for peft, name in ((LORA, "lora"), ([], "full")):
+        run_intermediate.main(["--task", "mnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data),
+                               "--output_dir", str(tmp_path / name), *peft, *TRAIN, *TARGET_STEPS])
+    out = tmp_path / "xnli"
+    run_target.main(target(tmp_path / "lora" / "encoder", data, out, "--language_adapters", adapters,
+                           languages="de"))
+    assert json.loads((out / "metrics.json").read_text())["language_adapters"]["de"]["active"] == ["default",
+                                                                                                   "lang_de"]
+    assert config_of(out)["peft"]["merged_adapter"]["base_model"] == str(tiny_model_dir.resolve())
+    message = bad(target_argv(tmp_path / "full" / "encoder", data, "--language_adapters", adapters), tmp_path)
+    assert message.endswith(f"this run's base model is {(tmp_path / 'full' / 'encoder').resolve()}")
