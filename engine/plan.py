@@ -21,7 +21,7 @@ class RunPlan:
     zero_shot: bool                            # every language of a target task (run_target.py); else English
     do_train: bool
     train_languages: tuple[str, ...]           # training sets read (--train_languages, default English)
-    selection_languages: tuple[str, ...]       # dev sets that select the checkpoint
+    selection_languages: tuple[str, ...]       # dev sets that select the checkpoint (none without training)
     selection_limit: int | None                # dev examples per selection language (None: all)
     languages: tuple[str, ...]                 # evaluation languages
     eval_splits: tuple[str, ...]
@@ -77,7 +77,7 @@ def plan_run(spec, data_args, options=None, *, do_train, zero_shot, selection=No
             if zero_shot and options is not None else None
     return RunPlan(task=spec, train_task=get_task(spec.train_task) if spec.is_target else spec, zero_shot=zero_shot,
                    do_train=do_train, train_languages=tuple(train_languages),
-                   selection_languages=tuple(selection or selection_languages(train_languages)),
+                   selection_languages=tuple(selection or selection_languages(train_languages)) if do_train else (),
                    selection_limit=selection_limit(data_args), languages=tuple(languages),
                    eval_splits=eval_splits, extra_sets=tuple(extra_sets), extra_label_map=label_map,
                    translate_test=translated, few_shot=few_shot)

@@ -1,6 +1,7 @@
 """The engine behind run_intermediate.py and run_target.py: train one task with the HF Trainer, select the
 checkpoint on the English dev set, evaluate every language, and write the run's outputs (DESIGN.md)."""
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import datasets
@@ -189,7 +190,7 @@ class TaskRun(Run):
             activate(model, self.adapters, "en")  # the task adapter trains with the English one, frozen
         train_spec, labels = self.train_spec, self.train_data.labels
         self.dev_examples = dev_examples = selection_examples(self.train_data, self.plan)
-        dev_features = self.train_data.features(dev_examples, is_train=False)
+        dev_features = self.train_data.features(dev_examples, is_train=False) if dev_examples is not None else None
 
         def selection_metrics(prediction):
             records = kind.postprocess(train_spec, prediction.predictions, dev_examples, dev_features, data_args,
@@ -199,6 +200,8 @@ class TaskRun(Run):
         if training_args.metric_for_best_model == "task":
             training_args.metric_for_best_model = train_spec.selection_metric
         train_features = self.train_data.features(train_examples, True) if train_examples is not None else None
+        if dev_features is None:  # no training: no checkpoint to select
+            training_args = replace(training_args, eval_strategy="no", load_best_model_at_end=False)
         self.trainer = Trainer(model=model, args=training_args, processing_class=self.tokenizer,
                                train_dataset=train_features, eval_dataset=dev_features,
                                data_collator=kind.data_collator(self.spec, self.tokenizer, data_args),
@@ -244,7 +247,7 @@ class TaskRun(Run):
         few_shot = run_few_shot(self, eval_data, per_language, evaluate_language) if plan.few_shot else None
         best = trainer.state.best_model_checkpoint
         selection = {"metric": self.training_args.metric_for_best_model, "best": trainer.state.best_metric,
-                     "dev_examples": len(self.dev_examples), "checkpoint": best and Path(best).name}
+                     "dev_examples": len(self.dev_examples or ()), "checkpoint": best and Path(best).name}
         more = {"few_shot": few_shot} if few_shot else {}  # every shot set's scores: {K: {lang: [metrics]}}
         if self.adapters:  # each language's adapter, the distance to it and the adapters active when evaluated
             more["language_adapters"] = {lang: {**self.adapters[lang].record(), "active": active}
@@ -259,8 +262,11 @@ class TaskRun(Run):
 
 
 def selection_examples(train_data, plan):
-    """The dev set that selects the checkpoint (the plan's first selection_limit examples of each language)."""
+    """The dev set that selects the checkpoint (the plan's first selection_limit examples of each language); None
+    for a run that does not train (it reads no dev set)."""
     parts = [train_data.examples("validation", lang, plan.selection_limit) for lang in plan.selection_languages]
+    if not parts:
+        return None
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
 
 

@@ -67,6 +67,13 @@ def tiny_data_dir(tmp_path):
     return d
 
 
+def pytest_collection_modifyitems(items):
+    """The slow tests first (each keeps its place among them): on pytest-xdist's work-stealing scheduler
+    (scripts/test.sh) the real-model tests, minutes each, start at once and the fast ones fill the other workers'
+    time, instead of one worker ending the run alone on a long test collected late."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 # CI (.ci/run sets XSTILTS_REQUIRE_SHARED=1): with ../shared present, a skipped test means a real-data or
 # real-model test did not run (the model could not be built, a file is missing), which must fail the run.
 _SKIPPED = []

@@ -82,3 +82,26 @@ def test_mnli_encoder_transfers_through_the_pipeline(shared_data, tiny_model_dir
     metrics = json.loads((target / "metrics.json").read_text())
     assert set(metrics["per_language"]) == {"aym", "quy"}
     assert all(0 <= scores["test"]["accuracy"] <= 100 for scores in metrics["per_language"].values())
+
+
+def test_an_nli_checkpoint_is_evaluated_without_training(shared_data, tiny_model_dir, tmp_path):
+    """A kept XNLI checkpoint (--keep_checkpoints) scored on AmericasNLI with --do_eval (no training): its own head
+    decodes the predictions, and no dev set is read (the data folder has none), since no checkpoint is selected."""
+    import run_target
+    data, trained, scored = tmp_path / "data", tmp_path / "xnli", tmp_path / "americasnli"
+    write_jsonl(data / "mnli" / "train-en.jsonl", nli_rows(48, 1))
+    write_jsonl(data / "mnli" / "validation-en.jsonl", nli_rows(12, 2))
+    write_jsonl(data / "xnli" / "test-de.jsonl", nli_rows(12, 3))
+    run_target.main(["--task", "xnli", "--model_name_or_path", str(tiny_model_dir), "--data_dir", str(data),
+                     "--languages", "de", "--output_dir", str(trained), "--keep_checkpoints", *FAST])
+    (data / "mnli" / "validation-en.jsonl").unlink()  # an evaluation reads no dev set
+    convert(shared_data / "americasnli" / "test" / "aym.tsv", "test", "aym", data)
+    run_target.main(["--task", "americasnli", "--model_name_or_path", str(trained / "checkpoint-6"), "--data_dir",
+                     str(data), "--languages", "aym", "--output_dir", str(scored), "--do_eval", *FAST,
+                     "--max_eval_samples", "40"])
+    metrics = json.loads((scored / "metrics.json").read_text())
+    assert metrics["selection"]["dev_examples"] == 0 and metrics["selection"]["best"] is None
+    predictions = read_jsonl(scored / "predictions" / "americasnli" / "test-aym.jsonl")
+    assert len(predictions) == 40 and {row["prediction"] for row in predictions} <= set(NLI_LABELS)
+    assert metrics["per_language"]["aym"]["test"]["accuracy"] == \
+        100 * sum(row["prediction"] == row["label"] for row in predictions) / 40
