@@ -4,7 +4,8 @@ A mistake is an InputError (utils/args.py): one line naming the argument or file
 before anything is written. run_pipeline.sh and scripts/sweep.sh run the same checks over a whole pipeline or
 grid before its first stage (pipeline/preflight.py).
 
-`planned`: encoder directories that earlier stages of a pipeline will write (not there yet, and not an error).
+`planned`: encoder and language adapter directories that earlier stages of a pipeline will write (not there yet, and
+not an error).
 """
 import dataclasses
 import functools
@@ -289,11 +290,11 @@ def check_peft(options, model_args, planned=(), saves_encoder=False):
         check_model(dataclasses.replace(model_args, model_name_or_path=base, tokenizer_name=None))
 
 
-def language_adapter_plan(plan, options, model_args):
+def language_adapter_plan(plan, options, model_args, folders=True):
     """--language_adapters: {language: utils.language_adapters.Choice} of English and every evaluated language of
     plan (logged), or None without the flag; a mistake is a ValueError (one line): the protocol's (a target run,
     --peft lora, English training data, no --few_shot) or the folders' (utils/language_adapters.py
-    plan_adapters)."""
+    plan_adapters; folders=False: the protocol's alone, and None)."""
     peft = options.peft
     template = getattr(peft, "language_adapters", None)
     if not template:
@@ -310,17 +311,23 @@ def language_adapter_plan(plan, options, model_args):
                          f"adapter; --train_languages {','.join(plan.train_languages)} is not supported with it")
     if plan.few_shot:
         raise ValueError(f"--language_adapters {template}: --few_shot is not supported with language adapters")
+    if not folders:
+        return None
     base = peft_setup.base_identity(model_args, None)[0]
     return language_adapters.plan_adapters(template, plan.evaluated_languages, peft.language_adapter_fallback,
                                            base, model_args)
 
 
 def check_language_adapters(plan, options, model_args, planned=()):
-    """language_adapter_plan's checks, before the model loads (a planned encoder: checked by its own stage)."""
-    if str(model_args.model_name_or_path) in {str(p) for p in planned}:
+    """language_adapter_plan's checks, before the model loads (a planned encoder, or planned adapters: their folders
+    are checked when their stages have written them)."""
+    planned = {str(p) for p in planned}
+    if str(model_args.model_name_or_path) in planned:
         return
+    from utils.language_adapters import PLACEHOLDER
+    template = getattr(options.peft, "language_adapters", None) or ""
     with input_errors():
-        language_adapter_plan(plan, options, model_args)
+        language_adapter_plan(plan, options, model_args, folders=template.replace(PLACEHOLDER, "en") not in planned)
 
 
 def check_augment(options, spec=None, data_args=None):

@@ -29,11 +29,15 @@ GPU-hours (pipeline/cost.py) and runs nothing.
   bash run_pipeline.sh --intermediate mnli --targets xnli,pawsx,tatoeba --model_name_or_path xlm-roberta-large \\
        --output_dir runs [--data_dir DIR] [--seed 1] [--languages de,fr] [--launcher "torchrun --nproc_per_node 4"] \\
        [--intermediate_flags "..."] [--target_flags "..."] [--retrieval_flags "--layer 8"] [--flags_for TASK "..."]
-       [--name NAME] [--dry_run | --print_stages | --estimate FILE|DIR] [-- Trainer flags]
+       [--name NAME] [--language_corpora en=FILE,de=FILE [--language_adapter_flags "..."]]
+       [--dry_run | --print_stages | --estimate FILE|DIR] [-- Trainer flags]
 --intermediate takes a task, a comma list or 'all' (multi-task: --tasks), or 'none'. --flags_for TASK adds flags
 to that target's stage only (repeatable). --name NAME names the run folder (default: the intermediate task, or
-baseline) and the variant every stage records (an experiment's variants).
-Layout (pipeline/layout.py): <output_dir>/<variant>/ (encoder/ inside) and <output_dir>/<variant>/<target>/."""
+baseline) and the variant every stage records (an experiment's variants). --language_corpora trains a language
+adapter per language first (run_intermediate.py --task mlm --mlm_corpus FILE --mlm_language LANG --peft lora, with
+--language_adapter_flags), and the trained targets compose them (--peft lora --language_adapters; MAD-X with LoRA).
+Layout (pipeline/layout.py): <output_dir>/<variant>/ (encoder/ inside), <output_dir>/<variant>/<target>/ and
+<output_dir>/<variant>/lang/<language>/."""
 
 SWEEP_USAGE = """\
 Run a grid of intermediate tasks x targets x seeds x base models with run_pipeline.sh. One job = one base model,
@@ -111,7 +115,7 @@ def write_launch_plan(path, **values):
 RUN_FLAGS = {"--intermediate": 1, "--targets": 1, "--model_name_or_path": 1, "--output_dir": 1, "--data_dir": 1,
              "--seed": 1, "--languages": 1, "--launcher": 1, "--intermediate_flags": 1, "--target_flags": 1,
              "--retrieval_flags": 1, "--flags_for": 2, "--name": 1, "--dry_run": 0, "--print_stages": 0,
-             "--estimate": 1}
+             "--estimate": 1, "--language_corpora": 1, "--language_adapter_flags": 1}
 
 
 def pipeline_options(argv) -> tuple[Options, dict]:
@@ -126,8 +130,20 @@ def pipeline_options(argv) -> tuple[Options, dict]:
                       launcher=given.get("launcher"), intermediate_flags=words(given.get("intermediate_flags")),
                       target_flags=words(given.get("target_flags")),
                       retrieval_flags=words(given.get("retrieval_flags")), flags_for=flags_for,
-                      name=given.get("name"), trainer_flags=trainer_flags)
+                      name=given.get("name"), trainer_flags=trainer_flags,
+                      language_corpora=language_corpora(given.get("language_corpora")),
+                      language_adapter_flags=words(given.get("language_adapter_flags")))
     return options, {view: given.get(view) for view in ("dry_run", "print_stages", "estimate")}
+
+
+def language_corpora(text) -> dict:
+    """--language_corpora en=FILE,de=FILE -> {"en": FILE, "de": FILE}."""
+    pairs = [item.partition("=") for item in split(text)]
+    for lang, sign, path in pairs:
+        if not (lang and sign and path):
+            raise UsageError(f"--language_corpora: expected LANG=FILE,LANG=FILE (e.g. en=en.txt,de=de.txt), "
+                             f"got '{lang}{sign}{path}'")
+    return {lang: path for lang, _, path in pairs}
 
 
 def split(text) -> list:

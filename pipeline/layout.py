@@ -3,6 +3,7 @@
     <output_dir>/<model>/seed<S>/                       a sweep job's pipeline output folder (<model>: model_tag)
     <pipeline output>/<variant>/                        the variant's intermediate run (its encoder in encoder/)
     <pipeline output>/<variant>/<target>/               each target's run
+    <pipeline output>/<variant>/lang/<language>/        the variant's language adapters (MLM LoRA runs), if any
     <output_dir>/sweep_logs/<model>_seed<S>_<variant>.log   a sweep job's log (its exit status beside it, .rc)
 
 The variant is the pipeline's --name, else its intermediate task(s), or "baseline" (no intermediate training).
@@ -31,6 +32,15 @@ def encoder_dir(variant_dir) -> Path:
 
 def target_dir(variant_dir, target: str) -> Path:
     return Path(variant_dir) / target
+
+
+def language_adapter_dir(variant_dir, language: str) -> Path:
+    return Path(variant_dir) / "lang" / language
+
+
+def language_adapter_template(variant_dir) -> str:
+    """run_target.py --language_adapters: the language adapter folders with {lang} for the language."""
+    return str(language_adapter_dir(variant_dir, "{lang}"))
 
 
 def model_tag(model: str) -> str:

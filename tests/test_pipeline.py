@@ -1,6 +1,7 @@
 """The pipeline driver end to end, rerun skips, resume from a checkpoint, and torchrun on two CPU processes."""
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -134,3 +135,55 @@ def test_every_stage_records_its_variant_seed_and_base_model(tiny_model_dir, tin
     for target in ("xnli", "tatoeba"):
         config = json.loads((runs / "plain" / target / "run_config.json").read_text())
         assert (config["arguments"]["variant"], config["seed"], config["base_model"]) == ("plain", 3, str(tiny_model_dir))
+
+
+def corpora(tmp_path):
+    """English and German text for language adapters (one sentence per line)."""
+    import random
+    paths = {}
+    for lang, seed in (("en", 6), ("de", 7)):
+        rng = random.Random(seed)
+        paths[lang] = tmp_path / f"{lang}.txt"
+        paths[lang].write_text("\n".join(builders.make_sentence(rng) for _ in range(40)) + "\n")
+    return paths
+
+
+def test_language_corpora_plan_adapter_stages_that_the_preflight_knows_are_planned(tiny_model_dir, tiny_data_dir,
+                                                                                  tmp_path):
+    """--language_corpora: one MLM LoRA stage per language before the targets, whose adapters the pre-flight takes as
+    planned (not missing); a missing text file or a malformed list is one line, and nothing runs."""
+    text = corpora(tmp_path)
+    args = ["--intermediate", "none", "--name", "madx", "--targets", "xnli", "--model_name_or_path", tiny_model_dir,
+            "--output_dir", tmp_path / "runs", "--data_dir", tiny_data_dir, "--languages", "de,fr", "--dry_run",
+            "--language_adapter_flags", "--max_steps 4"]
+    result = planner("run", *args, "--language_corpora", f"en={text['en']},de={text['de']}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "preflight: 3 stage(s) checked" in result.stdout
+    lines = [line for line in result.stdout.splitlines() if line.startswith("[pipeline] ")]
+    assert [line.split(" (")[0] for line in lines] == ["[pipeline] language adapter en", "[pipeline] language adapter de",
+                                                       "[pipeline] target xnli"]
+    words = shlex.split(lines[-1].split(": ", 1)[1])
+    assert words[words.index("--language_adapters") + 1] == str(tmp_path / "runs" / "madx" / "lang" / "{lang}")
+    assert not (tmp_path / "runs").exists()
+    result = planner("run", *args, "--language_corpora", f"en={text['en']},de={tmp_path / 'missing.txt'}")
+    assert result.returncode == 2 and "run_intermediate.py --task mlm (--output_dir " in result.stderr
+    assert f"{tmp_path / 'missing.txt'} is not a file or directory" in result.stderr
+    result = planner("run", *args, "--language_corpora", f"en={text['en']},de")
+    assert result.returncode == 2 and "--language_corpora: expected LANG=FILE" in result.stderr
+
+
+@pytest.mark.slow
+def test_pipeline_trains_language_adapters_then_composes_them(tiny_model_dir, tiny_data_dir, tmp_path):
+    """run_pipeline.sh --language_corpora on the tiny model: English and German adapters, then XNLI with a LoRA task
+    adapter evaluated on German with its own adapter and on French with the closest's."""
+    text, runs = corpora(tmp_path), tmp_path / "runs"
+    result = pipeline("--intermediate", "none", "--name", "madx", "--targets", "xnli", "--model_name_or_path",
+                      tiny_model_dir, "--output_dir", runs, "--data_dir", tiny_data_dir, "--languages", "de,fr",
+                      "--language_corpora", f"en={text['en']},de={text['de']}",
+                      "--language_adapter_flags", "--max_steps 4 --eval_strategy no", "--", *FAST)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    for lang in ("en", "de"):
+        assert (runs / "madx" / "lang" / lang / "DONE").is_file()
+    chosen = json.loads((runs / "madx" / "xnli" / "run_config.json").read_text())["language_adapters"]
+    assert chosen["de"]["adapter"] == "de" and chosen["de"]["distance"] == 0
+    assert chosen["fr"]["adapter"] in ("en", "de") and chosen["fr"]["distance"] > 0
