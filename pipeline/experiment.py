@@ -14,6 +14,8 @@ An experiment file is JSON (the format of the scripts' own config files). Top-le
     target_flags                flags for every target stage: a list, or {"panx": [...]} per target
     retrieval_flags             flags for the retrieval stages (bucc, tatoeba)
     extra_eval                  {"panx": {"europeana_nl": "DIR"}}: run_target.py --extra_eval NAME=DIR per target
+    language_adapters           {"corpora": {"en": FILE, "fi": FILE, ...}, "flags": [...]}: text per language (English
+                                required) for the language adapters of the variants that ask for them (below)
     mini                        the same experiment in miniature (below)
 
 A variant: "name" (a folder name; required, unique), "description", and
@@ -25,6 +27,10 @@ A variant: "name" (a folder name; required, unique), "description", and
                                 "augment": "codeswitch", "augment_languages": "auto", "dictionaries": "muse/",
                                 "task_kind"/"train_file"/... for "task": "custom"
     intermediate_flags, target_flags    more flags for this variant's intermediate / target stages
+    language_adapters           true: MAD-X with LoRA. The variant's job first trains a language adapter per language
+                                of the experiment's "language_adapters" (an MLM LoRA run on its text, with its "flags",
+                                in <variant>/lang/<language>/), and its trained targets compose them (run_target.py
+                                --peft lora --language_adapters; pipeline/stages.py)
 
 "mini" overrides any top-level field (its "variants" is {variant name: fields to change, or null to drop it}),
 and may list "prepare" ([format, input, task, split, lang] conversions of original files by prepare_data.py
@@ -61,12 +67,13 @@ from utils.args import AugmentArguments, InputError, MultiTaskArguments
 
 ROOT = Path(__file__).resolve().parents[1]
 TOP_FIELDS = ("description", "question", "variants", "targets", "models", "seeds", "languages", "data_dir",
-              "trainer_flags", "target_flags", "retrieval_flags", "extra_eval", "mini")
+              "trainer_flags", "target_flags", "retrieval_flags", "extra_eval", "language_adapters", "mini")
 MINI_FIELDS = tuple(f for f in TOP_FIELDS if f != "mini") + ("prepare", "corpora", "note")
 OPTION_FIELDS = tuple(dict.fromkeys(
     ["train_languages"] + [f.name for group in (MultiTaskArguments, AugmentArguments)
                            for f in dataclasses.fields(group) if f.init and f.name != "tasks"]))
-VARIANT_FIELDS = ("name", "description", "task", "tasks", "model", "intermediate_flags", "target_flags") + OPTION_FIELDS
+VARIANT_FIELDS = ("name", "description", "task", "tasks", "model", "intermediate_flags", "target_flags",
+                  "language_adapters") + OPTION_FIELDS
 BASELINE = "baseline"
 
 
@@ -78,6 +85,7 @@ class Variant:
     intermediate_flags: list = dataclasses.field(default_factory=list)
     target_flags: list = dataclasses.field(default_factory=list)
     description: str = ""
+    language_adapters: bool = False     # trains and composes the experiment's language adapters
 
 
 @dataclasses.dataclass
@@ -94,6 +102,8 @@ class Experiment:
     target_flags: dict = dataclasses.field(default_factory=dict)   # target -> flags ("*": every target)
     retrieval_flags: list = dataclasses.field(default_factory=list)
     extra_eval: dict = dataclasses.field(default_factory=dict)
+    language_corpora: dict = dataclasses.field(default_factory=dict)     # language -> text for its adapter
+    language_adapter_flags: list = dataclasses.field(default_factory=list)
     prepare: list = dataclasses.field(default_factory=list)
     corpora: list = dataclasses.field(default_factory=list)
     shrunk: list = dataclasses.field(default_factory=list)          # --mini: what it changed, for the log
@@ -198,11 +208,39 @@ def parse_variant(doc, where) -> Variant:
         raise InputError(f"{where}: the variant named 'baseline' is the reference without intermediate training; "
                          f"give this one another name")
     variant.intermediate_flags = options + variant.intermediate_flags
+    variant.language_adapters = doc.get("language_adapters", False)
+    if not isinstance(variant.language_adapters, bool):
+        raise InputError(f"{where}: language_adapters: expected true or false, got {variant.language_adapters!r}")
     for flag in variant.intermediate_flags + variant.target_flags:
         if " " in flag:
             raise InputError(f"{where}: {flag!r}: flags and paths must not contain spaces (the pipeline splits "
                              f"its flag strings on whitespace)")
     return variant
+
+
+def parse_language_adapters(doc, where) -> tuple[dict, list]:
+    """The "language_adapters" field: ({language: its text file}, the adapter stages' flags). The files themselves
+    are checked by the sweep's pre-flight (each adapter stage's --mlm_corpus), as every other file is."""
+    if doc is None:
+        return {}, []
+    check_fields(doc, ("corpora", "flags"), where)
+    corpora = doc.get("corpora")
+    if not isinstance(corpora, dict) or not corpora:
+        raise InputError(f"{where}: 'corpora' must be {{\"en\": FILE, \"de\": FILE, ...}} (the text of each "
+                         f"language's adapter), got {corpora!r}")
+    if "en" not in corpora:
+        raise InputError(f"{where}/corpora: no English text ('en'): the task adapter trains with the English "
+                         f"language adapter")
+    from utils.languages import language
+    for lang, text in corpora.items():
+        try:
+            language(lang)
+        except ValueError as error:
+            raise InputError(f"{where}/corpora: {error}") from None
+        if not isinstance(text, str) or not text or any(c in text for c in " ,="):
+            raise InputError(f"{where}/corpora/{lang}: expected a file path without spaces, commas or '=', "
+                             f"got {text!r}")
+    return dict(corpora), as_list(doc.get("flags"), f"{where}/flags", "shell")
 
 
 def apply_mini(doc, path) -> tuple[dict, list]:
@@ -286,12 +324,18 @@ def load(path, mini=False, output_dir="runs", shared=None) -> Experiment:
         if task != "*" and task not in targets:
             raise InputError(f"{path}: target_flags: {task!r} is not one of the targets ({', '.join(targets)})")
     models = as_list(doc.get("models", ["xlm-roberta-large"]), f"{path}: models")
+    corpora, adapter_flags = parse_language_adapters(doc.get("language_adapters"), f"{path}: language_adapters")
+    for variant in variants:
+        if variant.language_adapters and not corpora:
+            raise InputError(f"{path}: variants ({variant.name!r}): language_adapters: the experiment has no "
+                             f"'language_adapters' (the text of each language: {{\"corpora\": {{\"en\": FILE, ...}}}})")
     return Experiment(str(path), doc.get("description", ""), variants, targets, models, seeds,
                       languages=doc.get("languages"), data_dir=doc.get("data_dir"),
                       trainer_flags=as_list(doc.get("trainer_flags"), f"{path}: trainer_flags", "shell"),
                       target_flags=target_flags,
                       retrieval_flags=as_list(doc.get("retrieval_flags"), f"{path}: retrieval_flags", "shell"),
-                      extra_eval=extra_eval, prepare=doc.get("prepare", []), corpora=doc.get("corpora", []),
+                      extra_eval=extra_eval, language_corpora=corpora, language_adapter_flags=adapter_flags,
+                      prepare=doc.get("prepare", []), corpora=doc.get("corpora", []),
                       shrunk=changes)
 
 
@@ -361,7 +405,11 @@ def describe(experiment: Experiment, job_list, mini: bool) -> str:
     lines = [f"experiment {experiment.path}{' (mini)' if mini else ''}: {experiment.description}".rstrip(": ")]
     for change in experiment.shrunk:
         lines.append(f"  mini: {change}")
-    lines.append(f"  variants: {', '.join(f'{v.name} ({v.intermediate})' for v in experiment.variants)}")
+    variants = [f"{v.name} ({v.intermediate}{', language adapters' if v.language_adapters else ''})"
+                for v in experiment.variants]
+    lines.append(f"  variants: {', '.join(variants)}")
+    if experiment.language_corpora:
+        lines.append(f"  language adapters: {', '.join(experiment.language_corpora)}")
     lines.append(f"  targets: {', '.join(experiment.targets)}; models: {', '.join(experiment.models)}; "
                  f"seeds: {', '.join(map(str, experiment.seeds))}; {len(job_list)} jobs")
     return "\n".join(lines)

@@ -81,8 +81,15 @@ def experiment_jobs(experiment, output_dir) -> list:
                                   intermediate_flags=list(variant.intermediate_flags),
                                   target_flags=experiment.target_flags.get("*", []) + variant.target_flags,
                                   retrieval_flags=list(experiment.retrieval_flags), flags_for=flags_for,
-                                  trainer_flags=list(experiment.trainer_flags)))
+                                  trainer_flags=list(experiment.trainer_flags),
+                                  **(language_adapters(experiment) if variant.language_adapters else {})))
     return result
+
+
+def language_adapters(experiment) -> dict:
+    """The options of a job whose variant trains and composes the experiment's language adapters."""
+    return {"language_corpora": dict(experiment.language_corpora),
+            "language_adapter_flags": list(experiment.language_adapter_flags)}
 
 
 def status(jobs) -> list:

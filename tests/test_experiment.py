@@ -1,5 +1,5 @@
 """Experiment files (pipeline/experiment.py, pipeline/jobs.py) and scripts/sweep.sh --experiment: parsing, expansion, bad input, the
-five question files at full and miniature scale, and a sweep of variants with a stub pipeline."""
+question files at full and miniature scale, language adapter stages, and a sweep of variants with a stub pipeline."""
 import json
 import shlex
 import subprocess
@@ -12,7 +12,7 @@ from test_sweep import ROOT, plan, stub, sweep
 
 from pipeline import experiment
 from pipeline.jobs import experiment_jobs
-from pipeline.stages import stages
+from pipeline.stages import planned, stages
 from pipeline.cli import pipeline_options
 from utils.args import InputError
 
@@ -74,6 +74,13 @@ def test_expansion_variants_models_seeds(tmp_path):
     ({"extra_eval": {"panx": {"a": "D"}}}, "extra_eval: unknown field 'panx'"),
     ({"target_flags": {"panx": ["--x"]}}, "target_flags: 'panx' is not one of the targets"),
     ({"variants": [{"name": "a", "task": "mnli", "train_file": "my file.jsonl"}]}, "must not contain spaces"),
+    ({"variants": [{"name": "a", "language_adapters": True}]}, "('a'): language_adapters: the experiment has no"),
+    ({"variants": [{"name": "a", "language_adapters": "yes"}]}, "language_adapters: expected true or false"),
+    ({"language_adapters": {"corpora": {"de": "de.txt"}}}, "language_adapters/corpora: no English text ('en')"),
+    ({"language_adapters": {"corpora": {"en": "en.txt", "xx": "x.txt"}}}, "'xx' is not in the language registry"),
+    ({"language_adapters": {"corpora": ["en.txt"]}}, "language_adapters: 'corpora' must be"),
+    ({"language_adapters": {"corpora": {"en": "a,b.txt"}}}, "corpora/en: expected a file path without spaces"),
+    ({"language_adapters": {"corpora": {"en": "en.txt"}, "steps": 3}}, "language_adapters: unknown field 'steps'"),
 ])
 def test_bad_experiment_is_one_error_naming_file_and_field(tmp_path, change, message):
     with pytest.raises(InputError, match=None) as error:
@@ -114,8 +121,52 @@ def test_question_files_expand_at_paper_scale(path, tmp_path):
     assert {Path(job.run_dir).name for job in jobs} == {v.name for v in exp.variants}
 
 
-def test_the_six_questions_are_there():
-    assert [p.stem.split("_")[0] for p in QUESTIONS] == ["q1", "q2", "q3", "q4", "q5", "q6"]
+def test_the_seven_questions_are_there():
+    assert [p.stem.split("_")[0] for p in QUESTIONS] == ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
+
+
+@pytest.mark.parametrize("mini", [False, True], ids=["paper", "mini"])
+def test_language_adapter_variants_train_their_adapters_before_the_targets(mini, tmp_path, request):
+    """Q7's plan: a variant with language_adapters trains one MLM LoRA adapter per language of the experiment's
+    corpora (in <variant>/lang/<language>), before its intermediate and target stages; its trained targets compose
+    them (--peft lora --language_adapters <variant>/lang/{lang}); the pre-flight knows the folders are planned; the
+    launcher's flags give the same stages; variants without them get none."""
+    path = ROOT / "experiments" / "q7_parameter_efficient.json"
+    if mini:  # its {real_model}
+        request.getfixturevalue("real_model_dir")
+    exp = experiment.load(path, mini=mini, output_dir=tmp_path)
+    doc = json.loads(path.read_text())
+    corpora = (doc["mini"] if mini else doc)["language_adapters"]["corpora"]
+    assert list(exp.language_corpora) == list(corpora) and "en" in corpora
+    jobs = {Path(job.run_dir).name: job for job in experiment_jobs(exp, tmp_path)}
+    assert {"baseline", "lora", "lora_lang", "stilts", "stilts_lora", "stilts_lora_lang"} <= set(jobs)
+    for name, job in jobs.items():
+        plan = stages(job.options)
+        launched = pipeline_options([*job.pipeline_args, "--", *job.trainer_flags])[0]
+        assert [s.argv for s in plan] == [s.argv for s in stages(launched)]
+        adapters = [s for s in plan if s.name.startswith("language adapter ")]
+        targets = [s for s in plan if s.name.startswith("target ")]
+        assert plan[-len(targets):] == targets and len(targets) == len(exp.targets)
+        if not name.endswith("_lang"):
+            assert not adapters and not any("--language_adapters" in s.argv for s in plan), name
+            continue
+        assert plan[:len(adapters)] == adapters and [s.name[len("language adapter "):] for s in adapters] == \
+            list(corpora)
+        for stage, (lang, text) in zip(adapters, exp.language_corpora.items()):
+            argv = stage.argv
+            opt = lambda flag: argv[argv.index(flag) + 1]  # noqa: E731
+            assert (stage.script, opt("--task"), opt("--mlm_corpus"), opt("--mlm_language"), opt("--peft")) == \
+                ("run_intermediate.py", "mlm", text, lang, "lora")
+            assert opt("--model_name_or_path") == job.options.model  # the base model, not the intermediate encoder
+            assert stage.output_dir == str(Path(job.run_dir) / "lang" / lang)
+            flags = exp.language_adapter_flags  # after the trainer flags: they win
+            assert flags and argv[len(argv) - 2 - len(flags):-2] == flags
+        for stage in targets:
+            argv = stage.argv
+            assert argv[argv.index("--language_adapters") + 1] == str(Path(job.run_dir) / "lang" / "{lang}")
+            assert argv[argv.index("--peft") + 1] == "lora"
+        assert {s.output_dir for s in adapters} <= planned(job.options)
+        assert ("stilts" in name) == any(s.name.startswith("intermediate ") for s in plan)
 
 
 def test_sweep_experiment_runs_variants_and_skips_finished(tmp_path):
