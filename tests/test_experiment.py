@@ -169,6 +169,22 @@ def test_language_adapter_variants_train_their_adapters_before_the_targets(mini,
         assert ("stilts" in name) == any(s.name.startswith("intermediate ") for s in plan)
 
 
+def test_q3_has_a_language_adapter_variant_for_distant_languages(tmp_path, request):
+    """Q3's lora_lang_distant: adapters for English and distant languages only (the others use the closest by URIEL),
+    against its plain counterpart lora; in the miniature too, where UD POS is the trained target they apply to."""
+    from utils.typology import transfer_distance
+    for mini in (False, True):
+        if mini:
+            request.getfixturevalue("real_model_dir")
+        exp = experiment.load(ROOT / "experiments" / "q3_typology_augmentation.json", mini=mini, output_dir=tmp_path)
+        variants = {v.name: v for v in exp.variants}
+        assert variants["lora_lang_distant"].language_adapters and not variants["lora"].language_adapters
+        others = [lang for lang in exp.language_corpora if lang != "en"]
+        assert "en" in exp.language_corpora and others
+        assert min(transfer_distance("en", lang) for lang in others) > transfer_distance("en", "de")
+        assert mini <= ("udpos" in exp.targets)
+
+
 def test_sweep_experiment_runs_variants_and_skips_finished(tmp_path):
     pipeline, out = stub(tmp_path), tmp_path / "runs"
     path = write(tmp_path / "e.json", {"targets": ["xnli", "pawsx"], "models": ["m"], "seeds": [1],
