@@ -45,7 +45,7 @@ class Run:
     shot_sets: dict = field(default_factory=dict)  # few-shot: fewshot<K> -> language -> [each shot set's score]
     sources: dict = field(default_factory=dict)   # --train_languages auto: language -> the source it trained on
     cost: dict = field(default_factory=dict)     # run_config.json's "cost" record (utils/cost.py); {} if none
-    training: str = "full"                       # how the encoder was trained: full, or lora (run_config "peft")
+    training: str = "full"                       # full, lora, "lora + language adapters" (run_config.json)
     data: list = field(default_factory=list)     # run_config.json's "data" records that differ from the official
 
     @property
@@ -193,6 +193,10 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
         run.cost = config.get("cost") if isinstance(config.get("cost"), dict) else {}
         peft = config.get("peft")
         run.training = (peft.get("method") or "full") if isinstance(peft, dict) else "full"
+        if config.get("language_adapters"):
+            run.training += " + language adapters"
+        if run.training != "full":  # a grid of its own, its own baseline: "xlm-roberta-large (lora)"
+            run.base_model = f"{run.base_model} ({run.training})"
         run.data = [r for r in config.get("data") or [] if isinstance(r, dict) and r.get("differs")]
     except (OSError, ValueError, TypeError, AttributeError) as error:
         run.status, run.problem = "corrupted", str(error)

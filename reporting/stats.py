@@ -15,10 +15,13 @@ difference of the metric.
   deviation of the per-seed-pair differences.
 - Languages: a task's difference is the mean over its languages; each language is resampled independently (the
   seed draw is shared: a seed is one trained model) and the replicates are averaged.
+- Transfer settings (`compare_setting`): a setting's predictions (few-shot: each shot set's) against the same
+  run's zero-shot predictions, the (run, shot set) pairs resampled as seeds are.
 The interval is the 2.5th-97.5th percentile of the replicates (numpy's linear interpolation); "significant" means
 it excludes 0.
 """
 import itertools
+import re
 import statistics
 import zlib
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ import numpy as np
 from tasks import get_task
 from tasks.kinds import kind_of
 from utils.data import read_jsonl
+from utils.results import FEW_SHOT_SPLIT
 
 RESAMPLES = 1000
 LEVEL = 0.95
@@ -133,7 +137,7 @@ def read_statistics(spec, run_dir: Path, split: str, lang: str):
 
 def cached(cache: dict, spec, runs_root, run, split, lang):
     """read_statistics of a run, read once per table (a baseline is compared with every variant)."""
-    key = (run.path, lang)
+    key = (run.path, split, lang)
     if key not in cache:
         cache[key] = read_statistics(spec, Path(runs_root) / run.path, split, lang)
     return cache[key]
@@ -222,17 +226,19 @@ class Comparison:
                         float(np.std(per_pair, ddof=1)) if len(per_pair) > 1 else None, tuple(langs), replicates)
 
 
-def language_differences(spec, pairs, runs_root, split, lang, resamples, seed, union, cache):
-    """Per seed pair: the observed difference (seed pairs,), its bootstrap replicates (seed pairs, resamples),
-    and the fewest paired examples."""
+def language_differences(spec, pairs, runs_root, lang, resamples, seed, union, cache):
+    """Per pair [((run a, its split), (run b, its split))]: the observed difference (pairs,), its bootstrap
+    replicates (pairs, resamples), and the fewest paired examples."""
     metric = kind_of(spec).metric_from_statistics
     observed, differences, counts = [], [], []
-    for number, (run_a, run_b) in enumerate(pairs):
+    for number, sides in enumerate(pairs):
         (ids_a, stats_a), (ids_b, stats_b) = (cached(cache, spec, runs_root, run, split, lang)
-                                              for run in (run_a, run_b))
+                                              for run, split in sides)
         ids, stats_a, stats_b = pair_examples(ids_a, stats_a, ids_b, stats_b, union=union)
         if not ids:
-            raise ValueError(f"{spec.name} {lang}: {run_a.path} and {run_b.path} share no example id")
+            (run_a, split_a), (run_b, split_b) = sides
+            raise ValueError(f"{spec.name} {lang}: {run_a.path} ({split_a}) and {run_b.path} ({split_b}) share no "
+                             "example id")
         n = len(ids)
         observed.append(float(metric(spec, stats_a.sum(0), n) - metric(spec, stats_b.sum(0), n)))
         differences.append(bootstrap_differences(spec, stats_a, stats_b, stream(seed, spec.name, lang, number),
@@ -260,9 +266,51 @@ def compare(runs_a, runs_b, runs_root, split="test", languages=None, resamples=R
     cache = {} if cache is None else cache
     observed, replicates, examples = {}, {}, {}
     for lang in langs:
-        observed[lang], differences, examples[lang] = language_differences(spec, pairs, runs_root, split, lang,
-                                                                           resamples, seed, union, cache)
+        observed[lang], differences, examples[lang] = language_differences(
+            spec, [((a, split), (b, split)) for a, b in pairs], runs_root, lang, resamples, seed, union, cache)
         replicates[lang] = differences[draws, columns].mean(axis=1)
+    return Comparison(spec.name, pairing, observed, replicates, examples, resamples)
+
+
+def setting_splits(spec, run_dir, name, lang) -> list[str]:
+    """The prediction splits of a transfer setting in a run for one language: every shot set's (few-shot:
+    <name>-<set>-<lang>.jsonl, engine/few_shot.py) or the setting's own (translate-test: <name>-<lang>.jsonl)."""
+    folder = Path(run_dir) / "predictions" / spec.name
+    pattern = re.compile(rf"{re.escape(name)}-(\d+)-{re.escape(lang)}\.jsonl")
+    sets = sorted(int(match.group(1)) for path in folder.glob(f"{name}-*-{lang}.jsonl")
+                  if (match := pattern.fullmatch(path.name)))
+    if sets:
+        return [f"{name}-{index}" for index in sets]
+    return [name] if (folder / f"{name}-{lang}.jsonl").is_file() else []
+
+
+def compare_setting(runs, name, runs_root, zero_shot="test", resamples=RESAMPLES, seed=0, cache=None) -> Comparison:
+    """Bootstrap a transfer setting (few-shot K, translate-test) against zero-shot in the same runs (one
+    configuration, a run per seed): each language's setting predictions, every shot set's, paired by example id with
+    the same run's zero-shot predictions. A replicate draws the (run, shot set) pairs with replacement, each with its
+    own example resample, as compare draws seeds; every shot set of every language is a model of its own, so each
+    language draws its own pairs."""
+    tasks = {run.task for run in runs}
+    if len(tasks) != 1 or not runs:
+        raise ValueError(f"expected runs of one task, got {len(runs)} runs of {', '.join(sorted(tasks)) or 'none'}")
+    spec = get_task(tasks.pop())
+    union = kind_of(spec).statistics_pairing(spec) == "union"
+    langs = sorted(set.intersection(*(set(run.settings.get(name, {})) & set(run.scores) for run in runs)))
+    if not langs:
+        raise ValueError(f"{spec.name}: no language has {name} and zero-shot scores in every run")
+    cache = {} if cache is None else cache
+    observed, replicates, examples = {}, {}, {}
+    for lang in langs:
+        pairs = [((run, split), (run, zero_shot)) for run in runs
+                 for split in setting_splits(spec, Path(runs_root) / run.path, name, lang)]
+        if not pairs:
+            raise ValueError(f"{spec.name} {lang}: no {name} predictions in {', '.join(run.path for run in runs)}")
+        observed[lang], differences, examples[lang] = language_differences(spec, pairs, runs_root, lang, resamples,
+                                                                           seed, union, cache)
+        draws = stream(seed, spec.name, name, lang).integers(0, len(pairs), (resamples, len(pairs)))
+        columns = (np.arange(resamples)[:, None] + np.arange(len(pairs))) % resamples  # a fresh resample per slot
+        replicates[lang] = differences[draws, columns].mean(axis=1)
+    pairing = "shot sets" if FEW_SHOT_SPLIT.fullmatch(name) else "by seed"
     return Comparison(spec.name, pairing, observed, replicates, examples, resamples)
 
 

@@ -15,14 +15,17 @@ AdamW). Every cell goes through a real entry point, in this process:
     multiple_choice  run_target.py --task xcopa    (COPA training)
     span_qa          run_target.py --task xquad    (SQuAD training, 384-token windows)
     tagging          run_target.py --task panx
+    *_lora           the classification and tagging cells with --peft lora (utils/peft_setup.py)
     dual_encoder     run_target.py --task lareqa   (in-batch softmax on SQuAD pairs, a candidate pool)
     multitask        run_intermediate.py --tasks mnli,squad,ccg
     retrieval        run_retrieval.py --task tatoeba
     mining           run_retrieval.py --task bucc  (margin mining, tasks/mining.py)
-    benchmark        benchmarks/bench_training.py  (samples/s, real tokens/s, MFU on a GPU; pairs, qa, tagging)
+    benchmark        benchmarks/bench_training.py  (samples/s, real tokens/s, MFU on a GPU; pairs, qa, tagging;
+                     full fine-tuning and LoRA, --methods full,lora)
 
 The summary: {"device", "model", "tokenizer", "seconds", "cells": {name: {"status" ("ok" or "failed: ..."),
-"seconds", "samples_per_s", "train_tokens_per_s", "peak_gpu_memory_gib" (GPU only), "mfu" (benchmark rows)}}}.
+"seconds", "samples_per_s", "train_tokens_per_s", "peak_gpu_memory_gib" (GPU only), "mfu" (benchmark rows: "<shape>" full fine-tuning, "<shape>/lora"
+LoRA, each with its trainable parameters and peak memory)}}}.
 A failing cell is recorded and the others still run; the exit status is 1 if any failed.
 """
 import argparse
@@ -134,8 +137,9 @@ def cells(model, data, out, steps, batch, cpu):
     train += ["--use_cpu", "--freeze_embeddings", "--dataloader_num_workers", "0"] if cpu else []
     accumulation = lambda n: ["--gradient_accumulation_steps", str(n)]  # noqa: E731  (the recipe's on one device)
     common = ["--model_name_or_path", str(model)]
-    target = lambda task, lang, *extra: ("run_target", ["--task", task, "--languages", lang, *common, *train,  # noqa: E731
-                                                        *extra, "--output_dir", str(out / task)])
+    def target(task, lang, *extra, folder=None):
+        return "run_target", ["--task", task, "--languages", lang, *common, *train, *extra, "--output_dir",
+                              str(out / (folder or task))]
     retrieval = ["--data_dir", str(data), "--batch_size", str(4 * batch), "--overwrite",
                  "--embedding_cache_dir", str(out / "embeddings")]
     return {
@@ -143,6 +147,8 @@ def cells(model, data, out, steps, batch, cpu):
         "multiple_choice": target("xcopa", "et", *accumulation(4)),
         "span_qa": target("xquad", "de", *accumulation(2)),
         "tagging": target("panx", "de", *accumulation(4)),
+        "classification_lora": target("xnli", "de", *accumulation(4), "--peft", "lora", folder="xnli_lora"),
+        "tagging_lora": target("panx", "de", *accumulation(4), "--peft", "lora", folder="panx_lora"),
         "dual_encoder": target("lareqa", "de", *accumulation(4)),
         "multitask": ("run_intermediate", ["--tasks", "mnli,squad,ccg", *common, *train, *accumulation(4),
                                            "--output_dir", str(out / "multitask")]),
@@ -203,14 +209,15 @@ def run_benchmark(model, steps, cpu, out_file):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import bench_training
     argv = ["--model", str(model), "--steps", str(steps), "--warmup_steps", "2" if not cpu else "1",
-            "--configs", "xstilts", "--out", str(out_file)]
+            "--configs", "xstilts", "--methods", "full,lora", "--out", str(out_file)]
     argv += ["--device", "cpu", "--freeze_embeddings", "--batch_size", "4", "--grad_accum", "1"] if cpu else []
     record, document = timed(lambda: bench_training.run(bench_training.parse(argv)))
     if document:
-        record["rows"] = {row["shape"]: {"samples_per_s": round(row["samples_per_s"], 2),
-                                         "tokens_per_s": round(row["tokens_per_s"], 1), "mfu": row["mfu"],
-                                         "batch": row["batch"], "precision": row["precision"]}
-                          for row in document["rows"]}
+        record["rows"] = {row["shape"] + ("" if row["method"] == "full" else f"/{row['method']}"): {
+            "samples_per_s": round(row["samples_per_s"], 2), "tokens_per_s": round(row["tokens_per_s"], 1),
+            "mfu": row["mfu"], "batch": row["batch"], "precision": row["precision"],
+            "trainable_parameters": row["trainable_parameters"], "peak_memory_mb": row["peak_memory_mb"]}
+            for row in document["rows"]}
         record["peak_tflops"] = document.get("peak_tflops")
     return record
 
@@ -237,7 +244,7 @@ def check(args):
     summary["cells"]["benchmark"] = run_benchmark(model, args.steps, cpu, workdir / "bench.json")
     write_summary(summary, started, args.out)
     for name, cell in summary["cells"].items():
-        print(f"  {name:<16} {cell['status'][:60]:<8} {cell['seconds']:>7.1f}s  samples/s "
+        print(f"  {name:<20} {cell['status'][:60]:<8} {cell['seconds']:>7.1f}s  samples/s "
               f"{cell.get('samples_per_s')}  peak GiB {cell.get('peak_gpu_memory_gib')}")
     print(f"gpu_check: {summary['seconds']} s; summary in {args.out}")
     return summary

@@ -53,14 +53,17 @@ def positive(text: str) -> int:
 
 
 def significance_summary(rows) -> list:
-    """One line per difference to the baseline (language average): its interval and whether it is significant."""
+    """One line per difference to the baseline, or to zero-shot for a transfer setting "<intermediate> [<setting>]"
+    (language average): its interval and whether it is significant."""
     lines = []
     for r in rows:
         if r["language"] == "avg" and r["difference"] is not None:
             verdict = "significant" if r["significant"] else "not significant (the interval includes 0)"
-            lines.append(f"  {r['target']}: {r['intermediate']} vs baseline ({r['base_model']}): "
+            reference = "zero-shot" if r["intermediate"].endswith("]") else "baseline"
+            lines.append(f"  {r['target']}: {r['intermediate']} vs {reference} ({r['base_model']}): "
                          f"{r['difference']:+.1f} points, 95% interval [{r['low']:+.1f}, {r['high']:+.1f}]: {verdict}")
-    return (["Differences to the baseline (paired bootstrap, report.md \"Significance\"):"] + lines) if lines else []
+    return (["Differences to the baseline or zero-shot (paired bootstrap, report.md \"Significance\"):"] + lines) \
+        if lines else []
 
 
 def parse_args(argv=None):

@@ -297,3 +297,42 @@ def test_the_paper_table_gains_a_row_per_setting(tmp_path):
     setting = rows["mnli [fewshot4]"]  # de only (sw has no shots): 61 and 65 against zero-shot 50 and 54
     assert setting["mean"] == pytest.approx(63) and setting["delta"] == pytest.approx(11) and setting["n_seeds"] == 2
     assert "| mnli [fewshot4] | 63.0 ± 2.8 (+11.0" in section.markdown
+
+
+def write_predictions(run_dir, split, lang, correct, n=200):
+    """An xnli predictions file of n examples (ids shared by every split of a language), the first `correct` right."""
+    rows = [{"id": f"{lang}-{i}", "label": "entailment", "prediction": "entailment" if i < correct else "neutral"}
+            for i in range(n)]
+    write_jsonl(run_dir / "predictions" / "xnli" / f"{split}-{lang}.jsonl", rows)
+
+
+def test_a_settings_difference_gets_the_paired_bootstrap_interval(tmp_path):
+    """Few-shot and translate-test rows of the paper table and the significance table: the setting minus the same
+    runs' zero-shot, paired by example id, every shot set of every seed resampled as a seed is."""
+    from reporting import runs as report_runs
+    from reporting.section import Context
+    from reporting.sections import paper, significance
+    root = tmp_path / "runs"
+    for seed, (zero, sets, translated) in {1: (100, (120, 124), 140), 2: (108, (128, 132), 150)}.items():
+        run = root / f"s{seed}" / "xnli"
+        write_target_run(root, f"s{seed}/xnli", seed, {"de": zero / 2},
+                         {"fewshot4": {"de": sum(sets) / 4}, "translate_test": {"de": translated / 2}},
+                         {"4": {"de": [value / 2 for value in sets]}})
+        write_predictions(run, "test", "de", zero)
+        write_predictions(run, "translate_test", "de", translated)
+        for index, value in enumerate(sets):
+            write_predictions(run, f"fewshot4-{index}", "de", value)
+    context = Context(root, report_runs.collect(root, root / "report", "test"), resamples=400)
+    rows = {row["intermediate"]: row for row in significance.rows(context) if row["language"] == "avg"}
+    few, translated = rows["mnli [fewshot4]"], rows["mnli [translate_test]"]
+    assert few["difference"] == pytest.approx(11.0) and few["seed_pairs"] == 4 and few["pairing"] == "shot sets"
+    assert translated["difference"] == pytest.approx(20.5) and translated["seed_pairs"] == 2
+    for row in (few, translated):  # every example the setting gets right the zero-shot run gets right too: > 0
+        assert 0 < row["low"] < row["difference"] < row["high"] and row["significant"] and row["examples"] == 200
+    table = {row["intermediate"]: row for row in paper.build(context).tables["paper_table"]}
+    assert table["mnli [fewshot4]"]["delta"] == pytest.approx(11.0)
+    assert (table["mnli [fewshot4]"]["delta_low"], table["mnli [fewshot4]"]["delta_high"]) == (few["low"], few["high"])
+    (root / "s2" / "xnli" / "predictions" / "xnli" / "fewshot4-1-de.jsonl").unlink()  # a set's file lost: 3 pairs
+    context = Context(root, report_runs.collect(root, root / "report", "test"), resamples=400)
+    few = next(row for row in significance.rows(context) if row["intermediate"] == "mnli [fewshot4]")
+    assert few["seed_pairs"] == 3 and few["difference"] == pytest.approx((10 + 12 + 10) / 3)

@@ -14,7 +14,8 @@ from tasks.kinds import kind_of
 sys.path.insert(0, str(ROOT / "scripts"))
 import gpu_check  # noqa: E402
 
-TRAINING_CELLS = ("classification", "multiple_choice", "span_qa", "tagging", "dual_encoder", "multitask")
+TRAINING_CELLS = ("classification", "multiple_choice", "span_qa", "tagging", "classification_lora", "tagging_lora",
+                  "dual_encoder", "multitask")
 
 
 def test_the_plan_has_a_cell_of_every_kind(tmp_path):
@@ -43,9 +44,16 @@ def test_cpu_run_end_to_end(tiny_model_dir, tmp_path):
         assert cell["peak_gpu_memory_gib"] is None  # measured on a GPU only
     for name in ("retrieval", "mining"):
         assert summary["cells"][name]["samples_per_s"] > 0
+    for task in ("xnli", "panx"):  # the LoRA cells: the same runs with --peft lora, far fewer parameters trained
+        full, lora = (json.loads((tmp_path / "work" / "runs" / folder / "run_config.json").read_text())["peft"]
+                      for folder in (task, f"{task}_lora"))
+        assert (full["method"], lora["method"]) == ("full", "lora"), task
+        assert 0 < lora["trainable_parameters"] < full["trainable_parameters"], task
     rows = summary["cells"]["benchmark"]["rows"]
-    assert set(rows) == {"pairs", "qa", "tagging"}
+    assert set(rows) == {"pairs", "qa", "tagging", "pairs/lora", "qa/lora", "tagging/lora"}
     assert all(row["samples_per_s"] > 0 and row["mfu"] is None for row in rows.values())  # no peak on a CPU
+    assert all(rows[f"{shape}/lora"]["trainable_parameters"] < rows[shape]["trainable_parameters"]
+               for shape in ("pairs", "qa", "tagging"))
     assert summary["seconds"] >= sum(cell["seconds"] for cell in summary["cells"].values()) * 0.99
 
 

@@ -237,6 +237,25 @@ def test_duplicate_runs_are_not_averaged_twice(tmp_path):
     assert one(tables, "runs", path="b/xnli")["status"] == "duplicate"
 
 
+def test_lora_and_language_adapter_runs_are_grids_of_their_own(tmp_path):
+    """Runs that differ only in how the encoder was trained (run_config.json "peft", "language_adapters") are not
+    duplicates of each other: each method is a base model of the report, "m (lora)", with its own baseline."""
+    root = tmp_path / "runs"
+    methods = {"full": ({"method": "full"}, None, (60, 50)), "lora": ({"method": "lora"}, None, (58, 49)),
+               "madx": ({"method": "lora"}, {"de": {"adapter": "de"}}, (59, 52))}
+    for name, (peft, adapters, (tuned, base)) in methods.items():
+        for inter, score in (("mnli", tuned), ("baseline", base)):
+            config = {"task": "xnli", "intermediate_task": None if inter == "baseline" else inter, "base_model": "m",
+                      "seed": 1, "peft": peft, **({"language_adapters": adapters} if adapters else {})}
+            make_run(root, f"{name}/{inter}/xnli", "xnli", "accuracy", {"de": score}, config)
+    tables = report.main([str(root)])
+    assert not [row for row in tables["runs"] if row["status"] != "finished"]
+    rows = {(row["base_model"], row["intermediate"]): row for row in tables["paper_table"]}
+    assert set(rows) == {(base, inter) for base in ("m", "m (lora)", "m (lora + language adapters)")
+                         for inter in ("baseline", "mnli")}
+    assert rows[("m (lora)", "mnli")]["delta"] == 9.0 and rows[("m (lora + language adapters)", "mnli")]["delta"] == 7.0
+
+
 def test_empty_runs_dir_and_missing_dir(tmp_path, capsys):
     report.main([str(tmp_path)])
     assert (tmp_path / "report" / "report.md").is_file()

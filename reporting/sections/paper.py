@@ -60,7 +60,9 @@ def markdown(paper) -> str:
             f"paired bootstrap over test examples and seeds, \"Significance\" below) follows it; "
             f"{render.NOT_SIGNIFICANT} marks one that includes 0. A row `<intermediate> [<setting>]` is a transfer "
             "setting of that configuration (few-shot K, translate-test; \"Transfer settings\" below): in brackets its "
-            "difference to the same runs' zero-shot average over the same languages.\n")
+            "difference to the same runs' zero-shot average over the same languages, with its interval from the same "
+            "paired bootstrap (the shot sets resampled as seeds; the difference is then the paired one, over the "
+            "languages every seed has and the examples both sides scored).\n")
     for base, base_rows in render.by_base(paper):
         columns, lines = render.pivot(base_rows, "target")
         text += f"\n### Base model `{base}`\n\n" + render.markdown_table(["intermediate"] + columns, lines)
@@ -70,10 +72,13 @@ def markdown(paper) -> str:
 
 
 def build(context) -> Section:
-    paper = with_intervals(context.shared(rows), context.shared(significance.intervals),
-                           lambda r: (r["base_model"], r["target"], r["intermediate"], "avg"))
+    intervals = context.shared(significance.intervals)
+    key = lambda r: (r["base_model"], r["target"], r["intermediate"], "avg")  # noqa: E731
+    paper = with_intervals(context.shared(rows), intervals, key)
     extra = {}
-    for row in setting_rows(context):  # each after its configuration's row
+    for row in with_intervals(setting_rows(context), intervals, key):  # each after its configuration's row
+        if key(row) in intervals:  # the difference its interval is of (the languages and examples it paired)
+            row["delta"] = intervals[key(row)]["difference"]
         extra.setdefault((row["base_model"], row["target"], row["intermediate"].split(" [")[0]), []).append(row)
     paper = [r for row in paper for r in (row, *extra.get((row["base_model"], row["target"], row["intermediate"]),
                                                           ()))]

@@ -2,14 +2,16 @@
 difference with its 95% interval from the paired bootstrap over test examples and seeds (reporting/stats.py), each
 language's, and the XTREME / XTREME-R score differences: the mean over the benchmark's compared tasks (each on the
 benchmark's languages it has) of their differences, replicate by replicate (each task resampled independently).
-The paper's table, the per-language table and the benchmark scores show these intervals beside their differences
-(`intervals`)."""
+Transfer settings (few-shot K, translate-test) get the same interval for their difference to the same runs'
+zero-shot, as rows "<intermediate> [<setting>]" (stats.compare_setting). The paper's table, the per-language table and
+the benchmark scores show these intervals beside their differences (`intervals`)."""
 import numpy as np
 
 from reporting.render import NOT_SIGNIFICANT
 from reporting.runs import BASELINE, BENCHMARKS, benchmark_languages
 from reporting.section import Section
-from reporting.stats import Interval, compare, percentile_interval
+from reporting.sections.settings import setting_order
+from reporting.stats import Interval, compare, compare_setting, percentile_interval
 from tasks import TASKS
 
 
@@ -66,6 +68,27 @@ def rows(context) -> list:
             interval = benchmark_interval(comparisons, benchmark)
             if interval is not None:
                 out.append(row(base, benchmark, intermediate, "avg", interval))
+    return out + setting_rows(context, cache)
+
+
+def setting_rows(context, cache) -> list:
+    """Per (base model, configuration, target) and transfer setting its runs have: the setting minus the same runs'
+    zero-shot, as the configuration "<intermediate> [<setting>]" (the language average and each language); the
+    settings score test sets, so only a report on the test split has them."""
+    out = []
+    if context.split != "test":
+        return out
+    for (base, intermediate, task), runs in context.groups.items():
+        for name in sorted({name for run in runs for name in run.settings}, key=setting_order):
+            label = f"{intermediate} [{name}]"
+            try:
+                comparison = compare_setting([run for run in runs if name in run.settings], name, context.root,
+                                             resamples=context.resamples, seed=context.seed, cache=cache)
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                out.append(row(base, task, label, "avg", None, str(error)))
+                continue
+            out.append(row(base, task, label, "avg", comparison.interval()))
+            out.extend(row(base, task, label, lang, comparison.interval([lang])) for lang in comparison.observed)
     return out
 
 
@@ -86,7 +109,9 @@ def markdown(significance_rows, split, resamples, seed) -> str:
              f"test examples ({resamples:,} resamples, seed {seed}): examples paired by id, resampled with "
              "replacement; several seeds are resampled too (paired by seed number, or every combination when the "
              "seed numbers differ); a task is the mean over its languages (each resampled independently), the "
-             "XTREME and XTREME-R scores the mean over their tasks (each resampled independently). "
+             "XTREME and XTREME-R scores the mean over their tasks (each resampled independently). A row "
+             "`<intermediate> [<setting>]` is a transfer setting minus the same runs' zero-shot, its shot sets "
+             "resampled as seeds are. "
              f"{NOT_SIGNIFICANT} marks an interval that includes 0 (not significant at 5%).", "",
              "| base model | target | intermediate | difference | 95% interval | examples | seeds | seed std | note |",
              "|---|---|---|---|---|---|---|---|---|"]
