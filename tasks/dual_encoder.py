@@ -20,6 +20,7 @@ Pool and query encodings are cached on disk (tasks/retrieval.cached_embeddings) 
 """
 import hashlib
 import logging
+import os
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -39,7 +40,7 @@ from tasks.kind import TrainedKind
 from tasks.mining import knn_top
 from tasks.retrieval import cached_embeddings, default_cache_dir, pool
 from utils.args import InputError
-from utils.data import fail_at, line_of, load_hub_rows, load_local, load_rows, require_columns
+from utils.data import HUB_MIRROR, fail_at, line_of, load_hub_rows, load_local, load_rows, require_columns
 from utils.device import autocast, encoding_dtype, precision_key
 from utils.heads import encoder_inputs
 from utils.modeling import has_pooler
@@ -231,7 +232,8 @@ def validate(spec, dataset, path):
                                "relevant candidates of the pool")
 
 
-_HUB = {}  # (task, split) -> (pool rows, {lang: query rows}), built once from every language of the hub copy
+_HUB = {}  # (task, split, where the hub copy is read) -> (pool rows, {lang: query rows}), built once from every
+# language of the hub copy
 
 
 def eval_split(spec, split, lang, data_args, cache_dir=None):
@@ -242,12 +244,13 @@ def eval_split(spec, split, lang, data_args, cache_dir=None):
         pool_rows = _read_pool(Path(data_args.data_dir) / spec.name / "candidates.jsonl")[0]
         contexts = pool_rows["context"] if "context" in pool_rows.column_names else [None] * len(pool_rows)
         return queries, pool_rows["id"], [candidate_text(t, c) for t, c in zip(pool_rows["text"], contexts)]
-    if (spec.name, split) not in _HUB:
+    key = (spec.name, split, os.environ.get(HUB_MIRROR), cache_dir)  # another offline copy of the hub: read again
+    if key not in _HUB:
         qa = span_qa.KIND  # the hub copy is SQuAD rows: answer offsets re-aligned, recorded
         paragraphs = {code: paragraphs_of_rows(load_hub_rows(spec, split, code, qa, cache_dir))
                       for code in spec.languages}
-        _HUB[spec.name, split] = lareqa_split(paragraphs)
-    pool_rows, queries = _HUB[spec.name, split]
+        _HUB[key] = lareqa_split(paragraphs)
+    pool_rows, queries = _HUB[key]
     return queries.get(lang, []), [r["id"] for r in pool_rows], [candidate_text(r["text"], r["context"])
                                                                  for r in pool_rows]
 
