@@ -198,6 +198,14 @@ def seed_draws(rng, n_a, n_b, pairing, resamples):
     return (a[:, :, None] * n_b + b[:, None, :]).reshape(resamples, n_a * n_b)
 
 
+def mean_of_draws(differences, draws):
+    """(resamples,) replicates: each the mean over its drawn pairs (draws: (resamples, slots) indices into the rows
+    of differences, (pairs, resamples)), every slot taking a fresh example resample of its pair."""
+    resamples = differences.shape[1]
+    columns = (np.arange(resamples)[:, None] + np.arange(draws.shape[1])) % resamples
+    return differences[draws, columns].mean(axis=1)
+
+
 def stream(seed, *keys):
     """An independent random stream per task, language and seed pair (the same whatever the order of work)."""
     return np.random.default_rng([seed, zlib.crc32("|".join(map(str, keys)).encode())])
@@ -262,13 +270,12 @@ def compare(runs_a, runs_b, runs_root, split="test", languages=None, resamples=R
     if not langs:
         raise ValueError(f"{spec.name}: no language scored by every run of both configurations")
     draws = seed_draws(stream(seed, spec.name, "seeds"), len(runs_a), len(runs_b), pairing, resamples)
-    columns = (np.arange(resamples)[:, None] + np.arange(draws.shape[1])) % resamples  # a fresh resample per slot
     cache = {} if cache is None else cache
     observed, replicates, examples = {}, {}, {}
     for lang in langs:
         observed[lang], differences, examples[lang] = language_differences(
             spec, [((a, split), (b, split)) for a, b in pairs], runs_root, lang, resamples, seed, union, cache)
-        replicates[lang] = differences[draws, columns].mean(axis=1)
+        replicates[lang] = mean_of_draws(differences, draws)
     return Comparison(spec.name, pairing, observed, replicates, examples, resamples)
 
 
@@ -308,8 +315,7 @@ def compare_setting(runs, name, runs_root, zero_shot="test", resamples=RESAMPLES
         observed[lang], differences, examples[lang] = language_differences(spec, pairs, runs_root, lang, resamples,
                                                                            seed, union, cache)
         draws = stream(seed, spec.name, name, lang).integers(0, len(pairs), (resamples, len(pairs)))
-        columns = (np.arange(resamples)[:, None] + np.arange(len(pairs))) % resamples  # a fresh resample per slot
-        replicates[lang] = differences[draws, columns].mean(axis=1)
+        replicates[lang] = mean_of_draws(differences, draws)
     pairing = "shot sets" if FEW_SHOT_SPLIT.fullmatch(name) else "by seed"
     return Comparison(spec.name, pairing, observed, replicates, examples, resamples)
 
