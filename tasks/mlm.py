@@ -4,8 +4,14 @@ Schema: {"text"}. A corpus is local text files (one sentence per line, any langu
 files, or a comma list) or a hub dataset `NAMESPACE/NAME[:CONFIG]` (its train split's "text" column). Masking
 is done per batch by transformers' DataCollatorForLanguageModeling: 15% of the tokens, of which 80% become <mask>, 10% a
 random token and 10% stay (BERT's recipe).
+
+The model is transformers' AutoModelForMaskedLM, its prediction head run on the masked positions only
+(predict_masked_only): with a 250k-word vocabulary (XLM-R) the output layer over every position is most of a
+step's work, while the loss reads 15% of them.
 """
+from functools import partial, wraps
 from pathlib import Path
+from types import SimpleNamespace
 
 import datasets
 from transformers import AutoModelForMaskedLM, DataCollatorForLanguageModeling
@@ -78,7 +84,51 @@ def preprocess(spec, tokenizer, data_args, is_train, labels=None):
 
 
 def model_class(spec, data_args):
-    return AutoModelForMaskedLM
+    """What utils/modeling.load_with_new_head loads into: AutoModelForMaskedLM, made to predict the masked
+    positions only."""
+    return SimpleNamespace(from_pretrained=load_masked_only)
+
+
+def load_masked_only(*args, **kwargs):
+    """AutoModelForMaskedLM.from_pretrained(*args, **kwargs) (with output_loading_info: the pair), the model made to
+    predict the masked positions only."""
+    loaded = AutoModelForMaskedLM.from_pretrained(*args, **kwargs)
+    predict_masked_only(loaded[0] if isinstance(loaded, tuple) else loaded)
+    return loaded
+
+
+def predict_masked_only(model):
+    """Make model (a transformers *ForMaskedLM) run its prediction head on the masked positions only, in place.
+
+    Given labels, its forward keeps, of the encoder's last hidden state, the positions whose label is not -100 (a
+    forward hook on model.base_model, the encoder it has at that call: multi-task training shares one), as one
+    sequence [1, masked, hidden], and the labels likewise. Every architecture's head works position by position, so
+    the loss (the mean over the masked positions) is the one of the whole sequence, for a fraction of the work; the
+    logits are the masked positions' only. Without labels, forward is transformers' own."""
+    forward = model.forward
+
+    @wraps(forward)
+    def masked_forward(*args, labels=None, **kwargs):
+        if labels is None:
+            return forward(*args, **kwargs)
+        keep = labels != -100
+        hook = model.base_model.register_forward_hook(partial(_keep_positions, keep=keep))
+        try:
+            return forward(*args, labels=labels[keep][None], **kwargs)
+        finally:
+            hook.remove()
+
+    model.forward = masked_forward
+    return model
+
+
+def _keep_positions(module, args, output, keep):
+    """A forward hook on the encoder: its last hidden state cut to the positions of keep ([batch, length])."""
+    hidden = output[0][keep][None]
+    if isinstance(output, tuple):
+        return (hidden, *output[1:])
+    output["last_hidden_state"] = hidden  # a ModelOutput: its key, its attribute and output[0] alike
+    return output
 
 
 def data_collator(spec, tokenizer, data_args):

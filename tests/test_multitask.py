@@ -243,3 +243,53 @@ def test_resolve_tasks_all_targets_and_custom(tmp_path):
     assert mnli_args.data_dir == str(tmp_path)
     with pytest.raises(ValueError, match="--tasks: unknown or untrainable task 'tatoeba'"):
         resolve_tasks("mnli,tatoeba", args, None, tmp_path)
+
+
+@pytest.mark.parametrize("arch", ["bert", "xlm-roberta", "deberta-v2", "modernbert", "electra", "distilbert",
+                                  "rembert", "xlm-roberta-xl"])
+def test_mlm_head_on_masked_positions_gives_the_whole_sequence_loss(arch, tmp_path):
+    """tasks/mlm.py predict_masked_only: the loss and every gradient equal transformers' head over every position
+    (same batch, same masking), for each architecture's MLM head; also inside the shared-encoder model, whose MLM
+    head's encoder is another task's; without labels the outputs are transformers' own."""
+    from encoders import build_encoder
+    from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
+    from tasks import mlm
+    from utils.multitask import MultiTaskModel
+    directory = build_encoder(arch, tmp_path / arch)
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    rng = random.Random(0)
+    torch.manual_seed(0)
+    batch = mlm.data_collator(None, tokenizer, None)([tokenizer(make_sentence(rng, rng.randint(4, 20)))
+                                                      for _ in range(6)])
+    assert (batch["labels"] != -100).any() and (batch["attention_mask"] == 0).any()  # masked and padded positions
+
+    def loss_and_grads(model, task_id=None):
+        model.train()
+        torch.manual_seed(1)  # the same dropout
+        inputs = {**batch, "task_id": torch.tensor([task_id])} if task_id is not None else batch
+        loss = model(**inputs).loss
+        loss.backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        model.zero_grad()
+        return loss.detach(), grads
+
+    def seeded(load, *args, **kwargs):  # the same new head (where the checkpoint has none)
+        torch.manual_seed(0)
+        return load(*args, **kwargs)
+
+    dense = seeded(AutoModelForMaskedLM.from_pretrained, directory)
+    masked, _ = seeded(mlm.load_masked_only, directory, output_loading_info=True)
+    loss, grads = loss_and_grads(dense)
+    masked_loss, masked_grads = loss_and_grads(masked)
+    assert torch.allclose(masked_loss, loss, atol=1e-6) and grads.keys() == masked_grads.keys()
+    assert all(torch.allclose(masked_grads[n], g, atol=1e-6) for n, g in grads.items()), arch
+    assert masked(**batch).logits.shape[:2] == (1, int((batch["labels"] != -100).sum()))  # masked positions only
+    dense.eval(), masked.eval()
+    plain = {k: v for k, v in batch.items() if k != "labels"}
+    assert torch.equal(masked(**plain).logits, dense(**plain).logits)
+
+    shared = MultiTaskModel({"nli": AutoModelForSequenceClassification.from_pretrained(directory, num_labels=3),
+                             "mlm": seeded(mlm.load_masked_only, directory)})
+    shared_loss, _ = loss_and_grads(shared, task_id=1)
+    assert torch.allclose(shared_loss, loss, atol=1e-6)
+    assert not shared.base_model._forward_hooks  # the hook lives for one call
