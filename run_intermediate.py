@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # engine/, tasks/ and 
 from dataclasses import replace  # noqa: E402
 
 from run_target import print_table  # noqa: E402
-from tasks import get_task  # noqa: E402
+from tasks import get_task, mlm  # noqa: E402
 from tasks.kinds import KIND_OPTIONS, kind_of  # noqa: E402
 from tasks.custom import build_custom_task  # noqa: E402
 from engine.multitask import plan_tasks, resolve_tasks, run_multitask  # noqa: E402
@@ -82,6 +82,8 @@ def intermediate_recipe(given):
         raise InputError("--task is required (e.g. --task mnli, or --tasks mnli,squad)")
     if "mlm" in (task, *(tasks or "").split(",")) and not given.get("mlm_corpus"):
         raise InputError("--task mlm: --mlm_corpus is required (the text to train on, one sentence per line)")
+    if task == "mlm":  # MLM alone: its own recipe (no dev set)
+        return mlm.SPEC.recipe
     return Recipe() if is_multitask(given) or task == "custom" else get_task(task).recipe
 
 

@@ -17,12 +17,12 @@ import datasets
 from transformers import AutoModelForMaskedLM, DataCollatorForLanguageModeling
 
 from tasks.kind import TrainedKind
-from tasks.spec import TaskSpec
+from tasks.spec import Recipe, TaskSpec
 from utils import data as data_utils
 from utils.data import require_columns
 
 MLM_PROBABILITY = 0.15
-SPEC = TaskSpec("mlm", "mlm", "loss", hub_path=None, max_seq_length=128,
+SPEC = TaskSpec("mlm", "mlm", "loss", hub_path=None, max_seq_length=128, recipe=Recipe(selects=False),
                 description="masked language modelling on the --mlm_corpus text")
 LOCAL_SUFFIXES = (".txt", ".text", ".raw", ".tok", ".jsonl")
 

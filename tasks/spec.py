@@ -15,6 +15,7 @@ class Recipe:
     eval_steps: int = 1000        # dev evaluation (and checkpoint) every N optimizer steps, and at the end
     selection_examples: int = 500  # the first N dev examples select the checkpoint
     patience: int = 30            # stop after N evaluations without improvement
+    selects: bool = True          # a dev set selects the checkpoint (MLM alone has none: no evaluation, the last kept)
 
 
 @dataclass(frozen=True)

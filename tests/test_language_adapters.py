@@ -80,6 +80,16 @@ def test_an_mlm_run_trains_a_language_adapter(adapters, tiny_model_dir):
     assert loss["last_step"] == 4 and loss["first"] > 0 and loss["last"] > 0
 
 
+def test_an_mlm_run_needs_no_evaluation_flags(data, tiny_model_dir, tmp_path):
+    """MLM alone has no dev set: its recipe evaluates nothing and loads no best checkpoint, so --save_strategy no
+    needs no other flag (transformers refuses a best-model load whose save and eval strategies differ)."""
+    _, kwargs = run_intermediate.prepare(["--task", "mlm", "--mlm_corpus", str(data.parent / "de.txt"),
+                                          "--model_name_or_path", str(tiny_model_dir), "--output_dir",
+                                          str(tmp_path / "de"), "--save_strategy", "no", *TRAIN])
+    args = kwargs["training_args"]
+    assert args.eval_strategy == "no" and not args.load_best_model_at_end and args.save_strategy == "no"
+
+
 @pytest.fixture(scope="module")
 def composed(adapters, data, tiny_model_dir):
     """A target run with the language adapters (checkpoints kept); its output folder."""
