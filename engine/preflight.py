@@ -318,16 +318,20 @@ def language_adapter_plan(plan, options, model_args, folders=True):
                                            base, model_args)
 
 
-def check_language_adapters(plan, options, model_args, planned=()):
+def check_language_adapters(plan, options, model_args, planned=(), resumes=None):
     """language_adapter_plan's checks, before the model loads (a planned encoder, or planned adapters: their folders
-    are checked when their stages have written them)."""
+    are checked when their stages have written them); resumes: the run's output folder, whose interrupted run must
+    find the adapters it started with (utils/language_adapters.py check_resumed)."""
     planned = {str(p) for p in planned}
     if str(model_args.model_name_or_path) in planned:
         return
-    from utils.language_adapters import PLACEHOLDER
+    from utils.language_adapters import PLACEHOLDER, check_resumed
     template = getattr(options.peft, "language_adapters", None) or ""
     with input_errors():
-        language_adapter_plan(plan, options, model_args, folders=template.replace(PLACEHOLDER, "en") not in planned)
+        choices = language_adapter_plan(plan, options, model_args,
+                                        folders=template.replace(PLACEHOLDER, "en") not in planned)
+        if choices and resumes:
+            check_resumed(choices, resumes, template)
 
 
 def check_augment(options, spec=None, data_args=None):
@@ -439,7 +443,8 @@ def check_run(plan, model_args, data_args, training_args, options, *, planned=()
     check_splits(plan.eval_splits)
     check_model(model_args, planned)
     check_peft(options, model_args, planned, saves_encoder=not plan.zero_shot)
-    check_language_adapters(plan, options, model_args, planned)
+    check_language_adapters(plan, options, model_args, planned,
+                            resumes=None if data_args.overwrite else training_args.output_dir)
     check_augment(options, spec if plan.zero_shot else None, data_args)  # run_intermediate.py: no evaluation languages
     check_arguments(spec, data_args)
     check_encoder(spec, model_args, data_args, planned)

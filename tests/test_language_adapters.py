@@ -18,6 +18,7 @@ from test_peft import LORA, bad, config_of
 import run_intermediate
 import run_target
 from utils import language_adapters
+from utils.args import InputError
 from utils.typology import transfer_distance
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tests/conftest.py
@@ -130,6 +131,30 @@ def test_each_language_is_evaluated_with_its_adapter_or_the_closest(composed, ad
     assert config_of(composed)["arguments"]["language_adapters"] == adapters
 
 
+def test_an_interrupted_run_resumes_only_with_the_adapters_it_started_with(composed, adapters, data, tiny_model_dir,
+                                                                          tmp_path):
+    """A run interrupted after choosing its adapters (run_config.json records them) refuses, before the model loads,
+    to go on with others (an adapter trained meanwhile); with the same ones it resumes."""
+    out = tmp_path / "xnli"
+    out.mkdir()
+    config = config_of(composed)
+    recorded = config["language_adapters"]
+    other = "de" if recorded["fr"]["adapter"] == "en" else "en"
+    changed = {**recorded, "fr": {"adapter": other, "folder": recorded[other]["folder"], "distance": 0.5}}
+    (out / "run_config.json").write_text(json.dumps({**config, "language_adapters": changed}))
+    argv = target(tiny_model_dir, data, out, "--language_adapters", adapters)
+    with pytest.raises(InputError) as error:
+        run_target.main(argv)
+    assert str(error.value).startswith(f"--language_adapters {adapters}: {out} started fr with the adapter of "
+                                       f"{other}")
+    assert str(error.value).endswith("rerun with --overwrite, or give another --output_dir")
+    assert not (out / "metrics.json").exists()
+    (out / "run_config.json").write_text(json.dumps(config))  # the adapters it started with: it resumes
+    run_target.main(argv)
+    assert json.loads((out / "metrics.json").read_text())["language_adapters"]["fr"]["adapter"] == \
+        recorded["fr"]["adapter"]
+
+
 def test_fallback_none_evaluates_with_the_task_adapter_alone(adapters, data, tiny_model_dir, tmp_path):
     out = tmp_path / "xnli"
     run_target.main(target(tiny_model_dir, data, out, "--language_adapters", adapters,
@@ -191,6 +216,11 @@ def test_a_folder_that_is_not_an_adapter_is_refused(adapters, data, tiny_model_d
     message = bad(target_argv(tiny_model_dir, data, "--language_adapters", str(root / "{lang}")), tmp_path)
     assert message.startswith(f"--language_adapters {root}/{{lang}}: {root}/de is not a language adapter (no "
                               "adapter_config.json in it or in its encoder/")
+    (root / "de" / "run_config.json").write_text("{}")  # an MLM run begun, not finished: said so
+    message = bad(target_argv(tiny_model_dir, data, "--language_adapters", str(root / "{lang}")), tmp_path)
+    assert message == (f"--language_adapters {root}/{{lang}}: {root}/de is an MLM run that has not finished (no "
+                       "adapter yet): rerun it (it resumes), or remove the folder to evaluate de with another "
+                       "language's adapter (--language_adapter_fallback)")
 
 
 def test_an_adapter_of_another_base_model_is_refused(adapters, data, tiny_model_dir, tmp_path):

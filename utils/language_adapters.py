@@ -13,6 +13,7 @@ updates; peft adds the outputs of every active LoRA adapter of a layer.
 - `plan_adapters`: which adapter serves English and each evaluation language, from files alone (the pre-flight's
   checks): its own, else the language nearest by URIEL's transfer distance (utils/typology.py) among those that
   have one (--language_adapter_fallback closest), else none (none).
+- `check_resumed`: an interrupted run resumes with the adapters it started with (its run_config.json's record).
 - `activate`: the task adapter ("default", utils/peft_setup.py add_lora) and one language's adapter active
   together, the language adapter loaded once under the name lang_<code> and kept frozen.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from utils import languages
 from utils.peft_setup import ADAPTER_CONFIG, adapter_base, check_adapter_folder, is_adapter_folder, peft_model_of
+from utils.results import is_done
 from utils.typology import transfer_distance
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,10 @@ def own_folder(template, lang, found) -> Path | None:
     path = Path(template.replace(PLACEHOLDER, lang))
     if path.exists():
         folder = adapter_folder(path)
+        if folder is None and (path / "run_config.json").is_file() and not is_done(path):
+            raise ValueError(f"{FLAG} {template}: {path} is an MLM run that has not finished (no adapter yet): rerun "
+                             f"it (it resumes), or remove the folder to evaluate {lang} with another language's "
+                             f"adapter (--language_adapter_fallback)")
         if folder is None:
             raise ValueError(f"{FLAG} {template}: {path} is not a language adapter (no {ADAPTER_CONFIG} in it or in "
                              f"its encoder/; expected the output folder of run_intermediate.py --task mlm "
@@ -169,6 +175,21 @@ def check_folder(choice, base, model_args, template):
     if theirs != base:
         raise ValueError(f"{FLAG} {template}: {choice.folder} was trained on base model {theirs}; this run's base "
                          f"model is {base}")
+
+
+def check_resumed(choices, out, template):
+    """An interrupted run resumes with the adapters it started with: the choices its run_config.json recorded must
+    be today's (an adapter trained or removed since would score its remaining languages otherwise, and the record
+    would name one adapter for scores of two); a change is a ValueError naming the language, then and now."""
+    config = Path(out) / "run_config.json"
+    recorded = json.loads(config.read_text(encoding="utf-8")).get("language_adapters") if config.is_file() else None
+    for lang, was in (recorded or {}).items():
+        now = choices.get(lang)
+        if now is not None and (was.get("adapter"), was.get("folder")) != (now.adapter, now.folder):
+            before = Choice(was.get("adapter"), was.get("folder"), was.get("distance"))
+            raise ValueError(f"{FLAG} {template}: {out} started {lang} with {describe(lang, before)}, and now it "
+                             f"would take {describe(lang, now)}; its scores so far came from the first: rerun "
+                             f"with --overwrite, or give another --output_dir")
 
 
 def activate(model, choices, lang) -> list:
