@@ -11,6 +11,9 @@ Text: WikiANN English sentences (../shared/data/panx/en/train) with a real token
 the tests' words. Each row: the head, samples/s, masked tokens/s and the peak memory (process RSS on CPU, max
 allocated on the GPU), after --warmup_steps untimed steps; plus the loss of both heads on the first batch (equal up
 to float rounding: the masked-only head computes the same mean over the masked positions).
+--out writes the rows as pipeline/cost.py reads them (--estimate FILE: the language adapters' MLM stages): {"device",
+"model", "rows": [{"shape": "mlm", "setting": "xstilts" (the masked-only head, the scripts') or "transformers_head",
+"method": full or lora, "samples_per_s", ...}]}.
 """
 import argparse
 import gc
@@ -34,6 +37,7 @@ from tasks.mlm import MLM_PROBABILITY, predict_masked_only  # noqa: E402
 from tests.builders import SHARED  # noqa: E402
 from utils.args import PeftArguments  # noqa: E402
 from utils.peft_setup import add_lora  # noqa: E402
+from utils.results import write_json_atomic  # noqa: E402
 
 HEADS = ("every position", "masked only")
 
@@ -107,6 +111,7 @@ def parse(argv=None):
     parser.add_argument("--batch_size", type=int, default=16)
     parser.add_argument("--max_length", type=int, default=128, help="the MLM recipe's (tasks/mlm.py SPEC)")
     parser.add_argument("--device", choices=("cuda", "cpu"), default=None, help="default: cuda when available")
+    parser.add_argument("--out", help="write the rows as JSON here (pipeline/cost.py's --estimate reads it)")
     return parser.parse_args(argv)
 
 
@@ -120,6 +125,12 @@ def main(argv=None):
         data = batches(tokenizer, text, args.batch_size, args.warmup_steps + args.steps, args.max_length)
         print(f"model {name}, {device}, {args.peft or 'full'} training, batch {args.batch_size}, text: {where}")
         rows = [measure(head, model_dir, data, args, device) for head in HEADS]
+    for row in rows:
+        row.update(shape="mlm", method=args.peft or "full", batch=args.batch_size,
+                   setting="xstilts" if row["head"] == "masked only" else "transformers_head")
+    if args.out:
+        device_name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+        write_json_atomic(args.out, {"device": device_name, "model": name, "rows": rows})
     anchor = rows[0]["samples_per_s"]
     for row in rows:
         print(f"  head over {row['head']:<15} {row['samples_per_s']:8.2f} samples/s "

@@ -13,7 +13,8 @@ one device) comes from one of:
                   ...]}
       shapes: pairs (classification pairs at 128 tokens; a multiple-choice example is one pair per choice),
       qa (384-token windows), tagging (128-token sentences), dual_encoder (query + candidate pairs), retrieval
-      (sentences encoded, no training: eval_samples_per_s or samples_per_s). eval_samples_per_s is optional; a row
+      (sentences encoded, no training: eval_samples_per_s or samples_per_s), mlm (MLM-alone stages, a language
+      adapter's: benchmarks/bench_mlm.py --out writes these rows; an MLM stage has no evaluation). eval_samples_per_s is optional; a row
       whose "setting" is given and is not "xstilts" (e.g. HF's defaults, measured beside ours) is not used. "model"
       is compared with a stage's base model by its last path component, without a trailing note in parentheses
       ("xlm-roberta-large (random weights)" measures xlm-roberta-large). A row's "method" (full, the default, or
@@ -44,7 +45,7 @@ from pathlib import Path
 
 from engine.plan import plan_run
 from pipeline import layout
-from tasks import INTERMEDIATE_TASKS, TASKS, get_task, resolve_languages
+from tasks import INTERMEDIATE_TASKS, TASKS, get_task, mlm, resolve_languages
 from tasks.kinds import KINDS, kind_of
 from tasks.spec import Recipe
 from utils.args import (DataArguments, DomainArguments, FewShotArguments, InputError, RunOptions, given_flags,
@@ -219,8 +220,10 @@ def stage_tasks(given) -> tuple[list, bool]:
 # ---- the estimate ------------------------------------------------------------------------------------------------
 def training_stage(script, argv, model, throughput) -> dict:
     given = given_flags(argv)
+    if given.get("task") == "mlm" and given.get("mlm_corpus"):  # MLM alone: a language adapter's stage
+        return mlm_stage(argv, given, model, throughput)
     if given.get("mlm_corpus") or "custom" in str(given.get("tasks") or given.get("task")):
-        return {"note": "not estimated: custom task or MLM corpus"}
+        return {"note": "not estimated: custom task, or MLM beside other tasks"}
     tasks, several = stage_tasks(given)
     recipe = Recipe() if several else tasks[0][0].recipe
     epochs = float(given.get("num_train_epochs") or recipe.epochs)
@@ -268,6 +271,27 @@ def training_stage(script, argv, model, throughput) -> dict:
         notes.append(f"evaluation sizes unknown (hub or no local file), left out: {len(unknown)} sets")
     return {"train_samples": samples, "eval_samples": eval_samples, "hours": hours + eval_hours,
             "note": "; ".join(notes)}
+
+
+def mlm_stage(argv, given, model, throughput) -> dict:
+    """MLM alone (run_intermediate.py --task mlm): --max_steps x the effective batch, else the corpus's non-blank
+    lines (local files; each at most --max_train_samples in all) x epochs, at the mlm shape's rate; no evaluation."""
+    method = given.get("peft") or "full"
+    rate = throughput.rates(model, mlm.SPEC, 1, method)[0]
+    if rate is None:
+        lora = f", {method}" if method != "full" else ""
+        return {"note": f"not estimated: no throughput for {name_of(model)}, mlm{lora} (benchmarks/bench_mlm.py --out)"}
+    recipe = mlm.SPEC.recipe
+    batch = recipe_arguments(recipe, argv, world_size=1)[1]["effective_batch_size"]
+    if int(given.get("max_steps") or -1) > 0:
+        samples = int(given["max_steps"]) * batch
+    else:
+        files = mlm.corpus_files(given["mlm_corpus"])
+        if files is None:
+            return {"note": f"not estimated: hub MLM corpus {given['mlm_corpus']} (its size is known once loaded)"}
+        lines = capped(sum(count_lines(path) or 0 for path in files), given.get("max_train_samples"))
+        samples = lines * float(given.get("num_train_epochs") or recipe.epochs)
+    return {"train_samples": samples, "eval_samples": 0, "hours": samples / rate / 3600, "note": ""}
 
 
 def few_shot_samples(plan, spec, given) -> tuple[int, str]:
@@ -436,5 +460,8 @@ def main(argv, stages):
 
 
 def source_flags(source: str) -> list:
-    """--estimate SOURCE as main()'s argv: a folder of finished runs, else a measurements file."""
-    return ["--from_runs" if Path(source).is_dir() else "--throughput", source]
+    """--estimate SOURCE as main()'s argv: a folder of finished runs, else measurement files (a comma list, e.g.
+    bench_training.py's and bench_mlm.py's)."""
+    if Path(source).is_dir():
+        return ["--from_runs", source]
+    return [flag for path in source.split(",") if path.strip() for flag in ("--throughput", path.strip())]

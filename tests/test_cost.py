@@ -2,10 +2,11 @@
 cost model (pipeline/cost.py): token counts recomputed from the tokenised data, hours computed by hand."""
 import json
 import random
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import FAST, make_sentence, nli_rows, write_jsonl
+from conftest import FAST, ROOT, make_sentence, nli_rows, write_jsonl
 from test_sweep import plan
 
 import run_intermediate
@@ -349,3 +350,30 @@ def test_estimate_counts_the_few_shot_runs_by_hand(grid):
     assert rows[0]["train_samples"] == 40 + 54 and rows[0]["eval_samples"] == 10 + 7 + 4 * 7 + 4 * 9 * 3
     assert rows[0]["hours"] == pytest.approx(((40 + 54) / 100 + 153 / 400) / 3600)
     assert "few-shot: 2 sets x K 1,2 x 1 languages, 3 epochs at most" in rows[0]["note"]
+
+
+def test_estimate_counts_the_language_adapter_stages_by_hand(grid, tmp_path):
+    """An MLM-alone stage (a language adapter's): the corpus's non-blank lines x epochs, or --max_steps x the batch,
+    at the mlm rows' rate for its method (benchmarks/bench_mlm.py --out, run here on the tiny model); no evaluation;
+    an MLM corpus beside other tasks is not estimated."""
+    _, training, _, runs = grid
+    corpus = tmp_path / "de.txt"
+    corpus.write_text("eins\n\nzwei\ndrei\n" * 25)  # 75 non-blank lines
+    bench = tmp_path / "bench_mlm.json"
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_mlm
+    measured = bench_mlm.main(["--config", "tiny", "--steps", "1", "--warmup_steps", "0", "--batch_size", "2",
+                               "--peft", "lora", "--out", str(bench)])
+    rate = next(row["samples_per_s"] for row in measured if row["head"] == "masked only")
+    adapter = ["run_intermediate.py", "--task", "mlm", "--mlm_corpus", corpus, "--mlm_language", "de", "--peft",
+               "lora", "--model_name_or_path", "tiny", "--output_dir", runs / "lang" / "de"]
+    stages = [Stage("run_intermediate.py", "run_intermediate.py", list(map(str, argv))) for argv in (
+        adapter[1:] + ["--num_train_epochs", "2"], adapter[1:] + ["--max_steps", "10"], adapter[1:7] + [
+            "--model_name_or_path", "tiny", "--output_dir", str(runs / "lang" / "full")],
+        ["--task", "mnli", "--mlm_corpus", corpus, "--model_name_or_path", "tiny", "--output_dir", runs / "m"])]
+    rows, _ = cost.main(cost.source_flags(f"{training},{bench}"), stages)  # --estimate bench.json,bench_mlm.json
+    assert [row["train_samples"] for row in rows[:2]] == [150, 10 * 32]  # the recipe's effective batch: 32
+    assert [row["eval_samples"] for row in rows[:2]] == [0, 0]
+    assert rows[0]["hours"] == pytest.approx(150 / rate / 3600)
+    assert "no throughput for tiny, mlm (benchmarks/bench_mlm.py --out)" in rows[2]["note"]  # a full-training stage
+    assert "MLM beside other tasks" in rows[3]["note"] and rows[3]["hours"] is None
