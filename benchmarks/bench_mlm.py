@@ -112,7 +112,10 @@ def parse(argv=None):
     parser.add_argument("--max_length", type=int, default=128, help="the MLM recipe's (tasks/mlm.py SPEC)")
     parser.add_argument("--device", choices=("cuda", "cpu"), default=None, help="default: cuda when available")
     parser.add_argument("--out", help="write the rows as JSON here (pipeline/cost.py's --estimate reads it)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.steps < 1 or args.warmup_steps < 0:
+        parser.error("--steps must be at least 1 and --warmup_steps at least 0")
+    return args
 
 
 def main(argv=None):

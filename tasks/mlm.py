@@ -9,6 +9,7 @@ The model is transformers' AutoModelForMaskedLM, its prediction head run on the 
 (predict_masked_only): with a 250k-word vocabulary (XLM-R) the output layer over every position is most of a
 step's work, while the loss reads 15% of them.
 """
+import logging
 from functools import partial, wraps
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,10 +22,17 @@ from tasks.spec import Recipe, TaskSpec
 from utils import data as data_utils
 from utils.data import require_columns
 
+logger = logging.getLogger(__name__)
+
 MLM_PROBABILITY = 0.15
 SPEC = TaskSpec("mlm", "mlm", "loss", hub_path=None, max_seq_length=128, recipe=Recipe(selects=False),
                 description="masked language modelling on the --mlm_corpus text")
 LOCAL_SUFFIXES = (".txt", ".text", ".raw", ".tok", ".jsonl")
+
+
+def alone(given) -> bool:
+    """Whether a run's flags (given: {name: value}) train MLM and no other task: --task mlm or --tasks mlm."""
+    return [name.strip() for name in str(given.get("tasks") or given.get("task")).split(",") if name.strip()] == ["mlm"]
 
 
 def corpus_files(source: str) -> list[Path] | None:
@@ -97,29 +105,48 @@ def load_masked_only(*args, **kwargs):
     return loaded
 
 
+# architectures whose *ForMaskedLM reads the encoder's last hidden state once, position by position (checked in
+# transformers 5's code and tests/test_multitask.py); another model keeps transformers' forward
+MASKED_ONLY_TYPES = frozenset({"bert", "xlm-roberta", "roberta", "camembert", "deberta-v2", "modernbert", "electra",
+                               "distilbert", "rembert", "xlm-roberta-xl"})
+_CLASSES = {}  # a *ForMaskedLM class -> its MaskedPositionsOnly subclass
+
+
 def predict_masked_only(model):
-    """Make model (a transformers *ForMaskedLM) run its prediction head on the masked positions only, in place.
+    """Make model (a transformers *ForMaskedLM of MASKED_ONLY_TYPES) run its prediction head on the masked positions
+    only, in place: its class becomes a subclass with MaskedPositionsOnly's forward (copies and data-parallel
+    replicas run their own weights). Another architecture is left as it is (logged)."""
+    cls = type(model)
+    if getattr(model.config, "model_type", None) not in MASKED_ONLY_TYPES:
+        logger.info("MLM: %s predicts every position (its head is not among the checked ones)", cls.__name__)
+        return model
+    if cls not in _CLASSES:
+        @wraps(cls.forward)  # transformers' signature: the Trainer keeps the dataset columns it names
+        def forward(self, *args, **kwargs):
+            return MaskedPositionsOnly.forward(self, *args, **kwargs)
 
-    Given labels, its forward keeps, of the encoder's last hidden state, the positions whose label is not -100 (a
-    forward hook on model.base_model, the encoder it has at that call: multi-task training shares one), as one
-    sequence [1, masked, hidden], and the labels likewise. Every architecture's head works position by position, so
-    the loss (the mean over the masked positions) is the one of the whole sequence, for a fraction of the work; the
-    logits are the masked positions' only. Without labels, forward is transformers' own."""
-    forward = model.forward
+        _CLASSES[cls] = type(cls.__name__, (MaskedPositionsOnly, cls), {
+            "forward": forward, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    model.__class__ = _CLASSES[cls]
+    return model
 
-    @wraps(forward)
-    def masked_forward(*args, labels=None, **kwargs):
+
+class MaskedPositionsOnly:
+    """Given labels, forward keeps, of the encoder's last hidden state, the positions whose label is not -100 (a
+    forward hook on self.base_model, the encoder it has at that call: multi-task training shares one), as one
+    sequence [1, masked, hidden], and the labels likewise. Every checked architecture's head works position by
+    position, so the loss (the mean over the masked positions) and its gradients are the whole sequence's, for a
+    fraction of the work; the logits are the masked positions' only. Without labels, forward is transformers' own."""
+
+    def forward(self, *args, labels=None, **kwargs):
         if labels is None:
-            return forward(*args, **kwargs)
+            return super().forward(*args, **kwargs)
         keep = labels != -100
-        hook = model.base_model.register_forward_hook(partial(_keep_positions, keep=keep))
+        hook = self.base_model.register_forward_hook(partial(_keep_positions, keep=keep))
         try:
-            return forward(*args, labels=labels[keep][None], **kwargs)
+            return super().forward(*args, labels=labels[keep][None], **kwargs)
         finally:
             hook.remove()
-
-    model.forward = masked_forward
-    return model
 
 
 def _keep_positions(module, args, output, keep):

@@ -1,5 +1,7 @@
 """Multi-task intermediate training: the task sampler, the shared-encoder model, runs over three task kinds, MLM,
 translated training data, and transfer from a multi-task encoder."""
+import copy
+import inspect
 import json
 import random
 from types import SimpleNamespace
@@ -284,6 +286,12 @@ def test_mlm_head_on_masked_positions_gives_the_whole_sequence_loss(arch, tmp_pa
     assert torch.allclose(masked_loss, loss, atol=1e-6) and grads.keys() == masked_grads.keys()
     assert all(torch.allclose(masked_grads[n], g, atol=1e-6) for n, g in grads.items()), arch
     assert masked(**batch).logits.shape[:2] == (1, int((batch["labels"] != -100).sum()))  # masked positions only
+    assert list(inspect.signature(masked.forward).parameters) == list(inspect.signature(dense.forward).parameters)
+    twin = copy.deepcopy(masked)  # a copy (as data-parallel replicas are) runs its own weights
+    with torch.no_grad():
+        for parameter in twin.parameters():
+            parameter.mul_(0.5)
+    assert not torch.allclose(loss_and_grads(twin)[0], masked_loss) and type(twin).__name__ == type(dense).__name__
     dense.eval(), masked.eval()
     plain = {k: v for k, v in batch.items() if k != "labels"}
     assert torch.equal(masked(**plain).logits, dense(**plain).logits)
