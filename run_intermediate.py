@@ -82,7 +82,7 @@ def intermediate_recipe(given):
         raise InputError("--task is required (e.g. --task mnli, or --tasks mnli,squad)")
     if "mlm" in (task, *(tasks or "").split(",")) and not given.get("mlm_corpus"):
         raise InputError("--task mlm: --mlm_corpus is required (the text to train on, one sentence per line)")
-    if task == "mlm":  # MLM alone: its own recipe (no dev set)
+    if mlm.alone(given):  # its own recipe (no dev set)
         return mlm.SPEC.recipe
     return Recipe() if is_multitask(given) or task == "custom" else get_task(task).recipe
 

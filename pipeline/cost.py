@@ -220,7 +220,7 @@ def stage_tasks(given) -> tuple[list, bool]:
 # ---- the estimate ------------------------------------------------------------------------------------------------
 def training_stage(script, argv, model, throughput) -> dict:
     given = given_flags(argv)
-    if given.get("task") == "mlm" and given.get("mlm_corpus"):  # MLM alone: a language adapter's stage
+    if mlm.alone(given) and given.get("mlm_corpus"):  # MLM alone: a language adapter's stage
         return mlm_stage(argv, given, model, throughput)
     if given.get("mlm_corpus") or "custom" in str(given.get("tasks") or given.get("task")):
         return {"note": "not estimated: custom task, or MLM beside other tasks"}

@@ -256,8 +256,9 @@ def recipe_defaults(recipe, given, world_size=None):
                 "per_device_train_batch_size": int(device), "gradient_accumulation_steps": int(accumulation),
                 "eval_strategy": "steps", "eval_steps": recipe.eval_steps,
                 "selection_examples": recipe.selection_examples, "early_stopping_patience": recipe.patience}
-    if not recipe.selects:  # nothing to evaluate: no dev evaluation, no best checkpoint to load
-        defaults.update(eval_strategy="no", load_best_model_at_end=False)
+    if not recipe.selects:  # nothing to evaluate: no dev evaluation, no best checkpoint to load; checkpoints still
+        defaults.update(eval_strategy="no", load_best_model_at_end=False,  # saved (an interrupted run resumes)
+                        save_strategy="steps", save_steps=recipe.eval_steps)
         del defaults["eval_steps"]
     applied = {name: value for name, value in defaults.items() if name not in given}
     if "eval_strategy" in given and "eval_steps" not in given:

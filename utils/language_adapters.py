@@ -178,18 +178,29 @@ def check_folder(choice, base, model_args, template):
 
 
 def check_resumed(choices, out, template):
-    """An interrupted run resumes with the adapters it started with: the choices its run_config.json recorded must
-    be today's (an adapter trained or removed since would score its remaining languages otherwise, and the record
-    would name one adapter for scores of two); a change is a ValueError naming the language, then and now."""
+    """An interrupted run resumes with the adapters it started with where it used them: English's (the task adapter
+    trained with it) and each language already scored (its predictions file), as its run_config.json recorded them;
+    a change there (an adapter trained or removed since) is a ValueError naming the language, then and now. A
+    language not scored yet takes today's choice."""
     config = Path(out) / "run_config.json"
     recorded = json.loads(config.read_text(encoding="utf-8")).get("language_adapters") if config.is_file() else None
     for lang, was in (recorded or {}).items():
         now = choices.get(lang)
-        if now is not None and (was.get("adapter"), was.get("folder")) != (now.adapter, now.folder):
-            before = Choice(was.get("adapter"), was.get("folder"), was.get("distance"))
-            raise ValueError(f"{FLAG} {template}: {out} started {lang} with {describe(lang, before)}, and now it "
-                             f"would take {describe(lang, now)}; its scores so far came from the first: rerun "
-                             f"with --overwrite, or give another --output_dir")
+        if now is None or (was.get("adapter"), resolved(was.get("folder"))) == (now.adapter, resolved(now.folder)):
+            continue
+        if lang == "en":
+            used = "the task adapter trained with the first"
+        elif any((Path(out) / "predictions").glob(f"*/*-{lang}.jsonl")):
+            used = f"its {lang} scores so far came from the first"
+        else:
+            continue
+        before = Choice(was.get("adapter"), was.get("folder"), was.get("distance"))
+        raise ValueError(f"{FLAG} {template}: {out} started {lang} with {describe(lang, before)}, and now it would "
+                         f"take {describe(lang, now)}; {used}: rerun with --overwrite, or give another --output_dir")
+
+
+def resolved(folder) -> str | None:
+    return str(Path(folder).resolve()) if folder else None
 
 
 def activate(model, choices, lang) -> list:
