@@ -50,7 +50,7 @@ class Run:
 
     @property
     def average(self):
-        return mean(self.scores.values())
+        return mean(self.scores.values()) if self.scores else None  # None: a run that scores nothing (MLM alone)
 
 
 def find_run_dirs(root: Path, exclude: Path):
@@ -131,7 +131,7 @@ def describe(run: Run, run_dir: Path, config: dict):
     else:
         run.intermediate = config_name(variant or own_tasks(config) or run.task)
     run.base_model = model_name(config.get("base_model") or "unknown")
-    run.source = str(setting(config, "train_languages") or "en")
+    run.source = str(setting(config, "train_languages") or setting(config, "mlm_language") or "en")
     run.intermediate_task = config_name(config.get("intermediate_task")) if run.is_target else run.intermediate
     if run.is_target and run.source == AUTO_SOURCE:  # sources chosen per language: compared in sections/settings.py
         run.intermediate = f"{run.intermediate} (source {AUTO_SOURCE})"
@@ -184,7 +184,10 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
         describe(run, run_dir, config)
         if not run.is_target and not any(split in values for values in per_language.values()):
             split = "validation"
-        run.scores = language_scores(per_language, split, metric, where)
+        if not run.is_target and not per_language and "mlm_loss" in metrics:  # MLM alone (a language adapter):
+            run.scores = {}  # nothing scored; its cost counts for its variant (sections/cost.py)
+        else:
+            run.scores = language_scores(per_language, split, metric, where)
         extra = extra_scores(per_language, metric, where)
         run.settings = {name: scores for name, scores in extra.items() if is_setting(name)}
         run.extra = {name: scores for name, scores in extra.items() if not is_setting(name)}
@@ -207,9 +210,9 @@ def collect(root: Path, exclude: Path, split: str) -> list:
     runs = [load_run(run_dir, root, split) for run_dir in find_run_dirs(root, exclude)]
     seen = {}
     for run in runs:
-        key = (run.base_model, run.intermediate, run.task, run.seed, run.is_target)
+        key = (run.base_model, run.intermediate, run.task, run.seed, run.is_target, run.source)
         if run.status == "finished" and key in seen:
-            run.status, run.problem = "duplicate", f"same base model, intermediate, task and seed as {seen[key]}"
+            run.status, run.problem = "duplicate", f"same base model, intermediate, task, seed and training languages as {seen[key]}"
         elif run.status == "finished":
             seen[key] = run.path
     return runs

@@ -301,3 +301,25 @@ def test_language_adapters_on_an_intermediate_lora_encoder(adapters, data, tiny_
     assert config_of(out)["peft"]["merged_adapter"]["base_model"] == str(tiny_model_dir.resolve())
     message = bad(target_argv(tmp_path / "full" / "encoder", data, "--language_adapters", adapters), tmp_path)
     assert message.endswith(f"this run's base model is {(tmp_path / 'full' / 'encoder').resolve()}")
+
+
+def test_the_report_charges_language_adapters_to_their_variant(data, tiny_model_dir, tmp_path):
+    """Language adapters' MLM runs are finished intermediate runs in the report (no scores: not corrupted, and one per
+    language: not duplicates), and the cost section charges them to their variant's LoRA targets."""
+    from reporting.runs import collect
+    from reporting.sections.cost import cost_section
+    root = tmp_path / "runs"
+    for lang in ("en", "de"):
+        run_intermediate.main(["--task", "mlm", "--mlm_corpus", str(data.parent / f"{lang}.txt"), "--mlm_language",
+                               lang, "--model_name_or_path", str(tiny_model_dir), "--output_dir",
+                               str(root / "lang" / lang), "--variant", "lora_lang", *LORA, *TRAIN, *MLM_STEPS])
+    run_target.main(target(tiny_model_dir, data, root / "xnli", "--language_adapters", str(root / "lang" / "{lang}"),
+                           "--variant", "lora_lang"))
+    runs = collect(root, root / "report", "test")
+    assert sorted((run.status, run.is_target, run.source) for run in runs) == [
+        ("finished", False, "de"), ("finished", False, "en"), ("finished", True, "en")]
+    _, rows = cost_section(runs, root)
+    row = next(row for row in rows if row["variant"] == "lora_lang")
+    assert row["base_model"] == f"{tiny_model_dir.name} (lora + language adapters)"
+    adapters = [run for run in runs if not run.is_target]
+    assert row["intermediate_hours"] == pytest.approx(sum(run.cost["device_hours"] for run in adapters))

@@ -3,7 +3,8 @@
     markdown, rows = cost_section(runs, root)    runs: reporting.runs.collect(...)'s Run list
 
 Per base model and variant (Run.intermediate): the device-hours (wall time x GPUs: GPU-hours; a CPU run counts its
-machine once and is named) of its intermediate run and of its target runs, each the mean over its seeds; the mean
+machine once and is named) of its intermediate run (and language adapters: every intermediate run of the variant on
+that base model, whatever the targets' training method) and of its target runs, each the mean over its seeds; the mean
 gain over the baseline per target (the difference of the seeds' mean Run.average, in points); and the hours per
 point: (intermediate + target hours - the baseline's hours on the same targets) / the mean gain over those targets,
 n/a when that gain is not positive. Then the grid's total over every finished run (all seeds).
@@ -16,6 +17,11 @@ from reporting.stats import mean
 
 COLUMNS = ("base_model", "variant", "device", "seeds", "intermediate_hours", "target_hours", "baseline_target_hours",
            "extra_hours", "targets", "gains", "mean_gain", "hours_per_point", "note")
+
+
+def plain_base(run) -> str:
+    """The base model without the training method's note ("xlm-roberta-large (lora)": xlm-roberta-large)."""
+    return run.base_model.removesuffix(f" ({run.training})")
 
 
 def hours(run):
@@ -89,7 +95,14 @@ def cost_section(runs, root) -> tuple[str, list]:
     finished = [run for run in runs if run.status == "finished"]
     groups = defaultdict(list)
     for run in finished:
-        groups[run.base_model, run.intermediate].append(run)
+        if run.is_target:
+            groups[run.base_model, run.intermediate].append(run)
+    targets = {key: plain_base(group[0]) for key, group in groups.items()}
+    for run in finished:  # an intermediate run (a language adapter too) counts for its variant's targets, trained
+        if not run.is_target:  # fully or with LoRA
+            homes = [key for key, base in targets.items() if base == plain_base(run) and key[1] == run.intermediate]
+            for key in homes or [(run.base_model, run.intermediate)]:
+                groups[key].append(run)
     rows = [variant_row(base, variant, group, groups.get((base, BASELINE), []))
             for (base, variant), group in sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] != BASELINE,
                                                                                     item[0][1]))]
