@@ -10,6 +10,7 @@ seed. A run is an intermediate run when its task is not a target task, when it t
 (`intermediate_tasks`) or when it wrote an encoder (`<run>/encoder`, what run_intermediate.py saves).
 """
 import os
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class Run:
     source: str = "en"                 # the training language(s): --train_languages ("auto": one per language)
     intermediate_task: str = ""        # the encoder's intermediate task(s), whatever the variant's name
     intermediate: str = ""             # BASELINE, or the intermediate task(s), e.g. "mnli+squad"
+    variant: str = ""                  # the name it was run under (intermediate, before method_baselines)
     task: str = ""
     seed: object = None
     is_target: bool = True             # False for the intermediate run itself
@@ -130,6 +132,7 @@ def describe(run: Run, run_dir: Path, config: dict):
         run.intermediate = config_name(variant or config.get("intermediate_task"))
     else:
         run.intermediate = config_name(variant or own_tasks(config) or run.task)
+    run.variant = run.intermediate
     run.base_model = model_name(config.get("base_model") or "unknown")
     run.source = str(setting(config, "train_languages") or setting(config, "mlm_language") or "en")
     run.intermediate_task = config_name(config.get("intermediate_task")) if run.is_target else run.intermediate
@@ -208,14 +211,38 @@ def load_run(run_dir: Path, root: Path, split: str) -> Run:
 
 def collect(root: Path, exclude: Path, split: str) -> list:
     runs = [load_run(run_dir, root, split) for run_dir in find_run_dirs(root, exclude)]
+    method_baselines(runs)
     seen = {}
     for run in runs:
         key = (run.base_model, run.intermediate, run.task, run.seed, run.is_target, run.source)
         if run.status == "finished" and key in seen:
-            run.status, run.problem = "duplicate", f"same base model, intermediate, task, seed and training languages as {seen[key]}"
+            run.status, run.problem = "duplicate", (f"same base model, intermediate, task, seed and training "
+                                                    f"languages as {seen[key]}")
         elif run.status == "finished":
             seen[key] = run.path
     return runs
+
+
+def method_baselines(runs):
+    """A grid of a training method ("m (lora)") that names no baseline but has one variant without an intermediate
+    task (Q7's "lora", "lora_lang"): that variant is its baseline (renamed so, with the intermediate runs of that
+    variant, e.g. its language adapters), so the grid's other variants are compared with it."""
+    named, plain = set(), defaultdict(set)
+    for run in runs:
+        if run.status == "finished" and run.is_target and run.training != "full":
+            if run.intermediate == BASELINE:
+                named.add(run.base_model)
+            elif run.intermediate_task == BASELINE:
+                plain[run.base_model, unmarked_base(run)].add(run.intermediate)
+    renamed = {(base, *variants) for (grid, base), variants in plain.items() if grid not in named and len(variants) == 1}
+    for run in runs:  # the variant's runs of that method (its retrieval targets evaluate the base model as it is)
+        if (run.training != "full" or not run.is_target) and (unmarked_base(run), run.intermediate) in renamed:
+            run.intermediate = BASELINE
+
+
+def unmarked_base(run) -> str:
+    """The base model without the training method's note ("xlm-roberta-large (lora)": xlm-roberta-large)."""
+    return run.base_model.removesuffix(f" ({run.training})")
 
 
 # ---------------------------------------------------------------- grouping and order

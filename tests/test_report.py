@@ -256,6 +256,25 @@ def test_lora_and_language_adapter_runs_are_grids_of_their_own(tmp_path):
     assert rows[("m (lora)", "mnli")]["delta"] == 9.0 and rows[("m (lora + language adapters)", "mnli")]["delta"] == 7.0
 
 
+def test_a_method_grid_takes_its_one_variant_without_intermediate_task_as_baseline(tmp_path):
+    """Q7's variants run under their names: "lora" (LoRA, no intermediate task) is the "m (lora)" grid's baseline, so
+    "stilts_lora" gets its difference; two such variants in one grid (lora_r8, lora_r16) stay as named."""
+    def grid(root, variants):
+        for variant, method, inter, score in variants:
+            make_run(root, f"{variant}/xnli", "xnli", "accuracy", {"de": score},
+                     {"task": "xnli", "intermediate_task": inter, "base_model": "m", "seed": 1, "variant": variant,
+                      "peft": {"method": method}})
+        return {(row["base_model"], row["intermediate"]): row for row in report.main([str(root)])["paper_table"]}
+
+    q7 = [("baseline", "full", None, 50), ("stilts", "full", "mnli", 55), ("lora", "lora", None, 48),
+          ("stilts_lora", "lora", "mnli", 52)]
+    rows = grid(tmp_path / "q7", q7)
+    assert set(rows) == {("m", "baseline"), ("m", "stilts"), ("m (lora)", "baseline"), ("m (lora)", "stilts_lora")}
+    assert rows[("m (lora)", "stilts_lora")]["delta"] == 4.0 and rows[("m", "stilts")]["delta"] == 5.0
+    rows = grid(tmp_path / "two", q7[:2] + [("lora_r8", "lora", None, 48), ("lora_r16", "lora", None, 49)])
+    assert {inter for base, inter in rows if base == "m (lora)"} == {"lora_r8", "lora_r16"}
+
+
 def test_empty_runs_dir_and_missing_dir(tmp_path, capsys):
     report.main([str(tmp_path)])
     assert (tmp_path / "report" / "report.md").is_file()

@@ -11,7 +11,7 @@ n/a when that gain is not positive. Then the grid's total over every finished ru
 """
 from collections import defaultdict
 
-from reporting.runs import BASELINE
+from reporting.runs import BASELINE, unmarked_base
 from reporting.section import Section
 from reporting.stats import mean
 
@@ -19,9 +19,9 @@ COLUMNS = ("base_model", "variant", "device", "seeds", "intermediate_hours", "ta
            "extra_hours", "targets", "gains", "mean_gain", "hours_per_point", "note")
 
 
-def plain_base(run) -> str:
-    """The base model without the training method's note ("xlm-roberta-large (lora)": xlm-roberta-large)."""
-    return run.base_model.removesuffix(f" ({run.training})")
+def variant_of(run) -> str:
+    """The name the run was run under (its intermediate before reporting.runs.method_baselines)."""
+    return run.variant or run.intermediate
 
 
 def hours(run):
@@ -97,10 +97,11 @@ def cost_section(runs, root) -> tuple[str, list]:
     for run in finished:
         if run.is_target:
             groups[run.base_model, run.intermediate].append(run)
-    targets = {key: plain_base(group[0]) for key, group in groups.items()}
+    targets = {key: (unmarked_base(group[0]), {variant_of(run) for run in group}) for key, group in groups.items()}
     for run in finished:  # an intermediate run (a language adapter too) counts for its variant's targets, trained
         if not run.is_target:  # fully or with LoRA
-            homes = [key for key, base in targets.items() if base == plain_base(run) and key[1] == run.intermediate]
+            homes = [key for key, (base, variants) in targets.items()
+                     if base == unmarked_base(run) and variant_of(run) in variants]
             for key in homes or [(run.base_model, run.intermediate)]:
                 groups[key].append(run)
     rows = [variant_row(base, variant, group, groups.get((base, BASELINE), []))
